@@ -1,0 +1,209 @@
+"""`satisfaction-pipeline`: run weeks, backfill ranges, the demo, the UI, config validation.
+
+The CLI is thin: it resolves paths into the SATISFACTION_* environment, then drives the same Dagster
+job the schedule and the UI run, recorded in the Dagster instance (DAGSTER_HOME, default
+`./.dagster`), so CLI runs show up in the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from satisfaction_pipeline.lib.config import ConfigError, Settings, load_settings
+from satisfaction_pipeline.lib.paths import ENVIRONMENT, Paths
+
+JOB_NAME = "weekly_report_job"
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed without a stack trace."""
+
+
+def _monday(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-16") from None
+    if day.weekday() != 0:
+        monday = day - dt.timedelta(days=day.weekday())
+        raise argparse.ArgumentTypeError(
+            f"{text} is a {day:%A}; weeks start on Monday: use {monday}"
+        )
+    return day
+
+
+def _parser() -> argparse.ArgumentParser:
+    paths = argparse.ArgumentParser(add_help=False)
+    for option, (variable, default) in ENVIRONMENT.items():
+        flag = "--out" if option == "reports" else f"--{option}"
+        paths.add_argument(
+            flag, dest=option, metavar="PATH",
+            help=f"default: ${variable}, else ./{default}",
+        )
+
+    parser = argparse.ArgumentParser(
+        prog="satisfaction-pipeline",
+        description="Weekly customer-satisfaction pipeline (CSAT, NPS, CES) on Dagster.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[paths], help="build one week (all assets)")
+    run.add_argument("--week", type=_monday, required=True, metavar="YYYY-MM-DD",
+                     help="the week's Monday")
+
+    backfill = commands.add_parser("backfill", parents=[paths],
+                                   help="rebuild a range of weeks in one Dagster run")
+    backfill.add_argument("--from", dest="start", type=_monday, required=True, metavar="MONDAY")
+    backfill.add_argument("--to", dest="end", type=_monday, required=True, metavar="MONDAY",
+                          help="last week included")
+
+    demo = commands.add_parser("demo", parents=[paths],
+                               help="generate demo exports and build their weeks")
+    demo.add_argument("--dir", default="demo", type=Path,
+                      help="where the demo inbox, warehouse and reports go (default: ./demo)")
+    demo.add_argument("--weeks", type=int, default=8, help="weeks of data (default 8)")
+    demo.add_argument("--last-week", type=_monday, metavar="MONDAY",
+                      help="default: the last complete week")
+
+    ui = commands.add_parser("ui", parents=[paths], help="start the Dagster UI (dagster dev)")
+    ui.add_argument("--port", type=int, default=3000)
+
+    commands.add_parser("validate-config", parents=[paths], help="check satisfaction.yaml")
+    return parser
+
+
+def _resolve(args: argparse.Namespace, defaults: dict[str, Path] | None = None) -> Paths:
+    """Options win over the environment, which wins over `defaults`, then the built-in defaults."""
+    for option, (variable, _) in ENVIRONMENT.items():
+        value = getattr(args, option, None)
+        if value:
+            os.environ[variable] = str(value)
+        elif defaults and option in defaults and not os.environ.get(variable):
+            os.environ[variable] = str(defaults[option])
+    paths = Paths.from_environment()
+    paths.export()
+    os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve()))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def _settings(paths: Paths) -> Settings:
+    return load_settings(paths.config)
+
+
+def _check_weeks(settings: Settings, first: dt.date, last: dt.date, today: dt.date) -> None:
+    if last < first:
+        raise UserError(f"--to {last} is before --from {first}")
+    if first < settings.first_week:
+        raise UserError(f"week {first} is before first_week ({settings.first_week}) in the config")
+    this_week = today - dt.timedelta(days=today.weekday())
+    if last >= this_week:
+        raise UserError(f"week {last} has not ended yet; the last complete week is "
+                        f"{this_week - dt.timedelta(weeks=1)}")
+
+
+def execute_weeks(
+    first: dt.date, last: dt.date, tags: dict[str, str] | None = None, log_level: str = "WARNING"
+):
+    """Run the weekly job over [first, last] as ONE Dagster run; returns the run result."""
+    import dagster as dg
+
+    from satisfaction_pipeline.definitions import load_definitions
+
+    job = load_definitions().resolve_job_def(JOB_NAME)
+    run_tags = dict(tags or {})
+    if first == last:
+        partition_key = first.isoformat()
+    else:
+        partition_key = None
+        run_tags |= {
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        }
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            instance=instance,
+            partition_key=partition_key,
+            tags=run_tags,
+            raise_on_error=False,
+        )
+
+
+def _failure_message(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            error = event.step_failure_data.error
+            user = getattr(event.step_failure_data, "user_failure_data", None)
+            text = (user.description if user and user.description else None) or (
+                error.message.strip() if error else "unknown error"
+            )
+            return f"step {event.step_key} failed: {text}"
+    return "the run failed (see the Dagster UI for its logs)"
+
+
+def _build(paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str]) -> int:
+    settings = _settings(paths)
+    _check_weeks(settings, first, last, dt.date.today())
+    result = execute_weeks(first, last, tags)
+    if not result.success:
+        raise UserError(f"run {result.run_id} failed — {_failure_message(result)}")
+    weeks = [first + dt.timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
+    print(f"run {result.run_id} succeeded ({len(weeks)} week(s)). Reports:")
+    for week in weeks:
+        folder = paths.reports / week.isoformat()
+        print(f"  {folder / 'report.pdf'}\n  {folder / 'report.html'}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from satisfaction_pipeline.lib.demo_data import generate_demo, last_complete_week
+
+    base = args.dir.resolve()
+    paths = _resolve(args, {"inbox": base / "inbox", "warehouse": base / "warehouse.duckdb",
+                            "reports": base / "reports"})
+    last = args.last_week or last_complete_week(dt.date.today())
+    manifest = generate_demo(paths.inbox, last, weeks=args.weeks)
+    print(f"demo: {len(manifest.files)} export files for {args.weeks} weeks in {paths.inbox}")
+    return _build(paths, manifest.weeks[0], manifest.weeks[-1], {"satisfaction/trigger": "demo"})
+
+
+def _ui(args: argparse.Namespace) -> int:
+    paths = _resolve(args)
+    _settings(paths)  # fail here, readably, rather than in the UI's code-location error
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "satisfaction_pipeline.definitions",
+               "-p", str(args.port)]
+    os.execvp(command[0], command)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "ui":
+            return _ui(args)
+        paths = _resolve(args)
+        if args.command == "validate-config":
+            settings = _settings(paths)
+            print(f"{paths.config}: OK — {len(settings.sources)} source(s): "
+                  f"{', '.join(s.name for s in settings.sources)}")
+            return 0
+        if args.command == "run":
+            return _build(paths, args.week, args.week, {"satisfaction/trigger": "cli"})
+        return _build(paths, args.start, args.end, {"satisfaction/trigger": "cli-backfill"})
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

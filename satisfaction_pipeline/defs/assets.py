@@ -1,0 +1,135 @@
+"""The weekly pipeline's assets: inbox → raw.responses → marts.responses → marts.weekly_scores →
+report files. Every asset is partitioned by week and processes a whole range of weeks in one run
+(`BackfillPolicy.single_run()`), so a UI backfill of a year is one run, not 52."""
+
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline.defs.metadata import markdown_table, table_metadata
+from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.lib import warehouse as wh
+from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
+from satisfaction_pipeline.lib.report import build_context, render_html, render_pdf
+from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores as compute_scores
+
+WEEKLY = {
+    "partitions_def": weekly_partitions,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "group_name": "weekly",
+}
+
+
+@dg.asset(kinds={"duckdb", "polars"}, **WEEKLY)
+def survey_files(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """Every export in the inbox loaded into `raw.responses`; bad rows to `ops.rejected_rows`.
+
+    Reads all new or changed files (known by name and content hash), so that the week being built
+    sees every export dropped so far. Recorded per file in `ops.files`.
+    """
+    settings = survey_settings.load()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with open_warehouse(warehouse) as conn:
+        try:
+            summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now)
+        except IngestError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+    files = summary.files
+    for name in summary.unmatched:
+        context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
+    totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": totals.get("rows_loaded", 0),
+            "new_files": len(files),
+            "unchanged_files": len(summary.skipped),
+            "unmatched_files": dg.MetadataValue.json(summary.unmatched),
+            **totals,
+            "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
+            "preview": dg.MetadataValue.md(
+                markdown_table(files.drop("file_sha256", "ingested_at"))
+                if len(files)
+                else "No new file."
+            ),
+        }
+    )
+
+
+@dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)
+def responses(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """`marts.responses`: one row per survey response of the week, with its score categories
+    (CSAT top-2-box, NPS promoter / passive / detractor)."""
+    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    with open_warehouse(warehouse) as conn:
+        scored = score_responses(wh.query(conn, "marts/select_raw_responses", **weeks))
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_responses", **weeks)
+            wh.execute(conn, "marts/insert_responses", scored_responses=scored)
+    per_week = scored.group_by("week").agg(
+        responses=pl.len(),
+        csat_answers=pl.col("csat").count(),
+        nps_answers=pl.col("nps").count(),
+        ces_answers=pl.col("ces").count(),
+        comments=pl.col("has_comment").sum(),
+    )
+    return dg.MaterializeResult(metadata=table_metadata(scored, per_week.sort("week")))
+
+
+@dg.asset(deps=[responses], kinds={"duckdb", "polars"}, **WEEKLY)
+def weekly_scores(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`marts.weekly_scores`: CSAT (% top-2-box), NPS and CES (mean, higher is better) per week,
+    overall and per segment, with n and a small-sample flag."""
+    settings = survey_settings.load()
+    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    with open_warehouse(warehouse) as conn:
+        scored = wh.query(conn, "marts/select_responses", **weeks)
+        scores = compute_scores(scored, settings.extra_segments(), settings.min_sample_size)
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_weekly_scores", **weeks)
+            wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
+    overall = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")
+    return dg.MaterializeResult(metadata=table_metadata(scores, overall))
+
+
+@dg.asset(deps=[weekly_scores], kinds={"duckdb", "html", "pdf"}, **WEEKLY)
+def weekly_report(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`<reports>/<week>/report.html` and `report.pdf`: headline CSAT / NPS / CES with n and the
+    change since last week, scores by segment, and verbatims (PII-redacted)."""
+    settings = survey_settings.load()
+    written = []
+    with open_warehouse(warehouse) as conn:
+        file_counts = wh.query(conn, "report/file_counts").to_dicts()[0]
+        for week in weeks_in(context.partition_time_window):
+            report = build_context(
+                week,
+                wh.query(conn, "report/weekly_scores", week=week),
+                wh.query(conn, "report/comments", week=week),
+                file_counts,
+                language=settings.report.language,
+                title=settings.report.title,
+                verbatims=settings.report.verbatims,
+                min_sample_size=settings.min_sample_size,
+            )
+            folder = survey_settings.report_dir(week.isoformat())
+            folder.mkdir(parents=True, exist_ok=True)
+            html = render_html(report)
+            (folder / "report.html").write_text(html, encoding="utf-8")
+            render_pdf(html, folder / "report.pdf")
+            written.append(folder)
+            context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
+    return dg.MaterializeResult(
+        metadata={
+            "reports": dg.MetadataValue.json([str(f) for f in written]),
+            "last_report": dg.MetadataValue.path(str(written[-1] / "report.pdf")),
+        }
+    )

@@ -1,0 +1,306 @@
+"""Load and validate `satisfaction.yaml` into typed settings.
+
+Every validation problem is reported as `key.path: what was expected (got …)`, so that a person can
+fix the file without reading Python. Unknown keys are errors, with the closest known key suggested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from satisfaction_pipeline.lib.scales import LABEL_SETS
+
+Metric = Literal["csat", "nps", "ces", "comment"]
+SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
+SEGMENT_DIMENSIONS: tuple[str, ...] = ("channel", "team", "agent", "product", "touchpoint")
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; `problems` lists each one in plain words."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{self.path}: invalid configuration\n{listing}")
+
+
+def _time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"an IANA time zone such as 'Europe/Paris' (got {name!r})") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(_Strict):
+    """How the answers of one question are coded.
+
+    CSAT: a built-in label set (`auto` picks the one matching the answers), a custom mapping of
+    labels to 1–5 points, and/or numbers 1–5. NPS: 0–10 or 1–10. CES: a numeric range and which
+    end is good; reports always show CES oriented so that higher is better.
+    """
+
+    min: int | None = None
+    max: int | None = None
+    higher_is_better: bool = True
+    labels: str | dict[str, int] = "auto"
+
+    @field_validator("labels")
+    @classmethod
+    def _known_label_set(cls, value: str | dict[str, int]) -> str | dict[str, int]:
+        if isinstance(value, str) and value != "auto" and value not in LABEL_SETS:
+            known = ", ".join(["auto", *LABEL_SETS])
+            raise ValueError(f"one of {known}, or a mapping of label to points (got {value!r})")
+        if isinstance(value, dict):
+            bad = {label: points for label, points in value.items() if not 1 <= points <= 5}
+            if bad:
+                raise ValueError(f"label points between 1 and 5 (got {bad})")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered_range(self) -> Scale:
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min below max (got min={self.min}, max={self.max})")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The range as shown in tables, e.g. `1-7`."""
+        return f"{self.min}-{self.max}"
+
+
+class Question(_Strict):
+    column: str
+    metric: Metric
+    scale: Scale = Scale()
+
+    @model_validator(mode="after")
+    def _scale_fits_metric(self) -> Question:
+        s = self.scale
+        if self.metric == "nps":
+            rng = (s.min if s.min is not None else 0, s.max if s.max is not None else 10)
+            if rng not in {(0, 10), (1, 10)}:
+                raise ValueError(f"an NPS scale of 0-10 or 1-10 (got {rng[0]}-{rng[1]})")
+            return self.model_copy(
+                update={"scale": s.model_copy(update={"min": rng[0], "max": 10})}
+            )
+        if self.metric == "ces" and (s.min is None or s.max is None):
+            raise ValueError("a CES scale with min and max, e.g. {min: 1, max: 7}")
+        if self.metric == "csat" and (s.min, s.max) not in {(None, None), (1, 5)}:
+            raise ValueError(f"a CSAT scale of 1-5 (got {s.min}-{s.max})")
+        return self
+
+
+class Constant(_Strict):
+    """A segment value that is the same for every row of a source (e.g. touchpoint: purchase)."""
+
+    value: str
+
+
+class Columns(_Strict):
+    response_id: str
+    submitted_at: str
+    customer_ref: str | None = None
+    customer_email: str | None = None
+
+
+class Source(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    pattern: str
+    format: Literal["auto", "csv", "xlsx", "qualtrics"] = "auto"
+    encoding: str = "auto"
+    delimiter: str | None = None
+    sheet: str | None = None
+    timezone: TimeZone | None = None
+    date_format: str | None = None
+    columns: Columns
+    segments: dict[str, str | Constant] = {}
+    questions: list[Question] = Field(min_length=1)
+
+    @field_validator("segments")
+    @classmethod
+    def _segment_names(cls, value: dict[str, str | Constant]) -> dict[str, str | Constant]:
+        for name in value:
+            if not name.isidentifier() or name != name.lower():
+                raise ValueError(f"segment names in lower_snake_case (got {name!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _one_question_per_metric(self) -> Source:
+        for metric in SCORED_METRICS:
+            columns = [q.column for q in self.questions if q.metric == metric]
+            if len(columns) > 1:
+                raise ValueError(
+                    f"at most one {metric} question per source (got columns {columns})"
+                )
+        return self
+
+    def question(self, metric: str) -> Question | None:
+        """The source's question for a scored metric, if it has one."""
+        return next((q for q in self.questions if q.metric == metric), None)
+
+
+class Recipients(_Strict):
+    to: list[str] = []
+    cc: list[str] = []
+
+
+class Report(_Strict):
+    language: Literal["en", "fr"] = "en"
+    title: str | None = None
+    verbatims: int = Field(default=6, ge=0, le=50)
+
+
+class Settings(_Strict):
+    timezone: TimeZone = "Europe/Paris"
+    first_week: dt.date = dt.date(2025, 1, 6)
+    report: Report = Report()
+    recipients: Recipients = Recipients()
+    min_sample_size: int = Field(default=30, ge=1)
+    taxonomy: str = "default"
+    sources: list[Source] = Field(min_length=1)
+
+    @field_validator("first_week")
+    @classmethod
+    def _monday(cls, value: dt.date) -> dt.date:
+        if value.weekday() != 0:
+            monday = value - dt.timedelta(days=value.weekday())
+            raise ValueError(f"a Monday, since weeks start on Monday (got {value}; use {monday})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent_sources(self) -> Settings:
+        names = [s.name for s in self.sources]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"unique source names (got {duplicates} more than once)")
+        return self
+
+    def extra_segments(self) -> list[str]:
+        """Segment dimensions beyond the five standard ones, in the order they are configured."""
+        seen: dict[str, None] = {}
+        for source in self.sources:
+            for name in source.segments:
+                if name not in SEGMENT_DIMENSIONS:
+                    seen[name] = None
+        return list(seen)
+
+
+def _key_path(loc: tuple[Any, ...], data: Any) -> str:
+    """`('sources', 0, 'questions', 1, 'metric')` → `sources[0] (support_fr).questions[1].metric`."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                name = node[item].get("name") or node[item].get("column")
+                label += f" ({name})" if name else ""
+            parts.append(label)
+        elif not str(item).startswith(("function-", "constrained-")) and item not in {
+            "str",
+            "dict[str,int]",
+            "Constant",
+        }:
+            parts.append(f".{item}" if parts else str(item))
+        node = node[item] if isinstance(node, dict | list) and _has(node, item) else None
+    return "".join(parts) or "(top level)"
+
+
+def _has(node: dict | list, item: Any) -> bool:
+    if isinstance(node, dict):
+        return item in node
+    return isinstance(item, int) and item < len(node)
+
+
+def _message(error: dict[str, Any], data: Any) -> str:
+    loc = error["loc"]
+    where = _key_path(loc, data)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model_fields = _fields_at(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), model_fields, n=1)
+        known = (
+            f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(model_fields)}"
+        )
+        return f"{where}: unknown key{known}"
+    if kind == "missing":
+        return f"{where}: required key is missing"
+    text = error["msg"].removeprefix("Value error, ")
+    got = error.get("input")
+    if kind == "literal_error" or (kind.endswith("_type") or kind.endswith("_parsing")):
+        text = f"expected {text[0].lower()}{text[1:]} (got {got!r})"
+    elif error["msg"].startswith("Value error, "):
+        text = f"expected {text}"
+    return f"{where}: {text}"
+
+
+_MODEL_AT: dict[str, type[BaseModel]] = {
+    "sources": Source,
+    "questions": Question,
+    "scale": Scale,
+    "columns": Columns,
+    "report": Report,
+    "recipients": Recipients,
+}
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for item in reversed(loc):
+        if isinstance(item, str) and item in _MODEL_AT:
+            model = _MODEL_AT[item]
+            break
+    return list(model.model_fields)
+
+
+def parse_settings(data: Any, path: Path | str = "<config>") -> Settings:
+    """Validate already-parsed YAML; raise ConfigError with one line per problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(path, ["(top level): expected a mapping of keys such as 'sources'"])
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [_message(e, data) for e in exc.errors(include_url=False)]
+        raise ConfigError(path, list(dict.fromkeys(problems))) from None
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read and validate a `satisfaction.yaml` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, ["file not found (set --config or SATISFACTION_CONFIG)"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(
+            path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    return parse_settings(data, path)

@@ -1,0 +1,261 @@
+"""Render the weekly report: a context from the warehouse's frames, HTML with Jinja2, PDF with
+WeasyPrint.
+
+Comments are untrusted: Jinja2 escapes them (autoescape is on for every template but `.txt`), they
+are PII-redacted before they reach a template, and the PDF renderer may only read `data:` URLs and
+files under `report_templates/`, so nothing in a report can make it fetch from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from satisfaction_pipeline.lib.redact import redact
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+
+SEGMENT_DIMENSIONS_SHOWN = ("channel", "team", "product", "touchpoint", "source")
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Customer satisfaction — weekly report",
+        "week_of": "Week of",
+        "to": "to",
+        "csat": "CSAT",
+        "nps": "NPS",
+        "ces": "CES",
+        "csat_hint": "% satisfied (4-5 of 5)",
+        "nps_hint": "% promoters − % detractors",
+        "ces_hint": "mean ease, scale {scale}, higher is better",
+        "answers": "answers",
+        "vs_last_week": "vs last week",
+        "no_data": "no answers",
+        "small_sample": "small sample",
+        "segments": "Scores by segment",
+        "segment": "Segment",
+        "verbatims": "What customers said",
+        "data_quality": "Data quality",
+        "files_read": "files read",
+        "rows_loaded": "responses loaded",
+        "rows_rejected": "rows rejected",
+        "rows_duplicate": "duplicates",
+        "responses_week": "responses this week",
+        "comments_week": "with a comment",
+        "channel": "Channel",
+        "team": "Team",
+        "product": "Product",
+        "touchpoint": "Touchpoint",
+        "source": "Survey",
+        "greyed": "Greyed: fewer than {n} answers, not reliable enough to compare.",
+        "page": "page",
+        "of": "of",
+    },
+    "fr": {
+        "title": "Satisfaction client — rapport hebdomadaire",
+        "week_of": "Semaine du",
+        "to": "au",
+        "csat": "CSAT",
+        "nps": "NPS",
+        "ces": "CES",
+        "csat_hint": "% de satisfaits (4-5 sur 5)",
+        "nps_hint": "% promoteurs − % détracteurs",
+        "ces_hint": "facilité moyenne, échelle {scale}, plus haut = mieux",
+        "answers": "réponses",
+        "vs_last_week": "vs semaine précédente",
+        "no_data": "aucune réponse",
+        "small_sample": "petit échantillon",
+        "segments": "Scores par segment",
+        "segment": "Segment",
+        "verbatims": "Ce que disent les clients",
+        "data_quality": "Qualité des données",
+        "files_read": "fichiers lus",
+        "rows_loaded": "réponses chargées",
+        "rows_rejected": "lignes rejetées",
+        "rows_duplicate": "doublons",
+        "responses_week": "réponses cette semaine",
+        "comments_week": "avec commentaire",
+        "channel": "Canal",
+        "team": "Équipe",
+        "product": "Produit",
+        "touchpoint": "Point de contact",
+        "source": "Enquête",
+        "greyed": "En gris : moins de {n} réponses, trop peu pour comparer.",
+        "page": "page",
+        "of": "sur",
+    },
+}
+
+MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."],
+}
+
+
+def format_date(day: dt.date, language: str) -> str:
+    """`16 Nov 2026` / `16 nov. 2026`."""
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+
+
+def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
+    """`12.5` / `12,5` (French decimal comma, narrow no-break space before %), `–` when missing."""
+    if value is None:
+        return "–"
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    text = text.replace("-", "−")
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def format_percent(value: float | None, language: str, decimals: int = 1) -> str:
+    if value is None:
+        return "–"
+    separator = "\u202f" if language == "fr" else ""
+    return f"{format_number(value, language, decimals)}{separator}%"
+
+
+@dataclass(frozen=True)
+class Score:
+    metric: str
+    scale: str
+    n: int
+    score: float | None
+    previous: float | None
+    small_sample: bool
+
+    @property
+    def delta(self) -> float | None:
+        if self.score is None or self.previous is None:
+            return None
+        return self.score - self.previous
+
+
+def _scores(frame: pl.DataFrame, week: dt.date) -> dict[tuple[str, str], list[Score]]:
+    """(dimension, segment) → its scores this week, with last week's for the change."""
+    current = frame.filter(pl.col("week") == week)
+    previous = {
+        (r["dimension"], r["segment"], r["metric"], r["scale"]): r["score"]
+        for r in frame.filter(pl.col("week") == week - dt.timedelta(days=7)).iter_rows(named=True)
+    }
+    order = {"csat": 0, "nps": 1, "ces": 2}
+    rows = sorted(current.iter_rows(named=True), key=lambda r: (order[r["metric"]], r["scale"]))
+    result: dict[tuple[str, str], list[Score]] = {}
+    for r in rows:
+        key = (r["dimension"], r["segment"])
+        result.setdefault(key, []).append(
+            Score(
+                metric=r["metric"],
+                scale=r["scale"],
+                n=r["n"],
+                score=r["score"],
+                previous=previous.get((*key, r["metric"], r["scale"])),
+                small_sample=r["small_sample"],
+            )
+        )
+    return result
+
+
+def build_context(
+    week: dt.date,
+    scores: pl.DataFrame,
+    comments: pl.DataFrame,
+    file_counts: dict[str, int],
+    *,
+    language: str,
+    title: str | None,
+    verbatims: int,
+    min_sample_size: int,
+) -> dict[str, Any]:
+    """Everything the templates show, already computed; templates only lay it out."""
+    by_segment = _scores(scores, week)
+    metric_columns = sorted(
+        {(s.metric, s.scale) for values in by_segment.values() for s in values},
+        key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),
+    )
+    segments = []
+    for dimension in SEGMENT_DIMENSIONS_SHOWN:
+        keys = sorted(k for k in by_segment if k[0] == dimension)
+        for _, segment in keys:
+            cells = {(s.metric, s.scale): s for s in by_segment[(dimension, segment)]}
+            segments.append(
+                {
+                    "dimension": dimension,
+                    "segment": segment,
+                    "cells": [cells.get(column) for column in metric_columns],
+                }
+            )
+    quoted = comments.head(verbatims).with_columns(
+        comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
+    )
+    responses_week = sum(s.n for s in by_segment.get(("overall", "all"), []) if s.metric == "csat")
+    return {
+        "language": language,
+        "t": TEXT[language],
+        "title": title or TEXT[language]["title"],
+        "week": week,
+        "week_label": format_date(week, language),
+        "week_end_label": format_date(week + dt.timedelta(days=6), language),
+        "headline": by_segment.get(("overall", "all"), []),
+        "metric_columns": metric_columns,
+        "segments": segments,
+        "verbatims": quoted.to_dicts(),
+        "files": file_counts,
+        "responses_week": responses_week,
+        "comments_week": comments.height,
+        "min_sample_size": min_sample_size,
+    }
+
+
+def _autoescape(template_name: str | None) -> bool:
+    # `select_autoescape()` would not escape `*.html.j2`; escape everything but plain text.
+    return not (template_name or "").endswith((".txt", ".txt.j2"))
+
+
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v, d=1, sign=False: format_number(v, language, d, sign)
+    env.filters["pct"] = lambda v, d=1: format_percent(v, language, d)
+    env.filters["date"] = lambda v: format_date(v, language)
+    return env
+
+
+def render_html(context: dict[str, Any]) -> str:
+    return environment(context["language"]).get_template("report.html.j2").render(context)
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Lets WeasyPrint read `data:` URLs and files under `report_templates/`, nothing else."""
+
+    def __init__(self, root: Path = TEMPLATES_DIR, **kwargs: Any):
+        super().__init__(allowed_protocols={"data", "file"}, **kwargs)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"refused to read {url}: outside {self.root}")
+        elif parsed.scheme != "data":
+            raise ValueError(f"refused to fetch {url}: reports never load remote resources")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str, target: Path) -> None:
+    """Write the PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
+    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
+    document.write_pdf(target)

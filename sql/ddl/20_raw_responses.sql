@@ -1,0 +1,26 @@
+-- Every response loaded, once (the first file that carried its id wins), scores normalised.
+CREATE TABLE IF NOT EXISTS raw.responses (
+    response_key    VARCHAR   PRIMARY KEY,  -- source || ':' || response_id
+    source          VARCHAR   NOT NULL,
+    response_id     VARCHAR   NOT NULL,
+    submitted_at    TIMESTAMP NOT NULL,     -- UTC
+    week            DATE      NOT NULL,     -- Monday of the submission week, configured time zone
+    customer_ref    VARCHAR,
+    customer_email  VARCHAR,
+    channel         VARCHAR,
+    team            VARCHAR,
+    agent           VARCHAR,
+    product         VARCHAR,
+    touchpoint      VARCHAR,
+    extra_segments  VARCHAR,                -- JSON object for segments beyond the five above
+    csat_answer     VARCHAR,                -- the CSAT answer as written (label or number)
+    csat            TINYINT,                -- 1-5, 5 best
+    nps             TINYINT,                -- 0-10 (or 1-10)
+    nps_scale       VARCHAR,                -- '0-10' or '1-10'
+    ces_answer      DOUBLE,                 -- the CES answer as given, on its own scale
+    ces             DOUBLE,                 -- the same, oriented so that higher is better
+    ces_scale       VARCHAR,                -- e.g. '1-7'; CES is never averaged across scales
+    comment         VARCHAR,                -- open-text answers, joined by a blank line
+    file_name       VARCHAR   NOT NULL,
+    file_row        INTEGER   NOT NULL
+);

@@ -1,0 +1,29 @@
+-- One row per survey response of a built week: raw.responses plus the score categories.
+CREATE TABLE IF NOT EXISTS marts.responses (
+    response_key    VARCHAR   PRIMARY KEY,
+    source          VARCHAR   NOT NULL,
+    response_id     VARCHAR   NOT NULL,
+    submitted_at    TIMESTAMP NOT NULL,
+    week            DATE      NOT NULL,
+    customer_ref    VARCHAR,
+    customer_email  VARCHAR,
+    channel         VARCHAR,
+    team            VARCHAR,
+    agent           VARCHAR,
+    product         VARCHAR,
+    touchpoint      VARCHAR,
+    extra_segments  VARCHAR,
+    csat_answer     VARCHAR,
+    csat            TINYINT,
+    nps             TINYINT,
+    nps_scale       VARCHAR,
+    ces_answer      DOUBLE,
+    ces             DOUBLE,
+    ces_scale       VARCHAR,
+    comment         VARCHAR,
+    file_name       VARCHAR   NOT NULL,
+    file_row        INTEGER   NOT NULL,
+    csat_satisfied  BOOLEAN,                -- CSAT in the top two boxes (4-5)
+    nps_category    VARCHAR,                -- promoter (9-10) / passive (7-8) / detractor (0-6)
+    has_comment     BOOLEAN   NOT NULL
+);

@@ -1,0 +1,1 @@
+INSERT INTO ops.files BY NAME SELECT * FROM new_file

@@ -1,0 +1,1 @@
+INSERT INTO raw.responses BY NAME SELECT * FROM new_responses

@@ -1,0 +1,1 @@
+INSERT INTO marts.responses BY NAME SELECT * FROM scored_responses

@@ -1,0 +1,1 @@
+INSERT INTO marts.weekly_scores BY NAME SELECT * FROM weekly_scores

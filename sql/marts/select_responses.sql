@@ -1,0 +1,1 @@
+SELECT * FROM marts.responses WHERE week >= $week_start AND week < $week_end ORDER BY response_key
