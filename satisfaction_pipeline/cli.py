@@ -86,9 +86,19 @@ def _resolve(args: argparse.Namespace, defaults: dict[str, Path] | None = None) 
             os.environ[variable] = str(defaults[option])
     paths = Paths.from_environment()
     paths.export()
-    os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    _dagster_home()
     return paths
+
+
+def _dagster_home() -> Path:
+    """DAGSTER_HOME (default ./.dagster), created with a minimal dagster.yaml if new."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").resolve())))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("# Local instance: runs and events in SQLite files here.\n"
+                          "telemetry:\n  enabled: false\n")
+    return home
 
 
 def _settings(paths: Paths) -> Settings:

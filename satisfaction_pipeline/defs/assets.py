@@ -115,6 +115,7 @@ def weekly_report(
                 wh.query(conn, "report/weekly_scores", week=week),
                 wh.query(conn, "report/comments", week=week),
                 file_counts,
+                wh.query(conn, "report/week_counts", week=week).to_dicts()[0],
                 language=settings.report.language,
                 title=settings.report.title,
                 verbatims=settings.report.verbatims,

@@ -249,10 +249,13 @@ def _message(error: dict[str, Any], data: Any) -> str:
         return f"{where}: unknown key{known}"
     if kind == "missing":
         return f"{where}: required key is missing"
-    text = error["msg"].removeprefix("Value error, ")
     got = error.get("input")
-    if kind == "literal_error" or (kind.endswith("_type") or kind.endswith("_parsing")):
-        text = f"expected {text[0].lower()}{text[1:]} (got {got!r})"
+    if kind == "too_short":
+        ctx = error.get("ctx", {})
+        return f"{where}: expected at least {ctx.get('min_length')} item(s) (got none)"
+    text = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+    if error["msg"].startswith("Input should be "):
+        text = f"expected {text} (got {got!r})"
     elif error["msg"].startswith("Value error, "):
         text = f"expected {text}"
     return f"{where}: {text}"

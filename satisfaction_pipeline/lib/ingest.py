@@ -95,10 +95,11 @@ def check_columns(table: RawTable, source: Source) -> None:
     missing = [c for c in dict.fromkeys(needed) if c not in table.columns]
     if not missing:
         return
+    folded = {c.casefold(): c for c in table.columns}
     lines = []
     for column in missing:
-        close = difflib.get_close_matches(column, table.columns, n=1, cutoff=0.5)
-        hint = f" (closest: {close[0]!r})" if close else ""
+        close = difflib.get_close_matches(column.casefold(), folded, n=1, cutoff=0.5)
+        hint = f" (closest: {folded[close[0]]!r})" if close else ""
         lines.append(f"column {column!r} not found{hint}")
     found = ", ".join(repr(c) for c in table.columns)
     raise MappingError(f"{'; '.join(lines)}. Columns found: {found}")

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Tried in order. UTF-8 is strict, so a Windows-1252 file (the French Excel default) fails it and
-# falls through; cp1252 leaves five bytes undefined, so latin-1 is the last resort that always reads.
-ENCODINGS = ("utf-8-sig", "utf-16", "cp1252", "latin-1")
+# falls through; cp1252 leaves five bytes undefined, so latin-1 is the last resort that always
+# reads. UTF-16 is only tried on a byte-order mark or NUL bytes: any even-length file "decodes" as
+# UTF-16, into nonsense.
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 DELIMITERS = ",;\t|"
 
 

@@ -168,6 +168,7 @@ def build_context(
     scores: pl.DataFrame,
     comments: pl.DataFrame,
     file_counts: dict[str, int],
+    week_counts: dict[str, int],
     *,
     language: str,
     title: str | None,
@@ -195,7 +196,6 @@ def build_context(
     quoted = comments.head(verbatims).with_columns(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
     )
-    responses_week = sum(s.n for s in by_segment.get(("overall", "all"), []) if s.metric == "csat")
     return {
         "language": language,
         "t": TEXT[language],
@@ -208,8 +208,7 @@ def build_context(
         "segments": segments,
         "verbatims": quoted.to_dicts(),
         "files": file_counts,
-        "responses_week": responses_week,
-        "comments_week": comments.height,
+        "week_counts": week_counts,
         "min_sample_size": min_sample_size,
     }
 

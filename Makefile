@@ -1,0 +1,49 @@
+# `make demo` and `make test` each set up everything they need on a machine with Python >= 3.11:
+# a private copy of uv in .tools/, then the locked dependencies in .venv/ (uv.lock).
+PYTHON ?= python3
+VENV := .venv
+UV := .tools/bin/uv
+UV_VERSION := 0.13.8
+INSTALLED := $(VENV)/.installed
+
+# Never download an interpreter: use the machine's Python.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup demo test ui lint format bench clean
+
+setup: $(INSTALLED)
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(INSTALLED): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+demo: setup ## generate demo exports and build their weeks; prints the report paths
+	$(VENV)/bin/satisfaction-pipeline demo
+
+test: setup ## lint, then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+ui: setup ## the Dagster UI on http://localhost:3000 (uses ./demo unless SATISFACTION_* say otherwise)
+	SATISFACTION_INBOX=$${SATISFACTION_INBOX:-demo/inbox} \
+	SATISFACTION_WAREHOUSE=$${SATISFACTION_WAREHOUSE:-demo/warehouse.duckdb} \
+	SATISFACTION_REPORTS=$${SATISFACTION_REPORTS:-demo/reports} \
+	$(VENV)/bin/satisfaction-pipeline ui
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup ## throughput figures (bench/)
+	$(VENV)/bin/python bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) .tools demo .dagster

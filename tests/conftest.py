@@ -1,0 +1,52 @@
+"""Shared fixtures: demo exports generated into a temporary inbox, and an environment that points
+the pipeline at a temporary warehouse file, report folder and Dagster instance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from satisfaction_pipeline.lib.config import Settings, load_settings
+from satisfaction_pipeline.lib.demo_data import DemoManifest, generate_demo
+
+PROJECT = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = PROJECT / "satisfaction.yaml"
+LAST_WEEK = dt.date(2026, 11, 16)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(EXAMPLE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
+    """Four small weeks of the three demo exports (read-only: copy before changing files)."""
+    inbox = tmp_path_factory.mktemp("demo") / "inbox"
+    return generate_demo(inbox, LAST_WEEK, weeks=4, volume=0.35)
+
+
+@pytest.fixture
+def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.MonkeyPatch):
+    """SATISFACTION_* and DAGSTER_HOME set for one test; returns the paths."""
+    from satisfaction_pipeline.lib.paths import Paths
+
+    paths = Paths(
+        config=EXAMPLE_CONFIG,
+        inbox=demo_inbox.files[0].parent,
+        warehouse=tmp_path / "warehouse" / "satisfaction.duckdb",
+        reports=tmp_path / "reports",
+    )
+    for variable, value in {
+        "SATISFACTION_CONFIG": paths.config,
+        "SATISFACTION_INBOX": paths.inbox,
+        "SATISFACTION_WAREHOUSE": paths.warehouse,
+        "SATISFACTION_REPORTS": paths.reports,
+        "DAGSTER_HOME": tmp_path / "dagster_home",
+    }.items():
+        monkeypatch.setenv(variable, str(value))
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return paths

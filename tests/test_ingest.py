@@ -1,0 +1,215 @@
+"""Reading the demo layouts and hand-made files; every input row ends loaded, rejected or counted
+as a duplicate; bad files get a message naming the file and the columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from satisfaction_pipeline.lib import warehouse
+from satisfaction_pipeline.lib.config import Settings, parse_settings
+from satisfaction_pipeline.lib.demo_data import DemoManifest
+from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox, map_file
+from satisfaction_pipeline.lib.readers import read_delimited, read_file
+
+NOW = dt.datetime(2026, 11, 23, 6, 0)
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    warehouse.create_schema(connection)
+    yield connection
+    connection.close()
+
+
+def _count(conn, sql: str) -> int:
+    return conn.execute(sql).fetchall()[0][0]
+
+
+def test_demo_layouts_are_read_as_their_tools_wrote_them(demo_inbox: DemoManifest) -> None:
+    by_kind = {p.name.split("_2")[0]: p for p in demo_inbox.files}
+    fr = read_file(by_kind["support_fr"])
+    assert (fr.format, fr.encoding, fr.delimiter) == ("csv", "cp1252", ";")
+    assert fr.columns[0] == "id_reponse" and fr.row_numbers[0] == 2
+    assert any("Très satisfait" in row for row in fr.rows)  # accents survive Windows-1252
+
+    qualtrics = read_file(by_kind["qualtrics_purchase"])
+    assert qualtrics.format == "qualtrics"
+    assert qualtrics.row_numbers[0] == 4  # rows 2 and 3 are question text and ImportId JSON
+    assert qualtrics.records()[0]["ResponseId"].startswith("R_")
+
+    xlsx = read_file(by_kind["support_en"])
+    assert xlsx.format == "xlsx" and xlsx.columns[0] == "Response ID"
+    assert xlsx.records()[0]["Submitted"][:4] == "2026"
+
+
+def test_every_demo_row_is_accounted_for(
+    conn, settings: Settings, demo_inbox: DemoManifest
+) -> None:
+    summary = ingest_inbox(conn, settings, demo_inbox.files[0].parent, NOW)
+    files = summary.files
+    assert len(files) == len(demo_inbox.files) == 12
+    assert (
+        files["rows_read"] == files["rows_loaded"] + files["rows_rejected"] + files["rows_duplicate"]
+    ).all()
+    truth = demo_inbox.responses
+    assert files["rows_read"].sum() == len(truth)
+    assert files["rows_loaded"].sum() == sum(r.valid and not r.duplicate for r in truth)
+    assert files["rows_rejected"].sum() == sum(not r.valid for r in truth)
+    assert files["rows_duplicate"].sum() == sum(r.duplicate for r in truth)
+    assert _count(conn, "SELECT count(*) FROM raw.responses") == files["rows_loaded"].sum()
+
+    # the scores stored are those the files were written from (CES oriented higher-is-better)
+    stored = {
+        (r[0], r[1]): r[2:]
+        for r in conn.execute("SELECT source, response_id, week, csat, nps, ces FROM raw.responses")
+        .fetchall()
+    }
+    for r in truth:
+        if r.valid and not r.duplicate:
+            assert stored[(r.source, r.response_id)] == (r.week, r.csat, r.nps, r.ces_good)
+
+    reasons = conn.execute("SELECT row_number, column_name, reason FROM ops.rejected_rows").fetchall()
+    assert Counter(c for _, c, _ in reasons) == {"satisfaction": 4, "id_reponse": 4}
+    label_reason = next(r for _, c, r in reasons if c == "satisfaction")
+    assert label_reason.startswith("unknown CSAT answer 'Bof bof' in column 'satisfaction'; ")
+    assert "Très satisfait" in label_reason
+    assert summary.rejected_reasons
+
+
+def test_reloading_the_inbox_changes_nothing_and_a_copy_is_all_duplicates(
+    conn, settings: Settings, demo_inbox: DemoManifest, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(demo_inbox.files[0].parent, inbox)
+    ingest_inbox(conn, settings, inbox, NOW)
+    before = conn.sql("SELECT * FROM raw.responses ORDER BY response_key").pl()
+
+    again = ingest_inbox(conn, settings, inbox, NOW)
+    assert again.files.is_empty() and len(again.skipped) == 12
+    assert before.equals(conn.sql("SELECT * FROM raw.responses ORDER BY response_key").pl())
+
+    # the same export saved under a second name: read, and every row counted as duplicate
+    first = sorted(inbox.glob("support_fr_*.csv"))[0]
+    shutil.copy(first, inbox / "support_fr_copy.csv")
+    copy = ingest_inbox(conn, settings, inbox, NOW).files.row(0, named=True)
+    assert copy["rows_loaded"] == 0
+    assert copy["rows_duplicate"] + copy["rows_rejected"] == copy["rows_read"]
+
+
+def _source(**overrides) -> Settings:
+    source = {
+        "name": "generic",
+        "pattern": "*.csv",
+        "columns": {"response_id": "id", "submitted_at": "date"},
+        "questions": [
+            {"column": "csat", "metric": "csat"},
+            {"column": "nps", "metric": "nps"},
+            {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
+            {"column": "comment", "metric": "comment"},
+        ],
+    }
+    return parse_settings({"timezone": "Europe/Paris", "sources": [source | overrides]})
+
+
+def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
+    text = (
+        "id,date,csat,nps,effort,comment\n"
+        "1,2026-11-16 10:00,Satisfied,9,6,ok\n"
+        "2,2026-11-16 10:00,Satisfied,11,6,\n"
+        "3,16/11/2026,Satisfied,9,6,\n"
+        ",2026-11-16 10:00,Satisfied,9,6,\n"
+        "5,2026-11-16 10:00,Happy,9,8,\n"
+        "6,2026-11-16 10:00,,,,\n"
+        '7,2026-11-16 10:00,Satisfied,9,6,"multi\nline, with comma"\n'
+        "8,2026-11-16 10:00,Satisfied,9,6,x,surplus\n"
+        "1,2026-11-16 11:00,Satisfied,3,6,again\n"
+    )
+    settings = _source()
+    result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
+    rejected = {r["row_number"]: r for r in result.rejected.to_dicts()}
+    assert result.rows_read == 9
+    assert result.responses.height + len(rejected) + result.duplicates == 9
+    assert result.duplicates == 1
+    assert rejected[3]["column_name"] == "nps"
+    assert rejected[3]["reason"] == "NPS answer '11' in column 'nps' is not a whole number from 0 to 10"
+    assert rejected[4]["reason"].startswith("cannot read date '16/11/2026' in column 'date'")
+    assert rejected[5]["reason"] == "response id is empty (column 'id')"
+    assert rejected[6]["column_name"] == "csat"
+    assert " | CES answer '8' in column 'effort' is not a number from 1 to 7" in rejected[6]["reason"]
+    assert rejected[7]["reason"].startswith("no answer in any question column")
+    assert rejected[9]["reason"] == "row has more cells than the 6 header columns"
+    comments = dict(result.responses.select("response_id", "comment").iter_rows())
+    assert comments["7"] == "multi\nline, with comma"
+
+
+def test_naive_times_are_local_and_weeks_start_on_monday_local_time() -> None:
+    text = (
+        "id,date,csat,nps,effort,comment\n"
+        "a,2026-11-16 00:30,5,,,\n"  # Monday 00:30 Paris = Sunday 23:30 UTC: still week 11-16
+        "b,2026-11-15 23:59:59,5,,,\n"  # Sunday night: previous week
+        "c,2026-11-15T23:30:00Z,5,,,\n"  # UTC with offset: Monday 00:30 in Paris
+        "d,2026-03-29 02:30,5,,,\n"  # does not exist in Paris (clocks jump 02:00 → 03:00)
+    )
+    settings = _source()
+    result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
+    weeks = dict(result.responses.select("response_id", "week").iter_rows())
+    assert weeks == {"a": dt.date(2026, 11, 16), "b": dt.date(2026, 11, 9), "c": dt.date(2026, 11, 16)}
+    utc = dict(result.responses.select("response_id", "submitted_at").iter_rows())
+    assert utc["a"] == dt.datetime(2026, 11, 15, 23, 30)
+    assert "does not exist in Europe/Paris" in result.rejected["reason"][0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_encodings_keep_french_text_exact(encoding: str) -> None:
+    text = "id;date;csat;nps;effort;comment\n1;2026-11-16;Très satisfait;9;6;« Rapide » – 29,99 €\n"
+    table = read_delimited(text.encode(encoding))
+    assert table.delimiter == ";"
+    assert table.records()[0]["comment"] == "« Rapide » – 29,99 €"
+    assert table.records()[0]["csat"] == "Très satisfait"
+
+
+def test_missing_column_names_the_file_the_closest_match_and_what_was_found(
+    conn, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "export.csv").write_text("ID,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n")
+    with pytest.raises(IngestError) as caught:
+        ingest_inbox(conn, _source(), inbox, NOW)
+    message = str(caught.value)
+    assert "export.csv (source 'generic'): column 'id' not found (closest: 'ID')" in message
+    assert "column 'nps' not found (closest: 'NPS score')" in message
+    assert "Columns found: 'ID', 'date'" in message
+    # nothing was written
+    assert _count(conn, "SELECT count(*) FROM ops.files") == 0
+
+
+def test_a_failed_load_leaves_the_warehouse_unchanged(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = "id,date,csat,nps,effort,comment\n1,2026-11-16,5,9,6,\n"
+    (inbox / "a.csv").write_text(good)
+    (inbox / "b.csv").write_bytes(b"id,date\n1,2026-11-16\n")  # lacks the question columns
+    with pytest.raises(IngestError):
+        ingest_inbox(conn, _source(), inbox, NOW)
+    assert _count(conn, "SELECT count(*) FROM raw.responses") == 0
+    (inbox / "b.csv").unlink()
+    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    assert summary.files["rows_loaded"].to_list() == [1]
+
+
+def test_unmatched_inbox_files_are_reported(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("hello")
+    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    assert summary.unmatched == ["notes.txt"]
+    assert summary.files.schema == pl.Schema(summary.files.schema)

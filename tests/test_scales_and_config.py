@@ -1,0 +1,139 @@
+"""Label mapping (French and English, case and accent insensitive) and configuration validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib.config import ConfigError, load_settings, parse_settings
+from satisfaction_pipeline.lib.scales import choose_label_set, csat_mapping, fold_label, orient
+
+from .conftest import EXAMPLE_CONFIG
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        (["Très satisfait", "Satisfait", "Plutôt satisfait", "Insatisfait", "Très insatisfait"],
+         [5, 4, 3, 2, 1]),
+        (["TRÈS SATISFAIT", "tres satisfait", " Très  satisfait "], [5, 5, 5]),
+        # same words, other set: "Plutôt satisfait" is then 4 of 5
+        (["Tout à fait satisfait", "Plutôt satisfait", "Ni satisfait ni insatisfait",
+          "Peu satisfait", "Pas du tout satisfait"], [5, 4, 3, 2, 1]),
+        (["Très bon", "Bon", "Adéquat", "Pas bon", "Mauvais"], [5, 4, 3, 2, 1]),
+        (["Excellent", "Bon", "D’accord", "Pas génial", "Terrible"], [5, 4, 3, 2, 1]),
+        (["Very satisfied", "satisfied", "Neutral", "Dissatisfied", "very dissatisfied"],
+         [5, 4, 3, 2, 1]),
+        (["Very good", "Good", "Fair", "Poor", "Very poor"], [5, 4, 3, 2, 1]),
+        (["5", "4", "3.0", "2", "1"], [5, 4, 3, 2, 1]),
+    ],
+)
+def test_csat_labels_map_to_points(answers: list[str], expected: list[int]) -> None:
+    mapping, _ = csat_mapping(answers, "auto")
+    assert [mapping[a] for a in answers] == expected
+
+
+def test_unknown_and_out_of_range_csat_answers_are_not_mapped() -> None:
+    mapping, expected = csat_mapping(["Satisfait", "Bof bof", "6", "4.5"], "auto")
+    assert mapping == {"Satisfait": 4}
+    assert "Très satisfait" in expected and "1-5" in expected
+
+
+def test_label_set_can_be_pinned_or_custom() -> None:
+    assert csat_mapping(["Plutôt satisfait"], "fr_tout_a_fait")[0] == {"Plutôt satisfait": 4}
+    assert csat_mapping(["Plutôt satisfait"], "fr_satisfait")[0] == {"Plutôt satisfait": 3}
+    assert csat_mapping(["Top", "Flop"], {"top": 5, "FLOP": 1})[0] == {"Top": 5, "Flop": 1}
+
+
+def test_fold_label_and_set_choice() -> None:
+    assert fold_label("  Pas   GÉNIAL ") == "pas genial"
+    assert choose_label_set(["Satisfait", "Très satisfait", "3"]) == "fr_satisfait"
+    assert choose_label_set(["4", "5"]) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "higher_is_better", "expected"),
+    [(1, 1, 5, False, 5), (5, 1, 5, False, 1), (2, 1, 7, True, 2), (3, 1, 7, False, 5)],
+)
+def test_ces_orientation(value, low, high, higher_is_better, expected) -> None:
+    assert orient(value, low, high, higher_is_better) == expected
+
+
+def _example() -> dict:
+    return yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+
+
+def test_example_config_is_valid() -> None:
+    settings = load_settings(EXAMPLE_CONFIG)
+    assert [s.name for s in settings.sources] == ["support_fr", "qualtrics_purchase", "support_en"]
+    assert settings.sources[0].question("ces").scale.higher_is_better is False
+    assert settings.sources[2].question("nps").scale.label == "1-10"
+
+
+def _problems(data: dict) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(data)
+    return caught.value.problems
+
+
+def test_unknown_key_suggests_the_closest_one() -> None:
+    data = _example()
+    data["timezon"] = "Europe/Paris"
+    data["sources"][0]["questions"][0]["metirc"] = "csat"
+    problems = _problems(data)
+    assert "timezon: unknown key; did you mean 'timezone'?" in problems
+    assert any(p.startswith("sources[0] (support_fr).questions[0] (satisfaction).metirc: unknown")
+               and "'metric'" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["sources"][0]["columns"].pop("response_id"),
+         "sources[0] (support_fr).columns.response_id: required key is missing"),
+        (lambda d: d["sources"][0]["questions"][0].update(metric="happiness"),
+         "sources[0] (support_fr).questions[0] (satisfaction).metric: expected "
+         "'csat', 'nps', 'ces' or 'comment' (got 'happiness')"),
+        (lambda d: d.update(timezone="Paris"),
+         "timezone: expected an IANA time zone such as 'Europe/Paris' (got 'Paris')"),
+        (lambda d: d.update(first_week="2026-01-07"),
+         "first_week: expected a Monday, since weeks start on Monday (got 2026-01-07; use "
+         "2026-01-05)"),
+        (lambda d: d["sources"][1]["questions"][1].update(scale={"min": 0, "max": 5}),
+         "sources[1] (qualtrics_purchase).questions[1] (Q2): expected an NPS scale of 0-10 or "
+         "1-10 (got 0-5)"),
+        (lambda d: d["sources"][1]["questions"][2].update(scale={}),
+         "sources[1] (qualtrics_purchase).questions[2] (Q3): expected a CES scale with min and "
+         "max, e.g. {min: 1, max: 7}"),
+        (lambda d: d["report"].update(language="de"),
+         "report.language: expected 'en' or 'fr' (got 'de')"),
+        (lambda d: d["sources"][0]["questions"][0].update(scale={"labels": "klingon"}),
+         "sources[0] (support_fr).questions[0] (satisfaction).scale.labels: expected one of"),
+    ],
+)
+def test_config_errors_name_the_key_and_what_was_expected(change, expected: str) -> None:
+    data = _example()
+    change(data)
+    problems = _problems(data)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_validate_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate-config", "--config", str(EXAMPLE_CONFIG)]) == 0
+    assert "OK — 3 source(s)" in capsys.readouterr().out
+
+    broken = tmp_path / "satisfaction.yaml"
+    broken.write_text("timezone: Mars/Olympus\nsources: []\n", encoding="utf-8")
+    assert main(["validate-config", "--config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "timezone: expected an IANA time zone" in err
+    assert "sources: expected at least 1 item(s) (got none)" in err
+
+    broken.write_text("sources: [\n", encoding="utf-8")
+    assert main(["validate-config", "--config", str(broken)]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+    assert main(["validate-config", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
