@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     for option, (variable, default) in ENVIRONMENT.items():
         flag = "--out" if option == "reports" else f"--{option}"
         paths.add_argument(
-            flag, dest=option, metavar="PATH",
+            flag,
+            dest=option,
+            metavar="PATH",
             help=f"default: ${variable}, else ./{default}",
         )
 
@@ -52,22 +54,31 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", parents=[paths], help="build one week (all assets)")
-    run.add_argument("--week", type=_monday, required=True, metavar="YYYY-MM-DD",
-                     help="the week's Monday")
+    run.add_argument(
+        "--week", type=_monday, required=True, metavar="YYYY-MM-DD", help="the week's Monday"
+    )
 
-    backfill = commands.add_parser("backfill", parents=[paths],
-                                   help="rebuild a range of weeks in one Dagster run")
+    backfill = commands.add_parser(
+        "backfill", parents=[paths], help="rebuild a range of weeks in one Dagster run"
+    )
     backfill.add_argument("--from", dest="start", type=_monday, required=True, metavar="MONDAY")
-    backfill.add_argument("--to", dest="end", type=_monday, required=True, metavar="MONDAY",
-                          help="last week included")
+    backfill.add_argument(
+        "--to", dest="end", type=_monday, required=True, metavar="MONDAY", help="last week included"
+    )
 
-    demo = commands.add_parser("demo", parents=[paths],
-                               help="generate demo exports and build their weeks")
-    demo.add_argument("--dir", default="demo", type=Path,
-                      help="where the demo inbox, warehouse and reports go (default: ./demo)")
+    demo = commands.add_parser(
+        "demo", parents=[paths], help="generate demo exports and build their weeks"
+    )
+    demo.add_argument(
+        "--dir",
+        default="demo",
+        type=Path,
+        help="where the demo inbox, warehouse and reports go (default: ./demo)",
+    )
     demo.add_argument("--weeks", type=int, default=8, help="weeks of data (default 8)")
-    demo.add_argument("--last-week", type=_monday, metavar="MONDAY",
-                      help="default: the last complete week")
+    demo.add_argument(
+        "--last-week", type=_monday, metavar="MONDAY", help="default: the last complete week"
+    )
 
     ui = commands.add_parser("ui", parents=[paths], help="start the Dagster UI (dagster dev)")
     ui.add_argument("--port", type=int, default=3000)
@@ -96,8 +107,10 @@ def _dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("# Local instance: runs and events in SQLite files here.\n"
-                          "telemetry:\n  enabled: false\n")
+        config.write_text(
+            "# Local instance: runs and events in SQLite files here.\n"
+            "telemetry:\n  enabled: false\n"
+        )
     return home
 
 
@@ -112,8 +125,10 @@ def _check_weeks(settings: Settings, first: dt.date, last: dt.date, today: dt.da
         raise UserError(f"week {first} is before first_week ({settings.first_week}) in the config")
     this_week = today - dt.timedelta(days=today.weekday())
     if last >= this_week:
-        raise UserError(f"week {last} has not ended yet; the last complete week is "
-                        f"{this_week - dt.timedelta(weeks=1)}")
+        raise UserError(
+            f"week {last} has not ended yet; the last complete week is "
+            f"{this_week - dt.timedelta(weeks=1)}"
+        )
 
 
 def execute_weeks(
@@ -174,8 +189,14 @@ def _demo(args: argparse.Namespace) -> int:
     from satisfaction_pipeline.lib.demo_data import generate_demo, last_complete_week
 
     base = args.dir.resolve()
-    paths = _resolve(args, {"inbox": base / "inbox", "warehouse": base / "warehouse.duckdb",
-                            "reports": base / "reports"})
+    paths = _resolve(
+        args,
+        {
+            "inbox": base / "inbox",
+            "warehouse": base / "warehouse.duckdb",
+            "reports": base / "reports",
+        },
+    )
     last = args.last_week or last_complete_week(dt.date.today())
     manifest = generate_demo(paths.inbox, last, weeks=args.weeks)
     print(f"demo: {len(manifest.files)} export files for {args.weeks} weeks in {paths.inbox}")
@@ -185,8 +206,16 @@ def _demo(args: argparse.Namespace) -> int:
 def _ui(args: argparse.Namespace) -> int:
     paths = _resolve(args)
     _settings(paths)  # fail here, readably, rather than in the UI's code-location error
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "satisfaction_pipeline.definitions",
-               "-p", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "satisfaction_pipeline.definitions",
+        "-p",
+        str(args.port),
+    ]
     os.execvp(command[0], command)
     return 0  # not reached
 
@@ -201,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         paths = _resolve(args)
         if args.command == "validate-config":
             settings = _settings(paths)
-            print(f"{paths.config}: OK — {len(settings.sources)} source(s): "
-                  f"{', '.join(s.name for s in settings.sources)}")
+            print(
+                f"{paths.config}: OK — {len(settings.sources)} source(s): "
+                f"{', '.join(s.name for s in settings.sources)}"
+            )
             return 0
         if args.command == "run":
             return _build(paths, args.week, args.week, {"satisfaction/trigger": "cli"})

@@ -4,6 +4,7 @@ the pipeline at a temporary warehouse file, report folder and Dagster instance."
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from satisfaction_pipeline.lib.demo_data import DemoManifest, generate_demo
 
 PROJECT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = PROJECT / "satisfaction.yaml"
-LAST_WEEK = dt.date(2026, 11, 16)
+LAST_WEEK = dt.date(2026, 11, 9)
+
+# Dagster's partitions are built from the configuration when `defs` is first imported.
+os.environ.setdefault("SATISFACTION_CONFIG", str(EXAMPLE_CONFIG))
 
 
 @pytest.fixture(scope="session")

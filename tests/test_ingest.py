@@ -57,7 +57,8 @@ def test_every_demo_row_is_accounted_for(
     files = summary.files
     assert len(files) == len(demo_inbox.files) == 12
     assert (
-        files["rows_read"] == files["rows_loaded"] + files["rows_rejected"] + files["rows_duplicate"]
+        files["rows_read"]
+        == files["rows_loaded"] + files["rows_rejected"] + files["rows_duplicate"]
     ).all()
     truth = demo_inbox.responses
     assert files["rows_read"].sum() == len(truth)
@@ -69,14 +70,17 @@ def test_every_demo_row_is_accounted_for(
     # the scores stored are those the files were written from (CES oriented higher-is-better)
     stored = {
         (r[0], r[1]): r[2:]
-        for r in conn.execute("SELECT source, response_id, week, csat, nps, ces FROM raw.responses")
-        .fetchall()
+        for r in conn.execute(
+            "SELECT source, response_id, week, csat, nps, ces FROM raw.responses"
+        ).fetchall()
     }
     for r in truth:
         if r.valid and not r.duplicate:
             assert stored[(r.source, r.response_id)] == (r.week, r.csat, r.nps, r.ces_good)
 
-    reasons = conn.execute("SELECT row_number, column_name, reason FROM ops.rejected_rows").fetchall()
+    reasons = conn.execute(
+        "SELECT row_number, column_name, reason FROM ops.rejected_rows"
+    ).fetchall()
     assert Counter(c for _, c, _ in reasons) == {"satisfaction": 4, "id_reponse": 4}
     label_reason = next(r for _, c, r in reasons if c == "satisfaction")
     assert label_reason.startswith("unknown CSAT answer 'Bof bof' in column 'satisfaction'; ")
@@ -139,11 +143,16 @@ def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
     assert result.responses.height + len(rejected) + result.duplicates == 9
     assert result.duplicates == 1
     assert rejected[3]["column_name"] == "nps"
-    assert rejected[3]["reason"] == "NPS answer '11' in column 'nps' is not a whole number from 0 to 10"
+    assert (
+        rejected[3]["reason"]
+        == "NPS answer '11' in column 'nps' is not a whole number from 0 to 10"
+    )
     assert rejected[4]["reason"].startswith("cannot read date '16/11/2026' in column 'date'")
     assert rejected[5]["reason"] == "response id is empty (column 'id')"
     assert rejected[6]["column_name"] == "csat"
-    assert " | CES answer '8' in column 'effort' is not a number from 1 to 7" in rejected[6]["reason"]
+    assert (
+        " | CES answer '8' in column 'effort' is not a number from 1 to 7" in rejected[6]["reason"]
+    )
     assert rejected[7]["reason"].startswith("no answer in any question column")
     assert rejected[9]["reason"] == "row has more cells than the 6 header columns"
     comments = dict(result.responses.select("response_id", "comment").iter_rows())
@@ -161,7 +170,11 @@ def test_naive_times_are_local_and_weeks_start_on_monday_local_time() -> None:
     settings = _source()
     result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
     weeks = dict(result.responses.select("response_id", "week").iter_rows())
-    assert weeks == {"a": dt.date(2026, 11, 16), "b": dt.date(2026, 11, 9), "c": dt.date(2026, 11, 16)}
+    assert weeks == {
+        "a": dt.date(2026, 11, 16),
+        "b": dt.date(2026, 11, 9),
+        "c": dt.date(2026, 11, 16),
+    }
     utc = dict(result.responses.select("response_id", "submitted_at").iter_rows())
     assert utc["a"] == dt.datetime(2026, 11, 15, 23, 30)
     assert "does not exist in Europe/Paris" in result.rejected["reason"][0]
@@ -181,7 +194,9 @@ def test_missing_column_names_the_file_the_closest_match_and_what_was_found(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "export.csv").write_text("ID,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n")
+    (inbox / "export.csv").write_text(
+        "ID,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n"
+    )
     with pytest.raises(IngestError) as caught:
         ingest_inbox(conn, _source(), inbox, NOW)
     message = str(caught.value)

@@ -17,16 +17,28 @@ from .conftest import EXAMPLE_CONFIG
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        (["Très satisfait", "Satisfait", "Plutôt satisfait", "Insatisfait", "Très insatisfait"],
-         [5, 4, 3, 2, 1]),
+        (
+            ["Très satisfait", "Satisfait", "Plutôt satisfait", "Insatisfait", "Très insatisfait"],
+            [5, 4, 3, 2, 1],
+        ),
         (["TRÈS SATISFAIT", "tres satisfait", " Très  satisfait "], [5, 5, 5]),
         # same words, other set: "Plutôt satisfait" is then 4 of 5
-        (["Tout à fait satisfait", "Plutôt satisfait", "Ni satisfait ni insatisfait",
-          "Peu satisfait", "Pas du tout satisfait"], [5, 4, 3, 2, 1]),
+        (
+            [
+                "Tout à fait satisfait",
+                "Plutôt satisfait",
+                "Ni satisfait ni insatisfait",
+                "Peu satisfait",
+                "Pas du tout satisfait",
+            ],
+            [5, 4, 3, 2, 1],
+        ),
         (["Très bon", "Bon", "Adéquat", "Pas bon", "Mauvais"], [5, 4, 3, 2, 1]),
         (["Excellent", "Bon", "D’accord", "Pas génial", "Terrible"], [5, 4, 3, 2, 1]),
-        (["Very satisfied", "satisfied", "Neutral", "Dissatisfied", "very dissatisfied"],
-         [5, 4, 3, 2, 1]),
+        (
+            ["Very satisfied", "satisfied", "Neutral", "Dissatisfied", "very dissatisfied"],
+            [5, 4, 3, 2, 1],
+        ),
         (["Very good", "Good", "Fair", "Poor", "Very poor"], [5, 4, 3, 2, 1]),
         (["5", "4", "3.0", "2", "1"], [5, 4, 3, 2, 1]),
     ],
@@ -85,33 +97,52 @@ def test_unknown_key_suggests_the_closest_one() -> None:
     data["sources"][0]["questions"][0]["metirc"] = "csat"
     problems = _problems(data)
     assert "timezon: unknown key; did you mean 'timezone'?" in problems
-    assert any(p.startswith("sources[0] (support_fr).questions[0] (satisfaction).metirc: unknown")
-               and "'metric'" in p for p in problems)
+    assert any(
+        p.startswith("sources[0] (support_fr).questions[0] (satisfaction).metirc: unknown")
+        and "'metric'" in p
+        for p in problems
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["sources"][0]["columns"].pop("response_id"),
-         "sources[0] (support_fr).columns.response_id: required key is missing"),
-        (lambda d: d["sources"][0]["questions"][0].update(metric="happiness"),
-         "sources[0] (support_fr).questions[0] (satisfaction).metric: expected "
-         "'csat', 'nps', 'ces' or 'comment' (got 'happiness')"),
-        (lambda d: d.update(timezone="Paris"),
-         "timezone: expected an IANA time zone such as 'Europe/Paris' (got 'Paris')"),
-        (lambda d: d.update(first_week="2026-01-07"),
-         "first_week: expected a Monday, since weeks start on Monday (got 2026-01-07; use "
-         "2026-01-05)"),
-        (lambda d: d["sources"][1]["questions"][1].update(scale={"min": 0, "max": 5}),
-         "sources[1] (qualtrics_purchase).questions[1] (Q2): expected an NPS scale of 0-10 or "
-         "1-10 (got 0-5)"),
-        (lambda d: d["sources"][1]["questions"][2].update(scale={}),
-         "sources[1] (qualtrics_purchase).questions[2] (Q3): expected a CES scale with min and "
-         "max, e.g. {min: 1, max: 7}"),
-        (lambda d: d["report"].update(language="de"),
-         "report.language: expected 'en' or 'fr' (got 'de')"),
-        (lambda d: d["sources"][0]["questions"][0].update(scale={"labels": "klingon"}),
-         "sources[0] (support_fr).questions[0] (satisfaction).scale.labels: expected one of"),
+        (
+            lambda d: d["sources"][0]["columns"].pop("response_id"),
+            "sources[0] (support_fr).columns.response_id: required key is missing",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][0].update(metric="happiness"),
+            "sources[0] (support_fr).questions[0] (satisfaction).metric: expected "
+            "'csat', 'nps', 'ces' or 'comment' (got 'happiness')",
+        ),
+        (
+            lambda d: d.update(timezone="Paris"),
+            "timezone: expected an IANA time zone such as 'Europe/Paris' (got 'Paris')",
+        ),
+        (
+            lambda d: d.update(first_week="2026-01-07"),
+            "first_week: expected a Monday, since weeks start on Monday (got 2026-01-07; use "
+            "2026-01-05)",
+        ),
+        (
+            lambda d: d["sources"][1]["questions"][1].update(scale={"min": 0, "max": 5}),
+            "sources[1] (qualtrics_purchase).questions[1] (Q2): expected an NPS scale of 0-10 or "
+            "1-10 (got 0-5)",
+        ),
+        (
+            lambda d: d["sources"][1]["questions"][2].update(scale={}),
+            "sources[1] (qualtrics_purchase).questions[2] (Q3): expected a CES scale with min and "
+            "max, e.g. {min: 1, max: 7}",
+        ),
+        (
+            lambda d: d["report"].update(language="de"),
+            "report.language: expected 'en' or 'fr' (got 'de')",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][0].update(scale={"labels": "klingon"}),
+            "sources[0] (support_fr).questions[0] (satisfaction).scale.labels: expected one of",
+        ),
     ],
 )
 def test_config_errors_name_the_key_and_what_was_expected(change, expected: str) -> None:

@@ -84,8 +84,14 @@ def test_nps_of_nothing_is_undefined_not_zero() -> None:
 
 @pytest.mark.parametrize(
     ("score", "category"),
-    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"),
-     (10, "promoter")],
+    [
+        (0, "detractor"),
+        (6, "detractor"),
+        (7, "passive"),
+        (8, "passive"),
+        (9, "promoter"),
+        (10, "promoter"),
+    ],
 )
 def test_nps_categories(score: int, category: str) -> None:
     assert nps_category(score) == category

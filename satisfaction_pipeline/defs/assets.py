@@ -2,7 +2,6 @@
 report files. Every asset is partitioned by week and processes a whole range of weeks in one run
 (`BackfillPolicy.single_run()`), so a UI backfill of a year is one run, not 52."""
 
-
 import datetime as dt
 
 import dagster as dg
@@ -15,7 +14,8 @@ from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import build_context, render_html, render_pdf
-from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores as compute_scores
+from satisfaction_pipeline.lib.scoring import score_responses
+from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 
 WEEKLY = {
     "partitions_def": weekly_partitions,

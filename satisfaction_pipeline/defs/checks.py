@@ -1,6 +1,5 @@
 """Blocking checks: a report is never built on duplicated responses or impossible scores."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -17,7 +16,10 @@ def response_ids_are_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         duplicates = wh.query(conn, "checks/duplicate_response_ids")
     return dg.AssetCheckResult(
         passed=duplicates.is_empty(),
-        metadata={"duplicated_ids": len(duplicates), "examples": dg.MetadataValue.md(markdown_table(duplicates))},
+        metadata={
+            "duplicated_ids": len(duplicates),
+            "examples": dg.MetadataValue.md(markdown_table(duplicates)),
+        },
     )
 
 
@@ -28,5 +30,8 @@ def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         bad = wh.query(conn, "checks/scores_out_of_range")
     return dg.AssetCheckResult(
         passed=bad.is_empty(),
-        metadata={"rows_out_of_range": len(bad), "examples": dg.MetadataValue.md(markdown_table(bad))},
+        metadata={
+            "rows_out_of_range": len(bad),
+            "examples": dg.MetadataValue.md(markdown_table(bad)),
+        },
     )

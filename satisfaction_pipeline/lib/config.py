@@ -210,7 +210,8 @@ class Settings(_Strict):
 
 
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
-    """`('sources', 0, 'questions', 1, 'metric')` → `sources[0] (support_fr).questions[1].metric`."""
+    """A readable key path: `('sources', 0, 'columns', 'response_id')` becomes
+    `sources[0] (support_fr).columns.response_id`."""
     parts: list[str] = []
     node = data
     for item in loc:

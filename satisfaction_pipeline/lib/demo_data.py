@@ -41,8 +41,11 @@ EN_LABELS = [
 ]
 GOOD_LABELS = ["Very poor", "Poor", "Fair", "Good", "Very good"]
 
-TEAMS_FR = {"Lyon": ["Camille R.", "Hugo M.", "Inès B."], "Nantes": ["Léa D.", "Nathan P."],
-            "Lille": ["Sarah K.", "Thomas G.", "Manon V."]}
+TEAMS_FR = {
+    "Lyon": ["Camille R.", "Hugo M.", "Inès B."],
+    "Nantes": ["Léa D.", "Nathan P."],
+    "Lille": ["Sarah K.", "Thomas G.", "Manon V."],
+}
 TEAMS_EN = {"Dublin": ["Aoife C.", "Liam O."], "Lisbon": ["Rui S.", "Ana F."]}
 TEAM_EFFECT = {"Lyon": 0.25, "Nantes": 0.1, "Lille": -0.35, "Dublin": 0.15, "Lisbon": -0.1}
 AGENT_EFFECT = {"Thomas G.": -0.4, "Camille R.": 0.3, "Rui S.": -0.3}
@@ -62,8 +65,10 @@ COMPLAINTS_FR = {
     ],
     "attitude": ["Conseiller peu aimable et pressé de raccrocher.", "Accueil désagréable."],
     "knowledge": ["Le conseiller ne connaissait pas l'offre, réponses approximatives."],
-    "billing": ["Facture incorrecte, on m'a prélevé 29,99 € de trop.",
-                "Toujours pas remboursé après la résiliation."],
+    "billing": [
+        "Facture incorrecte, on m'a prélevé 29,99 € de trop.",
+        "Toujours pas remboursé après la résiliation.",
+    ],
     "product": ["La box redémarre sans arrêt, connexion instable depuis des semaines."],
 }
 PRAISE_FR = [
@@ -73,9 +78,14 @@ PRAISE_FR = [
     "Service client à l'écoute, je suis ravi.",
 ]
 COMPLAINTS_EN = {
-    "wait": ["Waited over 40 minutes in the queue before anyone answered.",
-             "The chat queue was endless, nobody picked up for half an hour."],
-    "unresolved": ["Issue still not fixed after three contacts.", "Nobody called me back as promised."],
+    "wait": [
+        "Waited over 40 minutes in the queue before anyone answered.",
+        "The chat queue was endless, nobody picked up for half an hour.",
+    ],
+    "unresolved": [
+        "Issue still not fixed after three contacts.",
+        "Nobody called me back as promised.",
+    ],
     "attitude": ["The agent was rude and dismissive."],
     "knowledge": ["The agent did not know the product and gave me wrong information."],
     "delivery": ["My order arrived late and the box was damaged.", "Delivery never showed up."],
@@ -92,7 +102,7 @@ PRAISE_EN = [
 HOSTILE = [
     '<script>alert("x")</script> Service nul',
     '<img src="http://tracker.example/pixel.png"> waited forever',
-    "=HYPERLINK(\"http://evil.example\";\"cliquez\") remboursez-moi",
+    '=HYPERLINK("http://evil.example";"cliquez") remboursez-moi',
     "Rappelez-moi au 06 12 34 56 78 ou à jean.dupont@example.com, toujours rien",
 ]
 
@@ -161,8 +171,15 @@ class _Generator:
     def moment(self, week: dt.date) -> dt.datetime:
         """A local time within the week, during opening hours."""
         day = week + dt.timedelta(days=self.rng.randrange(7))
-        return dt.datetime(day.year, day.month, day.day, self.rng.randrange(8, 20),
-                           self.rng.randrange(60), self.rng.randrange(60), tzinfo=TIMEZONE)
+        return dt.datetime(
+            day.year,
+            day.month,
+            day.day,
+            self.rng.randrange(8, 20),
+            self.rng.randrange(60),
+            self.rng.randrange(60),
+            tzinfo=TIMEZONE,
+        )
 
     def count(self, base: int) -> int:
         return max(3, round(base * self.volume * self.rng.uniform(0.85, 1.15)))
@@ -179,9 +196,20 @@ class _Generator:
 
     # -- support_fr: French Excel CSV -----------------------------------------------------
     def support_fr(self, index: int, week: dt.date) -> bytes:
-        header = ["id_reponse", "date_reponse", "canal", "equipe", "conseiller", "produit",
-                  "num_client", "email_client", "satisfaction", "recommandation", "effort",
-                  "commentaire"]
+        header = [
+            "id_reponse",
+            "date_reponse",
+            "canal",
+            "equipe",
+            "conseiller",
+            "produit",
+            "num_client",
+            "email_client",
+            "satisfaction",
+            "recommandation",
+            "effort",
+            "commentaire",
+        ]
         rows, truth = [], []
         for _ in range(self.count(170)):
             self.counter += 1
@@ -196,11 +224,34 @@ class _Generator:
             answered_nps = self.rng.random() >= 0.04
             wait_week = channel == "téléphone" and index == len(self.weeks) - 1
             ref, email = self.customer()
-            rows.append([rid, self.moment(week).strftime("%d/%m/%Y %H:%M"), channel, team, agent,
-                         product, ref, email, FR_LABELS[csat - 1], str(nps) if answered_nps else "",
-                         str(effort5), self.comment(mood, True, wait_week, agent)])
-            truth.append(DemoResponse("support_fr", rid, week, csat,
-                                      nps if answered_nps else None, 6 - effort5, True, False))
+            rows.append(
+                [
+                    rid,
+                    self.moment(week).strftime("%d/%m/%Y %H:%M"),
+                    channel,
+                    team,
+                    agent,
+                    product,
+                    ref,
+                    email,
+                    FR_LABELS[csat - 1],
+                    str(nps) if answered_nps else "",
+                    str(effort5),
+                    self.comment(mood, True, wait_week, agent),
+                ]
+            )
+            truth.append(
+                DemoResponse(
+                    "support_fr",
+                    rid,
+                    week,
+                    csat,
+                    nps if answered_nps else None,
+                    6 - effort5,
+                    True,
+                    False,
+                )
+            )
         # Broken on purpose: an unknown label, a missing id, and one row exported twice.
         rows[3][8] = "Bof bof"
         rows[5][0] = ""
@@ -217,32 +268,50 @@ class _Generator:
 
     # -- qualtrics_purchase: Qualtrics CSV with three header rows ------------------------
     def qualtrics(self, index: int, week: dt.date) -> bytes:
-        meta = [("StartDate", "Start Date", "startDate"), ("EndDate", "End Date", "endDate"),
-                ("Status", "Response Type", "status"), ("IPAddress", "IP Address", "ipAddress"),
-                ("Progress", "Progress", "progress"),
-                ("Duration (in seconds)", "Duration (in seconds)", "duration"),
-                ("Finished", "Finished", "finished"),
-                ("RecordedDate", "Recorded Date", "recordedDate"),
-                ("ResponseId", "Response ID", "_recordId"),
-                ("RecipientLastName", "Recipient Last Name", "recipientLastName"),
-                ("RecipientFirstName", "Recipient First Name", "recipientFirstName"),
-                ("RecipientEmail", "Recipient Email", "recipientEmail"),
-                ("ExternalReference", "External Data Reference", "externalDataReference"),
-                ("LocationLatitude", "Location Latitude", "locationLatitude"),
-                ("LocationLongitude", "Location Longitude", "locationLongitude"),
-                ("DistributionChannel", "Distribution Channel", "distributionChannel"),
-                ("UserLanguage", "User Language", "userLanguage")]
+        meta = [
+            ("StartDate", "Start Date", "startDate"),
+            ("EndDate", "End Date", "endDate"),
+            ("Status", "Response Type", "status"),
+            ("IPAddress", "IP Address", "ipAddress"),
+            ("Progress", "Progress", "progress"),
+            ("Duration (in seconds)", "Duration (in seconds)", "duration"),
+            ("Finished", "Finished", "finished"),
+            ("RecordedDate", "Recorded Date", "recordedDate"),
+            ("ResponseId", "Response ID", "_recordId"),
+            ("RecipientLastName", "Recipient Last Name", "recipientLastName"),
+            ("RecipientFirstName", "Recipient First Name", "recipientFirstName"),
+            ("RecipientEmail", "Recipient Email", "recipientEmail"),
+            ("ExternalReference", "External Data Reference", "externalDataReference"),
+            ("LocationLatitude", "Location Latitude", "locationLatitude"),
+            ("LocationLongitude", "Location Longitude", "locationLongitude"),
+            ("DistributionChannel", "Distribution Channel", "distributionChannel"),
+            ("UserLanguage", "User Language", "userLanguage"),
+        ]
         questions = [
             ("Q1", "How satisfied are you with your purchase experience?", "QID1"),
-            ("Q2", "How likely are you to recommend us to a friend or colleague?", "QID2_NPS_GROUP"),
+            (
+                "Q2",
+                "How likely are you to recommend us to a friend or colleague?",
+                "QID2_NPS_GROUP",
+            ),
             ("Q3", "The company made it easy for me to complete my purchase.", "QID3"),
             ("Q4", "What is the main reason for your score?", "QID4_TEXT"),
-            ("Channel", "Channel", "Channel"), ("Product", "Product", "Product"),
+            ("Channel", "Channel", "Channel"),
+            ("Product", "Product", "Product"),
         ]
         columns = meta + questions
-        rows = [[c[0] for c in columns], [c[1] for c in columns],
-                [json.dumps({"ImportId": c[2], "timeZone": "Europe/Paris"}
-                            if c[0].endswith("Date") else {"ImportId": c[2]}) for c in columns]]
+        rows = [
+            [c[0] for c in columns],
+            [c[1] for c in columns],
+            [
+                json.dumps(
+                    {"ImportId": c[2], "timeZone": "Europe/Paris"}
+                    if c[0].endswith("Date")
+                    else {"ImportId": c[2]}
+                )
+                for c in columns
+            ],
+        ]
         for _ in range(self.count(90)):
             rid = "R_" + "".join(self.rng.choices(string.ascii_letters + string.digits, k=15))
             channel = self.rng.choices(["web", "app"], [3, 1])[0]
@@ -257,10 +326,33 @@ class _Generator:
             first, last = email.split("@")[0].split(".")
             fmt = "%Y-%m-%d %H:%M:%S"
             comment = self.comment(mood, french, False, "")
-            rows.append([start.strftime(fmt), end.strftime(fmt), "0", "", "100", str(duration),
-                         "1", end.strftime(fmt), rid, last.title(), first.title(), email, ref,
-                         "", "", "email", "FR" if french else "EN", EN_LABELS[csat - 1],
-                         str(nps), str(ease), comment, channel, product])
+            rows.append(
+                [
+                    start.strftime(fmt),
+                    end.strftime(fmt),
+                    "0",
+                    "",
+                    "100",
+                    str(duration),
+                    "1",
+                    end.strftime(fmt),
+                    rid,
+                    last.title(),
+                    first.title(),
+                    email,
+                    ref,
+                    "",
+                    "",
+                    "email",
+                    "FR" if french else "EN",
+                    EN_LABELS[csat - 1],
+                    str(nps),
+                    str(ease),
+                    comment,
+                    channel,
+                    product,
+                ]
+            )
             self.record("qualtrics_purchase", rid, week, (csat, nps, ease))
         buffer = io.StringIO(newline="")
         csv.writer(buffer, lineterminator="\r\n").writerows(rows)
@@ -273,11 +365,21 @@ class _Generator:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Responses"
-        sheet.append(["Response ID", "Submitted", "Channel", "Team", "Agent", "Product",
-                      "Customer ID", "Overall, how would you rate the support you received?",
-                      "How likely are you to recommend us? (1-10)",
-                      "How much effort did you personally have to put forth? (1-5)",
-                      "Anything else you want to tell us?"])
+        sheet.append(
+            [
+                "Response ID",
+                "Submitted",
+                "Channel",
+                "Team",
+                "Agent",
+                "Product",
+                "Customer ID",
+                "Overall, how would you rate the support you received?",
+                "How likely are you to recommend us? (1-10)",
+                "How much effort did you personally have to put forth? (1-5)",
+                "Anything else you want to tell us?",
+            ]
+        )
         for _ in range(self.count(60)):
             self.counter += 1
             rid = f"EN-{self.counter:06d}"
@@ -291,8 +393,21 @@ class _Generator:
             effort5 = 6 - _clip(1 + (ease7 - 1) * 4 / 6, 1, 5)
             ref, _ = self.customer()
             when = self.moment(week).replace(tzinfo=None)
-            sheet.append([rid, when, channel, team, agent, product, ref, GOOD_LABELS[csat - 1],
-                          nps1, effort5, self.comment(mood, False, False, agent) or None])
+            sheet.append(
+                [
+                    rid,
+                    when,
+                    channel,
+                    team,
+                    agent,
+                    product,
+                    ref,
+                    GOOD_LABELS[csat - 1],
+                    nps1,
+                    effort5,
+                    self.comment(mood, False, False, agent) or None,
+                ]
+            )
             self.record("support_en", rid, week, (csat, nps1, 6 - effort5))
         workbook.properties.created = dt.datetime(2026, 1, 1)
         buffer = io.BytesIO()
@@ -307,10 +422,14 @@ def _reproducible_xlsx(data: bytes) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z",
-                                 content)
-            out.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), content,
-                         zipfile.ZIP_DEFLATED)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", content
+                )
+            out.writestr(
+                zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)),
+                content,
+                zipfile.ZIP_DEFLATED,
+            )
     return target.getvalue()
 
 

@@ -238,11 +238,10 @@ def map_file(table: RawTable, source: Source, settings: Settings, file_name: str
         values["comment"] = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
 
     answered = [pl.col(q.column) != "" for q in source.questions]
+    question_columns = ", ".join(q.column for q in source.questions)
     errors.append(
         pl.when(~pl.any_horizontal(answered)).then(
-            pl.lit(
-                f"no answer in any question column ({', '.join(q.column for q in source.questions)})"
-            )
+            pl.lit(f"no answer in any question column ({question_columns})")
         )
     )
     error_columns.append(None)

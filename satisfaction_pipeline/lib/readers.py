@@ -41,7 +41,7 @@ class RawTable:
 
 
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """Decode bytes with the given encoding, or the first of ENCODINGS that fits; (text, encoding)."""
+    """(text, encoding used): the given encoding, or the first of ENCODINGS that fits."""
     if encoding != "auto":
         try:
             return data.decode(encoding), encoding

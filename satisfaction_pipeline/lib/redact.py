@@ -34,9 +34,14 @@ ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 def _phone(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    if not 9 <= len(digits) <= 15 or ISO_DATE.search(match.group()):
-        return match.group()
+    text = match.group()
+    digits = re.sub(r"\D", "", text)
+    if not 9 <= len(digits) <= 15 or ISO_DATE.search(text):
+        return text
+    # An unbroken run of digits is an order or account number unless it is dialled like a phone:
+    # international (+33…, 0033…) or a French national number (10 digits from 0).
+    if text.isdigit() and not (text.startswith("00") or (text[0] == "0" and len(text) == 10)):
+        return text
     return REDACTED["phone"]
 
 

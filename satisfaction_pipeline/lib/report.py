@@ -96,8 +96,20 @@ TEXT: dict[str, dict[str, str]] = {
 
 MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-           "nov.", "déc."],
+    "fr": [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ],
 }
 
 
@@ -256,5 +268,7 @@ class LocalOnlyFetcher(URLFetcher):
 
 def render_pdf(html: str, target: Path) -> None:
     """Write the PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
-    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
+    document = HTML(
+        string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
+    )
     document.write_pdf(target)

@@ -1,0 +1,202 @@
+"""The Dagster machinery end to end: materialize a week against a temporary DuckDB file, a ranged
+backfill in one run, the schedule's tick, idempotent re-runs, the CLI, and `dg check defs`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+from pypdf import PdfReader
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.definitions import load_definitions
+from satisfaction_pipeline.lib.demo_data import DemoManifest
+from satisfaction_pipeline.lib.paths import Paths
+
+from .conftest import LAST_WEEK, PROJECT
+
+TABLES = [
+    "raw.responses",
+    "marts.responses",
+    "marts.weekly_scores",
+    "ops.files",
+    "ops.rejected_rows",
+]
+
+
+def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+
+
+def _keys(first: dt.date, last: dt.date) -> list[str]:
+    return [
+        (first + dt.timedelta(weeks=k)).isoformat() for k in range((last - first).days // 7 + 1)
+    ]
+
+
+def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> None:
+    from satisfaction_pipeline.defs import assets, checks
+    from satisfaction_pipeline.defs.resources import SurveySettings
+
+    result = dg.materialize(
+        [
+            assets.survey_files,
+            assets.responses,
+            assets.weekly_scores,
+            assets.weekly_report,
+            checks.response_ids_are_unique,
+            checks.scores_in_range,
+        ],
+        partition_key=LAST_WEEK.isoformat(),
+        resources={
+            "survey_settings": SurveySettings(
+                config_path=str(pipeline_env.config),
+                inbox=str(pipeline_env.inbox),
+                reports=str(pipeline_env.reports),
+            ),
+            "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+        },
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    scores = result.asset_materializations_for_node("weekly_scores")[0].metadata
+    assert scores["dagster/row_count"].value > 0
+    assert "| week | metric | scale | n |" in scores["preview"].value
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        weeks = conn.execute("SELECT DISTINCT week FROM marts.weekly_scores").fetchall()
+    assert weeks == [(LAST_WEEK,)]
+    folder = pipeline_env.reports / LAST_WEEK.isoformat()
+    assert (folder / "report.html").stat().st_size > 0
+    assert PdfReader(folder / "report.pdf").pages
+
+
+def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
+    pipeline_env: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = LAST_WEEK - dt.timedelta(weeks=2)
+    code = main(["backfill", "--from", first.isoformat(), "--to", LAST_WEEK.isoformat()])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "succeeded (3 week(s))" in out
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 1
+        assert runs[0].tags["dagster/asset_partition_range_start"] == first.isoformat()
+        assert runs[0].tags["dagster/asset_partition_range_end"] == LAST_WEEK.isoformat()
+        materialized = instance.get_materialized_partitions(dg.AssetKey("weekly_report"))
+    assert materialized == set(_keys(first, LAST_WEEK))
+    for key in _keys(first, LAST_WEEK):
+        assert str(pipeline_env.reports / key / "report.pdf") in out
+        assert (pipeline_env.reports / key / "report.pdf").exists()
+
+    before = _snapshot(pipeline_env.warehouse)
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert _snapshot(pipeline_env.warehouse) == before
+
+
+def test_end_to_end_pdf_shows_the_nps_computed_from_the_generated_rows(
+    pipeline_env: Paths, demo_inbox: DemoManifest
+) -> None:
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    answers = [
+        r.nps
+        for r in demo_inbox.responses
+        if r.week == LAST_WEEK and r.valid and not r.duplicate and r.nps is not None
+    ]
+    promoters = sum(a >= 9 for a in answers)
+    detractors = sum(a <= 6 for a in answers)
+    expected = round(100 * (promoters - detractors) / len(answers))
+    shown = f"+{expected}" if expected >= 0 else f"−{-expected}"
+
+    pdf = PdfReader(pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf")
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert re.search(rf"NPS\s*{re.escape(shown)}(?!\d)", text), text[:600]
+    assert f"n = {len(answers)} réponses" in text
+
+
+@pytest.mark.parametrize(
+    ("tick", "partition"),
+    [
+        (dt.datetime(2026, 11, 16, 6, 0), "2026-11-09"),
+        # the Monday after clocks went back (25 Oct 2026) and after they went forward (29 Mar)
+        (dt.datetime(2026, 10, 26, 6, 0), "2026-10-19"),
+        (dt.datetime(2026, 3, 30, 6, 0), "2026-03-23"),
+    ],
+)
+def test_schedule_runs_the_week_that_just_ended(tick: dt.datetime, partition: str) -> None:
+    schedule = load_definitions().resolve_schedule_def("weekly_report_schedule")
+    assert schedule.cron_schedule == "0 6 * * 1"
+    assert schedule.execution_timezone == "Europe/Paris"
+    context = dg.build_schedule_context(
+        scheduled_execution_time=tick.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    )
+    requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == [partition]
+
+
+def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
+    from satisfaction_pipeline.defs.checks import response_ids_are_unique, scores_in_range
+    from satisfaction_pipeline.lib.warehouse import create_schema
+
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as conn:
+        create_schema(conn)
+        conn.execute(
+            "INSERT INTO marts.weekly_scores VALUES "
+            "('2026-11-16', 'overall', 'all', 'nps', '0-10', 10, 140, NULL, 10, 0, 0, true),"
+            "('2026-11-16', 'overall', 'all', 'ces', '1-7', 10, 6.5, NULL, NULL, NULL, NULL, true)"
+        )
+    warehouse = DuckDBResource(database=str(database))
+    result = scores_in_range(warehouse=warehouse)
+    assert not result.passed and result.metadata["rows_out_of_range"].value == 1
+    assert response_ids_are_unique(warehouse=warehouse).passed
+    assert all(spec.blocking for spec in scores_in_range.check_specs)
+    assert all(spec.blocking for spec in response_ids_are_unique.check_specs)
+
+
+def test_cli_reports_user_mistakes_without_a_stack_trace(
+    pipeline_env: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--week", "2026-11-18"])
+    assert "2026-11-18 is a Wednesday; weeks start on Monday: use 2026-11-16" in (
+        capsys.readouterr().err
+    )
+    assert main(["run", "--week", "2025-12-29"]) == 1
+    assert "before first_week (2026-01-05)" in capsys.readouterr().err
+
+    inbox = tmp_path / "bad_inbox"
+    shutil.copytree(pipeline_env.inbox, inbox)
+    broken = sorted(inbox.glob("support_fr_*.csv"))[0]
+    broken.write_bytes(broken.read_bytes().replace(b"canal;", b"channel;", 1))
+    assert main(["run", "--week", LAST_WEEK.isoformat(), "--inbox", str(inbox)]) == 1
+    err = capsys.readouterr().err
+    assert f"{broken.name} (source 'support_fr'): column 'canal' not found" in err
+    assert "Traceback" not in err
+    assert not (pipeline_env.reports / LAST_WEEK.isoformat()).exists()
+
+
+def test_dg_check_defs_is_clean(pipeline_env: Paths) -> None:
+    dg_command = Path(sys.executable).parent / "dg"
+    result = subprocess.run(
+        [str(dg_command), "check", "defs"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr

@@ -1,0 +1,211 @@
+"""Report rendering: untrusted comments stay text, PII is redacted, the PDF renderer fetches
+nothing from the network, and French formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from satisfaction_pipeline.lib.redact import redact
+from satisfaction_pipeline.lib.report import (
+    TEMPLATES_DIR,
+    LocalOnlyFetcher,
+    build_context,
+    format_date,
+    format_number,
+    format_percent,
+    render_html,
+    render_pdf,
+)
+
+WEEK = dt.date(2026, 11, 16)
+
+
+def _scores() -> pl.DataFrame:
+    rows = [
+        (WEEK, "overall", "all", "csat", "1-5", 120, 72.5, 87, None, None, None, False),
+        (WEEK, "overall", "all", "nps", "0-10", 118, -12.0, None, 30, 44, 44, False),
+        (WEEK, "overall", "all", "ces", "1-7", 100, 5.25, None, None, None, None, False),
+        (WEEK, "channel", "phone", "csat", "1-5", 12, 50.0, 6, None, None, None, True),
+        (
+            WEEK - dt.timedelta(days=7),
+            "overall",
+            "all",
+            "nps",
+            "0-10",
+            90,
+            -2.0,
+            None,
+            30,
+            30,
+            30,
+            False,
+        ),
+    ]
+    columns = [
+        "week",
+        "dimension",
+        "segment",
+        "metric",
+        "scale",
+        "n",
+        "score",
+        "satisfied",
+        "promoters",
+        "passives",
+        "detractors",
+        "small_sample",
+    ]
+    return pl.DataFrame(rows, schema=columns, orient="row")
+
+
+HOSTILE = [
+    '<script>alert("x")</script> service nul',
+    '<img src="http://127.0.0.1:9/pixel.png"> waited',
+    "Call me on +33 6 12 34 56 78 or jean.dupont@example.com, card 4111 1111 1111 1111",
+]
+
+
+def _context(language: str = "en") -> dict:
+    comments = pl.DataFrame(
+        {
+            "response_key": ["a", "b", "c"],
+            "source": ["s"] * 3,
+            "channel": ["phone"] * 3,
+            "team": [None] * 3,
+            "touchpoint": [None] * 3,
+            "csat": [1, 2, 1],
+            "nps": [0, 3, 2],
+            "ces": [None, None, None],
+            "ces_scale": [None, None, None],
+            "comment": HOSTILE,
+        }
+    )
+    return build_context(
+        WEEK,
+        _scores(),
+        comments,
+        {"files": 3, "rows_read": 130, "rows_loaded": 120, "rows_rejected": 8, "rows_duplicate": 2},
+        {"responses": 120, "comments": 3},
+        language=language,
+        title=None,
+        verbatims=10,
+        min_sample_size=30,
+    )
+
+
+def test_comments_are_escaped_and_redacted_in_html() -> None:
+    html = render_html(_context())
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert '<img src="http' not in html and "&lt;img src=" in html
+    assert "jean.dupont@example.com" not in html and "[e-mail]" in html
+    assert "6 12 34 56 78" not in html and "[phone]" in html
+    assert "4111 1111 1111 1111" not in html and "[card]" in html
+
+
+def test_headline_shows_scores_n_and_change() -> None:
+    html = render_html(_context())
+    assert "72.5%" in html and "n = 120" in html
+    assert "−12" in html and "−10 vs last week" in html  # NPS -12 after -2
+    assert "5.25" in html and "1-7" in html
+
+
+def test_pdf_renders_and_contains_the_headline(tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    render_pdf(render_html(_context("fr")), target)
+    text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "72,5" in text and "−12" in text
+    assert "Semaine du 16 nov. 2026" in text
+    assert "[e-mail]" in text and "jean.dupont" not in text
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []  # noqa: RUF012 - shared on purpose: the server makes new instances
+
+    def do_GET(self) -> None:
+        _CountingHandler.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_pdf_renderer_never_fetches_remote_urls(tmp_path: Path) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        html = (
+            f'<html><head><link rel="stylesheet" href="{url}/style.css"></head><body>'
+            f'<img src="{url}/pixel.png"><p style="background: url({url}/bg.png)">x</p>'
+            '<img src="file:///etc/hostname"></body></html>'
+        )
+        render_pdf(html, tmp_path / "hostile.pdf")
+    finally:
+        server.shutdown()
+    assert _CountingHandler.requests == []
+    assert (tmp_path / "hostile.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/x.png",
+        "https://example.com/a.css",
+        "file:///etc/passwd",
+        f"file://{TEMPLATES_DIR}/../pyproject.toml",
+        "ftp://example.com/x",
+    ],
+)
+def test_fetcher_refuses_anything_but_data_and_template_files(url: str) -> None:
+    with pytest.raises(ValueError, match=r"refused|disallowed"):
+        LocalOnlyFetcher().fetch(url)
+
+
+def test_fetcher_allows_data_urls_and_template_files() -> None:
+    fetcher = LocalOnlyFetcher()
+    for url in ("data:text/plain,hello", (TEMPLATES_DIR / "report.css").as_uri()):
+        response = fetcher.fetch(url)
+        assert response is not None
+        response.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [(12.5, "fr", "12,5\u202f%"), (12.5, "en", "12.5%"), (None, "fr", "–")],
+)
+def test_percent_format(value, language, expected) -> None:
+    assert format_percent(value, language) == expected
+
+
+def test_number_and_date_formats() -> None:
+    assert format_number(-3.0, "fr", 0, sign=True) == "−3"
+    assert format_number(16.04, "en", 0, sign=True) == "+16"
+    assert format_date(WEEK, "fr") == "16 nov. 2026"
+    assert format_date(WEEK, "en") == "16 Nov 2026"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rappelez-moi au 06 12 34 56 78", "Rappelez-moi au [phone]"),
+        ("mail: a.b+c@exemple.fr merci", "mail: [e-mail] merci"),
+        ("carte 4111-1111-1111-1111", "carte [card]"),
+        ("commande 1234567890123 livrée", "commande 1234567890123 livrée"),  # not Luhn-valid
+        ("appelez le 0612345678", "appelez le [phone]"),
+        ("or +442079460958", "or [phone]"),
+        ("facture 29,99 € du 16/11/2026", "facture 29,99 € du 16/11/2026"),
+        ("le 2026-11-16 10:30", "le 2026-11-16 10:30"),
+    ],
+)
+def test_redaction(text: str, expected: str) -> None:
+    assert redact(text) == expected
