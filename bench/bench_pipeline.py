@@ -30,7 +30,8 @@ from satisfaction_pipeline.lib import warehouse as wh  # noqa: E402
 from satisfaction_pipeline.lib.config import load_settings  # noqa: E402
 from satisfaction_pipeline.lib.demo_data import generate_demo  # noqa: E402
 from satisfaction_pipeline.lib.ingest import ingest_inbox  # noqa: E402
-from satisfaction_pipeline.lib.report import build_context, render_html, render_pdf  # noqa: E402
+from satisfaction_pipeline.lib.pdf import render_pdf  # noqa: E402
+from satisfaction_pipeline.lib.report import build_context, render_html  # noqa: E402
 from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores  # noqa: E402
 
 LAST_WEEK = dt.date(2026, 11, 9)

@@ -188,10 +188,20 @@ def test_cli_reports_user_mistakes_without_a_stack_trace(
     assert not (pipeline_env.reports / LAST_WEEK.isoformat()).exists()
 
 
-def test_dg_check_defs_is_clean(pipeline_env: Paths) -> None:
-    dg_command = Path(sys.executable).parent / "dg"
+@pytest.mark.parametrize(
+    ("command", "success"),
+    [
+        (["dg", "check", "defs"], "All definitions loaded successfully"),
+        # what `dagster-webserver -w workspace.yaml` loads
+        (["dagster", "definitions", "validate", "-w", "workspace.yaml"], "passed validation"),
+    ],
+)
+def test_definitions_load_from_the_project_tools(
+    pipeline_env: Paths, command: list[str], success: str
+) -> None:
+    binary = Path(sys.executable).parent / command[0]
     result = subprocess.run(
-        [str(dg_command), "check", "defs"],
+        [str(binary), *command[1:]],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -199,4 +209,4 @@ def test_dg_check_defs_is_clean(pipeline_env: Paths) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "All definitions loaded successfully" in result.stdout + result.stderr
+    assert success in result.stdout + result.stderr

@@ -12,16 +12,15 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from satisfaction_pipeline.lib.pdf import LocalOnlyFetcher, render_pdf
 from satisfaction_pipeline.lib.redact import redact
 from satisfaction_pipeline.lib.report import (
     TEMPLATES_DIR,
-    LocalOnlyFetcher,
     build_context,
     format_date,
     format_number,
     format_percent,
     render_html,
-    render_pdf,
 )
 
 WEEK = dt.date(2026, 11, 16)

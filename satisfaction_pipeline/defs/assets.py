@@ -13,7 +13,7 @@ from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
-from satisfaction_pipeline.lib.report import build_context, render_html, render_pdf
+from satisfaction_pipeline.lib.report import build_context, render_html
 from satisfaction_pipeline.lib.scoring import score_responses
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 
@@ -105,6 +105,8 @@ def weekly_report(
 ) -> dg.MaterializeResult:
     """`<reports>/<week>/report.html` and `report.pdf`: headline CSAT / NPS / CES with n and the
     change since last week, scores by segment, and verbatims (PII-redacted)."""
+    from satisfaction_pipeline.lib.pdf import render_pdf  # slow import: only when rendering
+
     settings = survey_settings.load()
     written = []
     with open_warehouse(warehouse) as conn:

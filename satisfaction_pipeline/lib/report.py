@@ -1,9 +1,8 @@
-"""Render the weekly report: a context from the warehouse's frames, HTML with Jinja2, PDF with
-WeasyPrint.
+"""Render the weekly report: a context from the warehouse's frames, then HTML with Jinja2 (the
+PDF is made from that HTML by `lib.pdf`).
 
-Comments are untrusted: Jinja2 escapes them (autoescape is on for every template but `.txt`), they
-are PII-redacted before they reach a template, and the PDF renderer may only read `data:` URLs and
-files under `report_templates/`, so nothing in a report can make it fetch from the network.
+Comments are untrusted: Jinja2 escapes them (autoescape is on for every template but `.txt`) and
+they are PII-redacted before they reach a template.
 """
 
 from __future__ import annotations
@@ -12,12 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from satisfaction_pipeline.lib.redact import redact
 
@@ -44,6 +40,7 @@ TEXT: dict[str, dict[str, str]] = {
         "segment": "Segment",
         "verbatims": "What customers said",
         "data_quality": "Data quality",
+        "since_start": "Since the first export:",
         "files_read": "files read",
         "rows_loaded": "responses loaded",
         "rows_rejected": "rows rejected",
@@ -77,6 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
         "segment": "Segment",
         "verbatims": "Ce que disent les clients",
         "data_quality": "Qualité des données",
+        "since_start": "Depuis le premier export\u202f:",
         "files_read": "fichiers lus",
         "rows_loaded": "réponses chargées",
         "rows_rejected": "lignes rejetées",
@@ -246,29 +244,3 @@ def environment(language: str) -> Environment:
 
 def render_html(context: dict[str, Any]) -> str:
     return environment(context["language"]).get_template("report.html.j2").render(context)
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """Lets WeasyPrint read `data:` URLs and files under `report_templates/`, nothing else."""
-
-    def __init__(self, root: Path = TEMPLATES_DIR, **kwargs: Any):
-        super().__init__(allowed_protocols={"data", "file"}, **kwargs)
-        self.root = root.resolve()
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        parsed = urlparse(url)
-        if parsed.scheme == "file":
-            path = Path(unquote(parsed.path)).resolve()
-            if not path.is_relative_to(self.root):
-                raise ValueError(f"refused to read {url}: outside {self.root}")
-        elif parsed.scheme != "data":
-            raise ValueError(f"refused to fetch {url}: reports never load remote resources")
-        return super().fetch(url, headers)
-
-
-def render_pdf(html: str, target: Path) -> None:
-    """Write the PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
-    document = HTML(
-        string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
-    )
-    document.write_pdf(target)
