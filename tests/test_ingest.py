@@ -16,7 +16,7 @@ from satisfaction_pipeline.lib import warehouse
 from satisfaction_pipeline.lib.config import Settings, parse_settings
 from satisfaction_pipeline.lib.demo_data import DemoManifest
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox, map_file
-from satisfaction_pipeline.lib.readers import read_delimited, read_file
+from satisfaction_pipeline.lib.readers import read_delimited, read_export
 
 NOW = dt.datetime(2026, 11, 23, 6, 0)
 
@@ -33,7 +33,13 @@ def _count(conn, sql: str) -> int:
     return conn.execute(sql).fetchall()[0][0]
 
 
-def test_demo_layouts_are_read_as_their_tools_wrote_them(demo_inbox: DemoManifest) -> None:
+def test_demo_layouts_are_read_as_their_tools_wrote_them(
+    settings: Settings, demo_inbox: DemoManifest
+) -> None:
+    def read_file(path: Path):
+        source = next(s for s in settings.sources if path.match(s.pattern))
+        return read_export(path.read_bytes(), path.suffix, source)
+
     by_kind = {p.name.split("_2")[0]: p for p in demo_inbox.files}
     fr = read_file(by_kind["support_fr"])
     assert (fr.format, fr.encoding, fr.delimiter) == ("csv", "cp1252", ";")
@@ -228,3 +234,20 @@ def test_unmatched_inbox_files_are_reported(conn, tmp_path: Path) -> None:
     summary = ingest_inbox(conn, _source(), inbox, NOW)
     assert summary.unmatched == ["notes.txt"]
     assert summary.files.schema == pl.Schema(summary.files.schema)
+
+
+def test_empty_and_header_only_exports_load_nothing_and_lose_nothing(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "empty.csv").write_bytes(b"")
+    (inbox / "header.csv").write_text("id,date,csat,nps,effort,comment\r\n")
+    files = ingest_inbox(conn, _source(), inbox, NOW).files
+    assert files.select("file_name", "rows_read", "rows_loaded").rows() == [
+        ("empty.csv", 0, 0),
+        ("header.csv", 0, 0),
+    ]
+
+
+def test_a_missing_inbox_is_an_error_not_an_empty_week(conn, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="does not exist"):
+        ingest_inbox(conn, _source(), tmp_path / "nowhere", NOW)

@@ -17,8 +17,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
+from satisfaction_pipeline.lib import warehouse
 from satisfaction_pipeline.lib.config import (
     SEGMENT_DIMENSIONS,
     Constant,
@@ -26,7 +28,7 @@ from satisfaction_pipeline.lib.config import (
     Settings,
     Source,
 )
-from satisfaction_pipeline.lib.readers import RawTable
+from satisfaction_pipeline.lib.readers import RawTable, ReadError, read_export
 from satisfaction_pipeline.lib.scales import csat_mapping, parse_number
 
 # Date layouts read without configuration; day-first or month-first dates need `date_format`,
@@ -192,6 +194,9 @@ def _segment(mapping: str | Constant) -> pl.Expr:
 
 def map_file(table: RawTable, source: Source, settings: Settings, file_name: str) -> MappedFile:
     """Map one read file to responses / rejected rows / in-file duplicates."""
+    if not table.columns:  # an empty export (no header even): nothing to load, nothing lost
+        empty = pl.DataFrame(schema=RESPONSE_SCHEMA)
+        return MappedFile(empty, pl.DataFrame(schema=REJECT_SCHEMA), duplicates=0, rows_read=0)
     check_columns(table, source)
     frame, overflow = _frame(table)
     frame = frame.with_columns(
@@ -359,7 +364,9 @@ class InboxSummary:
     rejected_reasons: dict[str, int]
 
 
-def ingest_inbox(conn, settings: Settings, inbox: Path, now: dt.datetime) -> InboxSummary:
+def ingest_inbox(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, inbox: Path, now: dt.datetime
+) -> InboxSummary:
     """Load every new or changed export of the inbox into raw.responses, in one transaction.
 
     A file is known by (name, content hash): an unchanged file is skipped, a changed one is read
@@ -367,12 +374,13 @@ def ingest_inbox(conn, settings: Settings, inbox: Path, now: dt.datetime) -> Inb
     read at all (missing columns, undecodable) stop the load before anything is written, with one
     message per file.
     """
-    from satisfaction_pipeline.lib import warehouse
-    from satisfaction_pipeline.lib.readers import ReadError, read_file
-
+    if not inbox.is_dir():
+        raise IngestError(
+            f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
+        )
     known = set(warehouse.query(conn, "ingest/known_files").iter_rows())
     claimed: dict[str, str] = {}
-    batch: list[tuple[Path, str, Source]] = []
+    mapped: list[tuple[str, str, int, Source, RawTable, MappedFile]] = []
     skipped: list[str] = []
     problems: list[str] = []
     for source in settings.sources:
@@ -385,27 +393,31 @@ def ingest_inbox(conn, settings: Settings, inbox: Path, now: dt.datetime) -> Inb
                 )
                 continue
             claimed[name] = source.name
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
+            digest = hashlib.sha256(data).hexdigest()
             if (name, digest) in known:
                 skipped.append(name)
-            else:
-                batch.append((path, digest, source))
-
-    mapped: list[tuple[Path, str, Source, RawTable, MappedFile]] = []
-    for path, digest, source in batch:
-        name = path.relative_to(inbox).as_posix()
-        try:
-            table = read_file(path, source.format, source.encoding, source.delimiter, source.sheet)
-            mapped.append((path, digest, source, table, map_file(table, source, settings, name)))
-        except (ReadError, MappingError) as exc:
-            problems.append(f"{name} (source {source.name!r}): {exc}")
+                continue
+            try:
+                table = read_export(data, path.suffix, source)
+                mapped.append(
+                    (
+                        name,
+                        digest,
+                        len(data),
+                        source,
+                        table,
+                        map_file(table, source, settings, name),
+                    )
+                )
+            except (ReadError, MappingError) as exc:
+                problems.append(f"{name} (source {source.name!r}): {exc}")
     if problems:
         raise IngestError("cannot load the inbox:\n" + "\n".join(f"  - {p}" for p in problems))
 
     file_rows, reasons = [], Counter()
     with warehouse.transaction(conn):
-        for path, digest, source, table, result in mapped:
-            name = path.relative_to(inbox).as_posix()
+        for name, digest, size, source, table, result in mapped:
             responses = result.responses
             existing = warehouse.query(conn, "ingest/existing_keys", new_responses=responses)
             fresh = responses.join(existing, on="response_key", how="anti")
@@ -421,7 +433,7 @@ def ingest_inbox(conn, settings: Settings, inbox: Path, now: dt.datetime) -> Inb
                     "format": table.format,
                     "encoding": table.encoding,
                     "delimiter": table.delimiter,
-                    "size_bytes": path.stat().st_size,
+                    "size_bytes": size,
                     "rows_read": result.rows_read,
                     "rows_loaded": fresh.height,
                     "rows_rejected": rejected.height,
@@ -431,14 +443,10 @@ def ingest_inbox(conn, settings: Settings, inbox: Path, now: dt.datetime) -> Inb
             )
         files = pl.DataFrame(file_rows, schema=FILE_SCHEMA)
         warehouse.execute(conn, "ingest/insert_file", new_file=files)
-    unmatched = (
-        sorted(
-            p.relative_to(inbox).as_posix()
-            for p in inbox.rglob("*")
-            if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
-        )
-        if inbox.is_dir()
-        else []
+    unmatched = sorted(
+        p.relative_to(inbox).as_posix()
+        for p in inbox.rglob("*")
+        if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
     )
     return InboxSummary(files, skipped, unmatched, dict(reasons.most_common()))
 

@@ -10,7 +10,10 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from satisfaction_pipeline.lib.config import Source
 
 # Tried in order. UTF-8 is strict, so a Windows-1252 file (the French Excel default) fails it and
 # falls through; cp1252 leaves five bytes undefined, so latin-1 is the last resort that always
@@ -152,21 +155,15 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_file(
-    path: Path,
-    file_format: str = "auto",
-    encoding: str = "auto",
-    delimiter: str | None = None,
-    sheet: str | None = None,
-) -> RawTable:
-    """Read one export file; `auto` goes by the extension, then by content."""
-    data = path.read_bytes()
+def read_export(data: bytes, suffix: str, source: Source) -> RawTable:
+    """Read one export's bytes as its source says; `auto` goes by the extension, then by content."""
+    file_format = source.format
     if file_format == "auto":
         is_zip = data[:4] == b"PK\x03\x04"
-        file_format = "xlsx" if path.suffix.lower() in {".xlsx", ".xlsm"} or is_zip else "csv"
+        file_format = "xlsx" if suffix.lower() in {".xlsx", ".xlsm"} or is_zip else "csv"
     if file_format == "xlsx":
-        return read_xlsx(data, sheet)
-    table = read_delimited(data, encoding, delimiter)
-    if file_format == "qualtrics" and table.format != "qualtrics":
+        return read_xlsx(data, source.sheet)
+    table = read_delimited(data, source.encoding, source.delimiter)
+    if file_format == "qualtrics" and table.columns and table.format != "qualtrics":
         raise ReadError("expected a Qualtrics export with its three header rows")
     return table
