@@ -102,7 +102,7 @@ def main() -> None:
                 min_sample_size=30,
             )
             html = render_html(context)
-            render_pdf(html, root / "report.pdf")
+            (root / "report.pdf").write_bytes(render_pdf(html))
 
         _timed("report (HTML + PDF, one week)", None, report)
         conn.close()

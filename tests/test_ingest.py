@@ -72,6 +72,8 @@ def test_every_demo_row_is_accounted_for(
     assert files["rows_rejected"].sum() == sum(not r.valid for r in truth)
     assert files["rows_duplicate"].sum() == sum(r.duplicate for r in truth)
     assert _count(conn, "SELECT count(*) FROM raw.responses") == files["rows_loaded"].sum()
+    assert sum(summary.new_by_week.values()) == files["rows_loaded"].sum()
+    assert list(summary.new_by_week) == demo_inbox.weeks
 
     # the scores stored are those the files were written from (CES oriented higher-is-better)
     stored = {

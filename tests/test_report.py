@@ -117,7 +117,7 @@ def test_headline_shows_scores_n_and_change() -> None:
 
 def test_pdf_renders_and_contains_the_headline(tmp_path: Path) -> None:
     target = tmp_path / "report.pdf"
-    render_pdf(render_html(_context("fr")), target)
+    target.write_bytes(render_pdf(render_html(_context("fr"))))
     text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
     assert "72,5" in text and "−12" in text
     assert "Semaine du 16 nov. 2026" in text
@@ -148,11 +148,11 @@ def test_pdf_renderer_never_fetches_remote_urls(tmp_path: Path) -> None:
             f'<img src="{url}/pixel.png"><p style="background: url({url}/bg.png)">x</p>'
             '<img src="file:///etc/hostname"></body></html>'
         )
-        render_pdf(html, tmp_path / "hostile.pdf")
+        pdf = render_pdf(html)
     finally:
         server.shutdown()
     assert _CountingHandler.requests == []
-    assert (tmp_path / "hostile.pdf").stat().st_size > 0
+    assert pdf.startswith(b"%PDF")
 
 
 @pytest.mark.parametrize(
@@ -208,3 +208,13 @@ def test_number_and_date_formats() -> None:
 )
 def test_redaction(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+def test_report_files_replace_the_old_ones_and_leave_no_partial_file(tmp_path: Path) -> None:
+    from satisfaction_pipeline.lib.report import write_report_files
+
+    folder = tmp_path / "2026-11-16"
+    write_report_files(folder, {"report.html": b"old", "report.pdf": b"old"})
+    write_report_files(folder, {"report.html": b"<html>new", "report.pdf": b"%PDF new"})
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.pdf"]
+    assert (folder / "report.pdf").read_bytes() == b"%PDF new"

@@ -140,6 +140,24 @@ def test_unknown_key_suggests_the_closest_one() -> None:
             "report.language: expected 'en' or 'fr' (got 'de')",
         ),
         (
+            lambda d: d["sources"][0]["segments"].update(channel=5),
+            "sources[0] (support_fr).segments: expected a column name or {value: text} for "
+            "segment 'channel' (got 5)",
+        ),
+        (
+            lambda d: d["sources"][0]["segments"].update({"Région": "r"}),
+            "sources[0] (support_fr).segments: expected segment names in lower_snake_case",
+        ),
+        (
+            lambda d: d["sources"][0].update(name="Support-FR"),
+            "sources[0] (Support-FR).name: expected a name in lower_snake_case",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"].append({"column": "x", "metric": "nps"}),
+            "sources[0] (support_fr): expected at most one nps question per source (got columns "
+            "['recommandation', 'x'])",
+        ),
+        (
             lambda d: d["sources"][0]["questions"][0].update(scale={"labels": "klingon"}),
             "sources[0] (support_fr).questions[0] (satisfaction).scale.labels: expected one of",
         ),

@@ -13,7 +13,7 @@ from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
-from satisfaction_pipeline.lib.report import build_context, render_html
+from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
 from satisfaction_pipeline.lib.scoring import score_responses
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 
@@ -43,6 +43,13 @@ def survey_files(
     files = summary.files
     for name in summary.unmatched:
         context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
+    run_weeks = weeks_in(context.partition_time_window)
+    other_weeks = [str(w) for w in summary.new_by_week if w not in run_weeks]
+    if other_weeks:
+        context.log.warning(
+            f"new responses were loaded for weeks outside this run ({', '.join(other_weeks)}); "
+            "backfill those weeks to bring their scores and reports up to date"
+        )
     totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
     return dg.MaterializeResult(
         metadata={
@@ -50,6 +57,9 @@ def survey_files(
             "new_files": len(files),
             "unchanged_files": len(summary.skipped),
             "unmatched_files": dg.MetadataValue.json(summary.unmatched),
+            "new_responses_by_week": dg.MetadataValue.json(
+                {str(week): count for week, count in summary.new_by_week.items()}
+            ),
             **totals,
             "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
             "preview": dg.MetadataValue.md(
@@ -124,10 +134,10 @@ def weekly_report(
                 min_sample_size=settings.min_sample_size,
             )
             folder = survey_settings.report_dir(week.isoformat())
-            folder.mkdir(parents=True, exist_ok=True)
             html = render_html(report)
-            (folder / "report.html").write_text(html, encoding="utf-8")
-            render_pdf(html, folder / "report.pdf")
+            write_report_files(
+                folder, {"report.html": html.encode("utf-8"), "report.pdf": render_pdf(html)}
+            )
             written.append(folder)
             context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
     return dg.MaterializeResult(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -128,7 +129,7 @@ class Columns(_Strict):
 
 
 class Source(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
     pattern: str
     format: Literal["auto", "csv", "xlsx", "qualtrics"] = "auto"
     encoding: str = "auto"
@@ -140,13 +141,34 @@ class Source(_Strict):
     segments: dict[str, str | Constant] = {}
     questions: list[Question] = Field(min_length=1)
 
-    @field_validator("segments")
+    @field_validator("name")
     @classmethod
-    def _segment_names(cls, value: dict[str, str | Constant]) -> dict[str, str | Constant]:
-        for name in value:
-            if not name.isidentifier() or name != name.lower():
-                raise ValueError(f"segment names in lower_snake_case (got {name!r})")
+    def _snake_case_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError(f"a name in lower_snake_case, e.g. support_fr (got {value!r})")
         return value
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _segments(cls, value: Any) -> dict[str, str | Constant]:
+        """Each segment is a column name, or `{value: text}` for a constant; names snake_case."""
+        if value is None:  # `segments:` left empty
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(f"a mapping of segment name to column (got {value!r})")
+        segments: dict[str, str | Constant] = {}
+        for name, mapping in value.items():
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ValueError(f"segment names in lower_snake_case (got {name!r})")
+            if isinstance(mapping, str) and mapping:
+                segments[name] = mapping
+            elif isinstance(mapping, dict) and set(mapping) == {"value"}:
+                segments[name] = Constant(value=str(mapping["value"]))
+            else:
+                raise ValueError(
+                    f"a column name or {{value: text}} for segment {name!r} (got {mapping!r})"
+                )
+        return segments
 
     @model_validator(mode="after")
     def _one_question_per_metric(self) -> Source:
@@ -224,7 +246,6 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
         elif not str(item).startswith(("function-", "constrained-")) and item not in {
             "str",
             "dict[str,int]",
-            "Constant",
         }:
             parts.append(f".{item}" if parts else str(item))
         node = node[item] if isinstance(node, dict | list) and _has(node, item) else None

@@ -362,6 +362,7 @@ class InboxSummary:
     skipped: list[str]
     unmatched: list[str]
     rejected_reasons: dict[str, int]
+    new_by_week: dict[dt.date, int]  # responses loaded by this pass, per week
 
 
 def ingest_inbox(
@@ -415,7 +416,7 @@ def ingest_inbox(
     if problems:
         raise IngestError("cannot load the inbox:\n" + "\n".join(f"  - {p}" for p in problems))
 
-    file_rows, reasons = [], Counter()
+    file_rows, reasons, weeks = [], Counter(), Counter()
     with warehouse.transaction(conn):
         for name, digest, size, source, table, result in mapped:
             responses = result.responses
@@ -425,6 +426,7 @@ def ingest_inbox(
             warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
             warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
             reasons.update(_reason_kinds(rejected))
+            weeks.update(fresh.get_column("week").to_list())
             file_rows.append(
                 {
                     "file_name": name,
@@ -448,7 +450,9 @@ def ingest_inbox(
         for p in inbox.rglob("*")
         if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
     )
-    return InboxSummary(files, skipped, unmatched, dict(reasons.most_common()))
+    return InboxSummary(
+        files, skipped, unmatched, dict(reasons.most_common()), dict(sorted(weeks.items()))
+    )
 
 
 def _reason_kinds(rejected: pl.DataFrame) -> Counter:

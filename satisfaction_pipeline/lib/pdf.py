@@ -36,9 +36,9 @@ class LocalOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(html: str, target: Path) -> None:
-    """Write the PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
+def render_pdf(html: str) -> bytes:
+    """The PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
     document = HTML(
         string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
     )
-    document.write_pdf(target)
+    return document.write_pdf()

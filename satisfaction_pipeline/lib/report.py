@@ -8,6 +8,7 @@ they are PII-redacted before they reach a template.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,3 +245,16 @@ def environment(language: str) -> Environment:
 
 def render_html(context: dict[str, Any]) -> str:
     return environment(context["language"]).get_template("report.html.j2").render(context)
+
+
+def write_report_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write a week's report files so that a reader never sees a half-written or mixed set: each
+    is written beside its final name, and all are renamed into place only once all are written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = {}
+    for name, content in files.items():
+        temporary = folder / f".{name}.partial"
+        temporary.write_bytes(content)
+        staged[temporary] = folder / name
+    for temporary, final in staged.items():
+        os.replace(temporary, final)
