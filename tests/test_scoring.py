@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from satisfaction_pipeline.lib.scales import nps_category
-from satisfaction_pipeline.lib.scoring import nps, score_responses, weekly_scores
+from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores
 
 WEEK = dt.date(2026, 11, 16)
 
@@ -73,11 +73,17 @@ def test_nps_reference_facts(answers: list[int], expected: float) -> None:
     [(2, 8, 10, 40.0), (2, 0, 8, 60.0), (54, 108, 162, 33.33)],
 )
 def test_nps_from_counts(detractors: int, passives: int, promoters: int, expected: float) -> None:
-    assert nps(promoters, passives, detractors) == pytest.approx(expected, abs=0.005)
+    answers = [3] * detractors + [8] * passives + [10] * promoters
+    row = _overall(_responses(nps=answers), "nps")
+    assert (row["detractors"], row["passives"], row["promoters"]) == (
+        detractors,
+        passives,
+        promoters,
+    )
+    assert row["score"] == pytest.approx(expected, abs=0.005)
 
 
 def test_nps_of_nothing_is_undefined_not_zero() -> None:
-    assert nps(0, 0, 0) is None
     frame = _responses(csat=[5, 4])
     assert weekly_scores(frame, [], 30).filter(metric="nps").is_empty()
 

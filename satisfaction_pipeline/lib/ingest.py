@@ -29,7 +29,7 @@ from satisfaction_pipeline.lib.config import (
     Source,
 )
 from satisfaction_pipeline.lib.readers import RawTable, ReadError, read_export
-from satisfaction_pipeline.lib.scales import csat_mapping, parse_number
+from satisfaction_pipeline.lib.scales import csat_mapping, orient, parse_number
 
 # Date layouts read without configuration; day-first or month-first dates need `date_format`,
 # because 03/04/2026 cannot be told apart otherwise.
@@ -230,11 +230,7 @@ def map_file(table: RawTable, source: Source, settings: Settings, file_name: str
     if question := source.question("ces"):
         values["ces_answer"], error = _number(question, frame, integer=False)
         scale = question.scale
-        values["ces"] = (
-            values["ces_answer"]
-            if scale.higher_is_better
-            else scale.min + scale.max - values["ces_answer"]
-        )
+        values["ces"] = orient(values["ces_answer"], scale.min, scale.max, scale.higher_is_better)
         values["ces_scale"] = pl.lit(scale.label)
         errors.append(error)
         error_columns.append(question.column)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ class RawTable:
     format: str
     encoding: str | None = None
     delimiter: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     def records(self) -> list[dict[str, str]]:
         return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
@@ -80,7 +79,7 @@ def read_delimited(data: bytes, encoding: str = "auto", delimiter: str | None = 
     delimiter = delimiter or sniff_delimiter(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     if not records:
-        return RawTable([], [], [], "csv", used, delimiter, ["the file is empty"])
+        return RawTable([], [], [], "csv", used, delimiter)
     header, body = records[0], records[1:]
     table_format, skipped = "csv", 0
     if _is_qualtrics(body):
@@ -135,7 +134,7 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> RawTable:
     finally:
         workbook.close()
     if not grid:
-        return RawTable([], [], [], "xlsx", notes=["the sheet is empty"])
+        return RawTable([], [], [], "xlsx")
     header = _clean_header(grid[0])
     table = RawTable(header, [], [], "xlsx")
     for number, row in enumerate(grid[1:], start=2):

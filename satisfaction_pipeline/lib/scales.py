@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Each set lists its labels from 5 points (best) down to 1 point; a position may have synonyms.
 LABEL_SETS: dict[str, list[tuple[str, ...]]] = {
@@ -148,6 +151,7 @@ def nps_category(score: int) -> str:
     return "passive" if score >= 7 else "detractor"
 
 
-def orient(value: float, low: int, high: int, higher_is_better: bool) -> float:
-    """A CES answer on its own scale, flipped if needed so that a higher number is better."""
+def orient(value: T, low: int, high: int, higher_is_better: bool) -> T:
+    """A CES answer (a number or a Polars expression) on its own scale, flipped if needed so that
+    a higher number is better."""
     return value if higher_is_better else low + high - value

@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from satisfaction_pipeline.lib.config import SEGMENT_DIMENSIONS
+from satisfaction_pipeline.lib.scales import nps_category
 
 WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
     "week": pl.Date(),
@@ -32,20 +33,11 @@ def score_responses(raw: pl.DataFrame) -> pl.DataFrame:
     """Add each response's score categories: CSAT top-2-box, NPS category, has a comment."""
     return raw.with_columns(
         csat_satisfied=pl.col("csat") >= 4,
-        nps_category=pl.when(pl.col("nps") >= 9)
-        .then(pl.lit("promoter"))
-        .when(pl.col("nps") >= 7)
-        .then(pl.lit("passive"))
-        .when(pl.col("nps").is_not_null())
-        .then(pl.lit("detractor")),
+        nps_category=pl.col("nps").replace_strict(
+            {score: nps_category(score) for score in range(11)}, return_dtype=pl.String
+        ),
         has_comment=pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""),
     )
-
-
-def nps(promoters: int, passives: int, detractors: int) -> float | None:
-    """NPS from category counts; None when there is no answer (NPS is undefined, not 0)."""
-    total = promoters + passives + detractors
-    return None if total == 0 else 100.0 * (promoters - detractors) / total
 
 
 def _segments(responses: pl.DataFrame, extra_dimensions: list[str]) -> pl.DataFrame:
