@@ -108,12 +108,13 @@ def test_reloading_the_inbox_changes_nothing_and_a_copy_is_all_duplicates(
     assert again.files.is_empty() and len(again.skipped) == 12
     assert before.equals(conn.sql("SELECT * FROM raw.responses ORDER BY response_key").pl())
 
-    # the same export saved under a second name: read, and every row counted as duplicate
+    # the same export saved under a second name: recognised by its content, every row a duplicate
     first = sorted(inbox.glob("support_fr_*.csv"))[0]
     shutil.copy(first, inbox / "support_fr_copy.csv")
     copy = ingest_inbox(conn, settings, inbox, NOW).files.row(0, named=True)
-    assert copy["rows_loaded"] == 0
-    assert copy["rows_duplicate"] + copy["rows_rejected"] == copy["rows_read"]
+    assert copy["status"] == "duplicate_file" and copy["detail"] == f"same content as {first.name}"
+    assert copy["rows_loaded"] == copy["rows_rejected"] == 0
+    assert copy["rows_duplicate"] == copy["rows_read"] > 0
 
 
 def _source(**overrides) -> Settings:
@@ -197,36 +198,57 @@ def test_encodings_keep_french_text_exact(encoding: str) -> None:
     assert table.records()[0]["csat"] == "Très satisfait"
 
 
-def test_missing_column_names_the_file_the_closest_match_and_what_was_found(
+def test_a_file_missing_a_column_fails_alone_with_the_closest_match_and_what_was_found(
     conn, tmp_path: Path
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
+    (inbox / "a_good.csv").write_text("ID,Date,CSAT,nps,effort,comment\n1,2026-11-16,5,9,6,\n")
     (inbox / "export.csv").write_text(
-        "ID,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n"
+        "ident,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n"
     )
-    with pytest.raises(IngestError) as caught:
-        ingest_inbox(conn, _source(), inbox, NOW)
-    message = str(caught.value)
-    assert "export.csv (source 'generic'): column 'id' not found (closest: 'ID')" in message
+    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    message = summary.failed["export.csv"]
+    assert "column 'id' not found (closest: 'ident')" in message
     assert "column 'nps' not found (closest: 'NPS score')" in message
-    assert "Columns found: 'ID', 'date'" in message
-    # nothing was written
-    assert _count(conn, "SELECT count(*) FROM ops.files") == 0
+    assert "Columns found: 'ident', 'date'" in message
+    # names differing only in case match; the good file loaded, the failed one is on record
+    assert summary.files.select("file_name", "status", "rows_loaded").rows() == [
+        ("a_good.csv", "loaded", 1),
+        ("export.csv", "failed", 0),
+    ]
+    assert _count(conn, "SELECT count(*) FROM ops.files WHERE status = 'failed'") == 1
+
+    # a failed file is tried again on the next run (the config may have been fixed) and keeps
+    # one row per content
+    again = ingest_inbox(conn, _source(), inbox, NOW + dt.timedelta(hours=1))
+    assert list(again.failed) == ["export.csv"] and again.skipped == ["a_good.csv"]
+    assert _count(conn, "SELECT count(*) FROM ops.files") == 2
 
 
-def test_a_failed_load_leaves_the_warehouse_unchanged(conn, tmp_path: Path) -> None:
+def test_a_load_that_crashes_midway_leaves_the_warehouse_unchanged(
+    conn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    good = "id,date,csat,nps,effort,comment\n1,2026-11-16,5,9,6,\n"
-    (inbox / "a.csv").write_text(good)
-    (inbox / "b.csv").write_bytes(b"id,date\n1,2026-11-16\n")  # lacks the question columns
-    with pytest.raises(IngestError):
+    (inbox / "a.csv").write_text("id,date,csat,nps,effort,comment\n1,2026-11-16,5,9,6,\n")
+    (inbox / "b.csv").write_text("id,date,csat,nps,effort,comment\n2,2026-11-16,5,9,6,\n")
+    real_execute = warehouse.execute
+
+    def crash_on_second_file(conn, name, **frames):
+        frame = frames.get("new_responses")
+        if frame is not None and "b.csv" in frame.get_column("file_name").to_list():
+            raise OSError("disk full")
+        real_execute(conn, name, **frames)
+
+    monkeypatch.setattr(warehouse, "execute", crash_on_second_file)
+    with pytest.raises(OSError, match="disk full"):
         ingest_inbox(conn, _source(), inbox, NOW)
-    assert _count(conn, "SELECT count(*) FROM raw.responses") == 0
-    (inbox / "b.csv").unlink()
+    for table in ("raw.responses", "ops.files", "ops.rejected_rows"):
+        assert _count(conn, f"SELECT count(*) FROM {table}") == 0
+    monkeypatch.setattr(warehouse, "execute", real_execute)
     summary = ingest_inbox(conn, _source(), inbox, NOW)
-    assert summary.files["rows_loaded"].to_list() == [1]
+    assert summary.files["rows_loaded"].to_list() == [1, 1]
 
 
 def test_unmatched_inbox_files_are_reported(conn, tmp_path: Path) -> None:

@@ -57,6 +57,8 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
             assets.weekly_report,
             checks.response_ids_are_unique,
             checks.scores_in_range,
+            checks.every_row_is_accounted_for,
+            checks.every_file_is_readable,
         ],
         partition_key=LAST_WEEK.isoformat(),
         resources={
@@ -166,6 +168,36 @@ def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
     assert all(spec.blocking for spec in response_ids_are_unique.check_specs)
 
 
+def test_file_checks_catch_lost_rows_and_unread_files(tmp_path: Path) -> None:
+    from satisfaction_pipeline.defs.checks import every_file_is_readable, every_row_is_accounted_for
+    from satisfaction_pipeline.lib.warehouse import create_schema
+
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as conn:
+        create_schema(conn)
+        conn.execute(
+            "INSERT INTO ops.files (file_name, file_sha256, source, format, size_bytes, rows_read,"
+            " rows_loaded, rows_rejected, rows_duplicate, ingested_at, status, detail) VALUES "
+            "('a.csv', 'h1', 's', 'csv', 10, 5, 3, 1, 0, '2026-11-16', 'loaded', NULL),"
+            "('b.csv', 'h2', 's', 'csv', 10, 0, 0, 0, 0, '2026-11-16', 'failed', 'bad bytes')"
+        )
+    warehouse = DuckDBResource(database=str(database))
+    lost = every_row_is_accounted_for(warehouse=warehouse)
+    assert not lost.passed and lost.metadata["files_not_adding_up"].value == 1
+    unread = every_file_is_readable(warehouse=warehouse)
+    assert not unread.passed and unread.severity == dg.AssetCheckSeverity.WARN
+    assert "bad bytes" in unread.metadata["examples"].value
+    assert all(spec.blocking for spec in every_row_is_accounted_for.check_specs)
+
+    with duckdb.connect(str(database)) as conn:  # b.csv fixed: a later version loaded
+        conn.execute(
+            "INSERT INTO ops.files (file_name, file_sha256, source, format, size_bytes, rows_read,"
+            " rows_loaded, rows_rejected, rows_duplicate, ingested_at) VALUES "
+            "('b.csv', 'h3', 's', 'csv', 10, 1, 1, 0, 0, '2026-11-17')"
+        )
+    assert every_file_is_readable(warehouse=warehouse).passed
+
+
 def test_cli_reports_user_mistakes_without_a_stack_trace(
     pipeline_env: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -181,11 +213,13 @@ def test_cli_reports_user_mistakes_without_a_stack_trace(
     shutil.copytree(pipeline_env.inbox, inbox)
     broken = sorted(inbox.glob("support_fr_*.csv"))[0]
     broken.write_bytes(broken.read_bytes().replace(b"canal;", b"channel;", 1))
-    assert main(["run", "--week", LAST_WEEK.isoformat(), "--inbox", str(inbox)]) == 1
+    # an export that cannot be read is reported; the others load and the report is built
+    assert main(["run", "--week", LAST_WEEK.isoformat(), "--inbox", str(inbox)]) == 0
     err = capsys.readouterr().err
-    assert f"{broken.name} (source 'support_fr'): column 'canal' not found" in err
+    assert f"{broken.name} (source 'support_fr') could not be read" in err
+    assert "column 'canal' not found (closest: 'channel')" in err
     assert "Traceback" not in err
-    assert not (pipeline_env.reports / LAST_WEEK.isoformat()).exists()
+    assert (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").exists()
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,11 @@ def survey_files(
         except IngestError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
     files = summary.files
+    for row in files.filter(pl.col("status") == "failed").iter_rows(named=True):
+        context.log.warning(
+            f"{row['file_name']} (source {row['source']!r}) could not be read and was not "
+            f"loaded: {row['detail']}"
+        )
     for name in summary.unmatched:
         context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
     run_weeks = weeks_in(context.partition_time_window)
@@ -51,10 +56,15 @@ def survey_files(
             "backfill those weeks to bring their scores and reports up to date"
         )
     totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
+    totals["rows_accounted_for"] = totals["rows_read"] == (
+        totals["rows_loaded"] + totals["rows_rejected"] + totals["rows_duplicate"]
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": totals.get("rows_loaded", 0),
-            "new_files": len(files),
+            "new_files": int((files.get_column("status") == "loaded").sum()),
+            "failed_files": dg.MetadataValue.json(summary.failed),
+            "duplicate_files": int((files.get_column("status") == "duplicate_file").sum()),
             "unchanged_files": len(summary.skipped),
             "unmatched_files": dg.MetadataValue.json(summary.unmatched),
             "new_responses_by_week": dg.MetadataValue.json(
@@ -63,7 +73,7 @@ def survey_files(
             **totals,
             "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
             "preview": dg.MetadataValue.md(
-                markdown_table(files.drop("file_sha256", "ingested_at"))
+                markdown_table(files.drop("file_sha256", "ingested_at", "detail"))
                 if len(files)
                 else "No new file."
             ),

@@ -131,12 +131,16 @@ class Columns(_Strict):
 class Source(_Strict):
     name: str
     pattern: str
-    format: Literal["auto", "csv", "xlsx", "qualtrics"] = "auto"
+    format: Literal[
+        "auto", "csv", "xlsx", "json", "jsonl", "qualtrics", "surveymonkey", "google_forms",
+        "typeform",
+    ] = "auto"  # fmt: skip
     encoding: str = "auto"
     delimiter: str | None = None
     sheet: str | None = None
     timezone: TimeZone | None = None
-    date_format: str | None = None
+    date_format: str | None = None  # strftime layout, or day_first / month_first
+    duplicates: Literal["keep_first", "keep_latest"] = "keep_first"
     columns: Columns
     segments: dict[str, str | Constant] = {}
     questions: list[Question] = Field(min_length=1)

@@ -4,6 +4,7 @@ Nothing is lost: every data row of the file becomes exactly one of
 - a response (scores normalised, week assigned),
 - a rejected row with the column, the value and what was expected, or
 - a duplicate (the same response id seen earlier in this file or an earlier file).
+A file that cannot be read at all is recorded as failed, with the reason, and the others load.
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ from satisfaction_pipeline.lib.config import (
     Settings,
     Source,
 )
-from satisfaction_pipeline.lib.readers import RawTable, ReadError, read_export
-from satisfaction_pipeline.lib.scales import csat_mapping, orient, parse_number
+from satisfaction_pipeline.lib.readers import EXTRA, PROBLEM, ROW, RawTable, ReadError, read_export
+from satisfaction_pipeline.lib.scales import (
+    csat_mapping,
+    fold_label,
+    is_no_answer,
+    orient,
+    parse_number,
+)
 
 # Date layouts read without configuration; day-first or month-first dates need `date_format`,
 # because 03/04/2026 cannot be told apart otherwise.
@@ -41,8 +48,23 @@ NAIVE_DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
 )
-OFFSET_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S%#z", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%#z")
+OFFSET_DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%#z",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%#z",
+    "%Y-%m-%dT%H:%M%#z",
+)
+# `date_format: day_first` (French exports) or `month_first` (US exports), with or without time.
+DATE_ORDERS = {
+    "day_first": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"),
+    "month_first": ("%m/%d/%Y",),
+}
+TIMES = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial day 0 in Excel's 1900 date system
 
 RESPONSE_SCHEMA: dict[str, pl.DataType] = {
     "response_key": pl.String(),
@@ -88,68 +110,110 @@ class MappedFile:
     rows_read: int
 
 
-def check_columns(table: RawTable, source: Source) -> None:
-    """Raise MappingError naming each configured column the file lacks and its closest match."""
+def resolve_columns(table: RawTable, source: Source) -> dict[str, str]:
+    """Each column the source's mapping names → the file's column it means.
+
+    A name matches a column exactly, else one of the column's other names (a Qualtrics question
+    text or short name), else the one column whose name differs only in case, accents or spacing.
+    Raise MappingError naming each column not found, its closest match and the columns found.
+    """
     needed = [source.columns.response_id, source.columns.submitted_at]
     needed += [c for c in (source.columns.customer_ref, source.columns.customer_email) if c]
     needed += [c for c in source.segments.values() if isinstance(c, str)]
     needed += [q.column for q in source.questions]
-    missing = [c for c in dict.fromkeys(needed) if c not in table.columns]
-    if not missing:
-        return
-    folded = {c.casefold(): c for c in table.columns}
-    lines = []
-    for column in missing:
-        close = difflib.get_close_matches(column.casefold(), folded, n=1, cutoff=0.5)
-        hint = f" (closest: {folded[close[0]]!r})" if close else ""
-        lines.append(f"column {column!r} not found{hint}")
-    found = ", ".join(repr(c) for c in table.columns)
-    raise MappingError(f"{'; '.join(lines)}. Columns found: {found}")
-
-
-def _frame(table: RawTable) -> tuple[pl.DataFrame, list[int]]:
-    """Cells as a String frame; short rows are padded, rows with extra filled cells are flagged."""
-    width = len(table.columns)
-    rows, overflow = [], []
-    for index, row in enumerate(table.rows):
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            overflow.append(index)
-        rows.append([*row[:width], *[""] * (width - len(row))])
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(table.columns, pl.String), orient="row")
-    return frame.with_columns(pl.col(pl.String).str.strip_chars()), overflow
+    names = {**table.aliases, **{c: c for c in table.columns}}
+    folded: dict[str, set[str]] = {}
+    for name, column in names.items():
+        folded.setdefault(fold_label(name), set()).add(column)
+    resolved, missing = {}, []
+    for wanted in dict.fromkeys(needed):
+        loose = folded.get(fold_label(wanted), set())
+        if wanted in names:
+            resolved[wanted] = names[wanted]
+        elif len(loose) == 1:
+            resolved[wanted] = next(iter(loose))
+        else:
+            missing.append(wanted)
+    if missing:
+        choices = {fold_label(c): c for c in table.columns}
+        lines = []
+        for column in missing:
+            close = difflib.get_close_matches(fold_label(column), choices, n=1, cutoff=0.5)
+            hint = f" (closest: {choices[close[0]]!r})" if close else ""
+            lines.append(f"column {column!r} not found{hint}")
+        found = ", ".join(repr(c) for c in table.columns)
+        raise MappingError(f"{'; '.join(lines)}. Columns found: {found}")
+    return resolved
 
 
 def _text(column: str) -> pl.Expr:
     return pl.when(pl.col(column) != "").then(pl.col(column))
 
 
-def _submitted_at(source: Source, settings: Settings) -> tuple[pl.Expr, pl.Expr]:
-    """(UTC timestamp, error) for the submitted-at column; naive times are in the source's zone."""
+def _date_formats(source: Source) -> tuple[str, ...]:
+    if source.date_format in DATE_ORDERS:
+        return tuple(d + t for d in DATE_ORDERS[source.date_format] for t in TIMES)
+    return (source.date_format,) if source.date_format else NAIVE_DATE_FORMATS
+
+
+def _submitted_at(
+    frame: pl.DataFrame, source: Source, settings: Settings, table_format: str, now: dt.datetime
+) -> pl.DataFrame:
+    """`_utc` (naive UTC timestamp) and `_date_error` for the submitted-at column. Naive times are
+    in the source's zone (UTC for a column that says so, like Typeform's `Submit Date (UTC)`).
+
+    Layouts are tried one after the other only on the values still unread, so a file in one
+    layout costs one parse."""
     column = source.columns.submitted_at
-    zone = source.timezone or settings.timezone
-    formats = (source.date_format,) if source.date_format else NAIVE_DATE_FORMATS
-    value = pl.col(column)
-    naive = pl.coalesce([value.str.strptime(pl.Datetime("us"), f, strict=False) for f in formats])
+    zone = source.timezone or ("UTC" if "(UTC)" in column else settings.timezone)
+    value = frame.get_column(column)
+    with_offset = OFFSET_DATE_FORMATS if not source.date_format else ()
+    utc = pl.Series(column, [None] * len(value), dtype=pl.Datetime("us"))
+    naive = utc
+    for layout in [*with_offset, *_date_formats(source), "excel serial"]:
+        unread = utc.is_null() & naive.is_null() & (value != "")
+        if not unread.any():
+            break
+        if layout == "excel serial":
+            if table_format == "xlsx":  # a date cell without date formatting shows its number
+                naive = naive.fill_null(_excel_serial(value))
+        elif layout in with_offset:
+            parsed = value.str.strptime(pl.Datetime("us", "UTC"), layout, strict=False)
+            utc = utc.fill_null(parsed.dt.replace_time_zone(None))
+        else:
+            naive = naive.fill_null(value.str.strptime(pl.Datetime("us"), layout, strict=False))
     local = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
-    utc = local.dt.convert_time_zone("UTC")
-    if not source.date_format:
-        with_offset = [
-            value.str.strptime(pl.Datetime("us", "UTC"), f, strict=False)
-            for f in OFFSET_DATE_FORMATS
-        ]
-        utc = pl.coalesce([*with_offset, utc])
+    utc = utc.fill_null(local.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
     expected = source.date_format or "YYYY-MM-DD HH:MM[:SS] (or set date_format)"
+    cells = pl.DataFrame({"v": value, "naive": naive, "local": local, "utc": utc})
+    v = pl.col("v")
     error = (
-        pl.when(value == "")
+        pl.when(v == "")
         .then(pl.lit(f"submitted-at is empty (column {column!r})"))
-        .when(naive.is_not_null() & local.is_null() & utc.is_null())
-        .then(pl.format(f"time '{{}}' does not exist in {zone} (clock change)", value))
-        .when(utc.is_null())
+        .when(pl.col("naive").is_not_null() & pl.col("utc").is_null())
+        .then(pl.format(f"time '{{}}' does not exist in {zone} (clock change)", v))
+        .when(pl.col("utc").is_null())
+        .then(pl.format(f"cannot read date '{{}}' in column {column!r}; expected {expected}", v))
+        .when(pl.col("utc") > now)
         .then(
-            pl.format(f"cannot read date '{{}}' in column {column!r}; expected {expected}", value)
+            pl.format(
+                f"date '{{}}' in column {column!r} is in the future (the load ran at "
+                f"{now:%Y-%m-%d %H:%M} UTC); check the column's time zone",
+                v,
+            )
         )
     )
-    return utc.dt.replace_time_zone(None), error
+    return cells.select(_utc=pl.col("utc"), _date_error=error)
+
+
+def _excel_serial(value: pl.Series) -> pl.Series:
+    """Excel's day numbers (1900 system, fractions for the time) as timestamps."""
+    serial = value.cast(pl.Float64, strict=False)
+    milliseconds = (serial * 86_400_000).round().cast(pl.Int64, strict=False)
+    stamp = pl.lit(EXCEL_EPOCH) + pl.duration(milliseconds=pl.col("ms"))
+    in_range = pl.col("s").is_between(1, 2958465)  # 1900-01-01 … 9999-12-31
+    frame = pl.DataFrame({"s": serial, "ms": milliseconds})
+    return frame.select(pl.when(in_range).then(stamp).cast(pl.Datetime("us"))).to_series()
 
 
 def _csat(question: Question, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -192,28 +256,55 @@ def _segment(mapping: str | Constant) -> pl.Expr:
     return pl.lit(mapping.value) if isinstance(mapping, Constant) else _text(mapping)
 
 
-def map_file(table: RawTable, source: Source, settings: Settings, file_name: str) -> MappedFile:
-    """Map one read file to responses / rejected rows / in-file duplicates."""
+def _cells(table: RawTable, columns: dict[str, str], scored: list[str]) -> pl.DataFrame:
+    """The mapped columns under their configured names, with "N/A"-like answers to the scored
+    questions blanked (no answer, never 0), plus the reader's columns and each row's position."""
+    frame = table.frame.select(
+        *[pl.col(actual).alias(name) for name, actual in columns.items()],
+        ROW,
+        PROBLEM,
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
+    )
+    blanked = []
+    for name in dict.fromkeys(scored):
+        distinct = frame.get_column(name).unique().to_list()
+        no_answer = [v for v in distinct if v and is_no_answer(v)]
+        if no_answer:
+            blanked.append(pl.col(name).replace(no_answer, ""))
+    return frame.with_columns(blanked) if blanked else frame
+
+
+def map_file(
+    table: RawTable,
+    source: Source,
+    settings: Settings,
+    file_name: str,
+    now: dt.datetime | None = None,
+) -> MappedFile:
+    """Map one read file to responses / rejected rows / in-file duplicates.
+
+    `now` (UTC, naive) is when the load runs: a later submission date is rejected.
+    """
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if not table.columns:  # an empty export (no header even): nothing to load, nothing lost
         empty = pl.DataFrame(schema=RESPONSE_SCHEMA)
-        return MappedFile(empty, pl.DataFrame(schema=REJECT_SCHEMA), duplicates=0, rows_read=0)
-    check_columns(table, source)
-    frame, overflow = _frame(table)
-    frame = frame.with_columns(
-        _row=pl.Series(table.row_numbers, dtype=pl.Int32),
-        _overflow=pl.int_range(pl.len()).is_in(overflow),
-    )
+        rows = table.frame.height
+        rejected = _rejected(table.frame, table, source, file_name) if rows else None
+        return MappedFile(
+            empty, rejected if rows else pl.DataFrame(schema=REJECT_SCHEMA), 0, rows_read=rows
+        )
+    columns = resolve_columns(table, source)
+    scored = [q.column for q in source.questions if q.metric != "comment"]
+    frame = _cells(table, columns, scored)
 
     id_column = source.columns.response_id
-    submitted_at, date_error = _submitted_at(source, settings)
+    frame = frame.hstack(_submitted_at(frame, source, settings, table.format, now))
     errors = [
-        pl.when(pl.col("_overflow")).then(
-            pl.lit(f"row has more cells than the {len(table.columns)} header columns")
-        ),
+        pl.col(PROBLEM),
         pl.when(pl.col(id_column) == "").then(
             pl.lit(f"response id is empty (column {id_column!r})")
         ),
-        date_error,
+        pl.col("_date_error"),
     ]
     error_columns = [None, id_column, source.columns.submitted_at]
     values: dict[str, pl.Expr] = {}
@@ -259,21 +350,21 @@ def map_file(table: RawTable, source: Source, settings: Settings, file_name: str
     )
     bad = checked.filter(pl.col("_reason") != "")
     good = checked.filter(pl.col("_reason") == "")
-    unique = good.unique(subset=[id_column], keep="first", maintain_order=True)
+    keep = "last" if source.duplicates == "keep_latest" else "first"
+    unique = good.unique(subset=[id_column], keep=keep, maintain_order=True)
 
-    columns = source.columns
     fields: dict[str, pl.Expr | None] = {
         "response_key": pl.lit(f"{source.name}:") + pl.col(id_column),
         "source": pl.lit(source.name),
         "response_id": pl.col(id_column),
-        "submitted_at": submitted_at,
-        "customer_ref": _text(columns.customer_ref) if columns.customer_ref else None,
-        "customer_email": _text(columns.customer_email) if columns.customer_email else None,
+        "submitted_at": pl.col("_utc"),
+        "customer_ref": _text(c) if (c := source.columns.customer_ref) else None,
+        "customer_email": _text(c) if (c := source.columns.customer_email) else None,
         **{d: _segment(source.segments[d]) for d in SEGMENT_DIMENSIONS if d in source.segments},
         "extra_segments": _extra_segments(source),
         **values,
         "file_name": pl.lit(file_name),
-        "file_row": pl.col("_row"),
+        "file_row": pl.col(ROW),
     }
     responses = unique.select(
         **{name: expr for name, expr in fields.items() if expr is not None}
@@ -281,7 +372,7 @@ def map_file(table: RawTable, source: Source, settings: Settings, file_name: str
 
     return MappedFile(
         responses=_conform(responses, RESPONSE_SCHEMA),
-        rejected=_rejected(bad, table.columns, source, file_name),
+        rejected=_rejected(bad, table, source, file_name),
         duplicates=good.height - unique.height,
         rows_read=frame.height,
     )
@@ -308,17 +399,26 @@ def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFram
     )
 
 
-def _rejected(
-    bad: pl.DataFrame, columns: list[str], source: Source, file_name: str
-) -> pl.DataFrame:
-    records = [
-        json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False)
-        for row in bad.select(columns).iter_rows()
-    ]
+def _rejected(bad: pl.DataFrame, table: RawTable, source: Source, file_name: str) -> pl.DataFrame:
+    """Rejected rows with their whole raw content: every column as read, and what did not fit."""
+    if "_index" in bad.columns:
+        raw = table.frame.select(pl.all().gather(bad.get_column("_index")))
+    else:  # rows of a file without a header: each is its own problem
+        raw = bad.with_columns(
+            _reason=pl.col(PROBLEM).fill_null("row has no cells"), _column=pl.lit(None, pl.String)
+        )
+        bad = raw
+    names = table.columns
+    records = []
+    for row in raw.select(*names, EXTRA).iter_rows():
+        record = dict(zip(names, row[:-1], strict=True))
+        if row[-1] is not None:
+            record[EXTRA] = row[-1]
+        records.append(json.dumps(record, ensure_ascii=False))
     frame = bad.select(
         file_name=pl.lit(file_name),
         source=pl.lit(source.name),
-        row_number=pl.col("_row"),
+        row_number=pl.col(ROW),
         column_name=pl.col("_column"),
         reason=pl.col("_reason"),
     ).with_columns(raw_record=pl.Series(records, dtype=pl.String))
@@ -343,22 +443,61 @@ FILE_SCHEMA: dict[str, pl.DataType] = {
     "rows_rejected": pl.Int32(),
     "rows_duplicate": pl.Int32(),
     "ingested_at": pl.Datetime("us"),
+    "status": pl.String(),
+    "detail": pl.String(),
+    "rows_replaced": pl.Int32(),
 }
 
 
 class IngestError(Exception):
-    """One or more inbox files cannot be loaded; nothing was written."""
+    """The inbox cannot be loaded at all (e.g. it does not exist); nothing was written."""
 
 
 @dataclass
 class InboxSummary:
-    """What one pass over the inbox did; `files` has one row per newly read file (FILE_SCHEMA)."""
+    """What one pass over the inbox did; `files` has one row per file met (FILE_SCHEMA) except
+    those unchanged since they were loaded, which are listed in `skipped`."""
 
     files: pl.DataFrame
     skipped: list[str]
     unmatched: list[str]
     rejected_reasons: dict[str, int]
     new_by_week: dict[dt.date, int]  # responses loaded by this pass, per week
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """File name → why it could not be read, for the files that failed in this pass."""
+        failed = self.files.filter(pl.col("status") == "failed")
+        return dict(failed.select("file_name", "detail").iter_rows())
+
+
+@dataclass
+class _FileRead:
+    """One inbox file as read in the first pass, before anything is written."""
+
+    name: str
+    digest: str
+    size: int
+    source: Source
+    table: RawTable | None = None
+    result: MappedFile | None = None
+    status: str = "loaded"
+    detail: str | None = None
+    rows_read: int = 0
+
+
+def read_inbox_file(
+    name: str, data: bytes, source: Source, settings: Settings, now: dt.datetime
+) -> _FileRead:
+    """Read and map one file; a file that cannot be read becomes a failed record, not an error."""
+    read = _FileRead(name, hashlib.sha256(data).hexdigest(), len(data), source)
+    try:
+        read.table = read_export(data, Path(name).suffix, source)
+        read.result = map_file(read.table, source, settings, name, now)
+        read.rows_read = read.result.rows_read
+    except (ReadError, MappingError) as exc:
+        read.status, read.detail = "failed", str(exc)
+    return read
 
 
 def ingest_inbox(
@@ -367,76 +506,75 @@ def ingest_inbox(
     """Load every new or changed export of the inbox into raw.responses, in one transaction.
 
     A file is known by (name, content hash): an unchanged file is skipped, a changed one is read
-    again and the responses it shares with earlier files count as duplicates. Files that cannot be
-    read at all (missing columns, undecodable) stop the load before anything is written, with one
-    message per file.
+    again and the responses it shares with earlier files count as duplicates (or replace them,
+    for a source with `duplicates: keep_latest`). A copy of a loaded file under another name is
+    recorded as a duplicate file without being read. A file that cannot be read (undecodable,
+    a configured column missing) is recorded as failed with the reason, and tried again next run.
     """
     if not inbox.is_dir():
         raise IngestError(
             f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
         )
-    known = set(warehouse.query(conn, "ingest/known_files").iter_rows())
+    known = warehouse.query(conn, "ingest/known_files")
+    loaded = {(n, d) for n, d, _ in known.iter_rows()}
+    by_digest = {d: (n, rows) for n, d, rows in known.iter_rows()}
     claimed: dict[str, str] = {}
-    mapped: list[tuple[str, str, int, Source, RawTable, MappedFile]] = []
+    reads: list[_FileRead] = []
     skipped: list[str] = []
-    problems: list[str] = []
     for source in settings.sources:
         for path in matching_files(inbox, source):
             name = path.relative_to(inbox).as_posix()
+            data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             if name in claimed:
-                problems.append(
-                    f"{name}: matches the patterns of sources {claimed[name]!r} "
-                    f"and {source.name!r}; make the patterns exclusive"
+                read = _FileRead(name, hashlib.sha256(data).hexdigest(), len(data), source)
+                read.status = "failed"
+                read.detail = (
+                    f"matches the patterns of sources {claimed[name]!r} and {source.name!r}; "
+                    "make the patterns exclusive"
                 )
+                reads.append(read)
                 continue
             claimed[name] = source.name
-            data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             digest = hashlib.sha256(data).hexdigest()
-            if (name, digest) in known:
+            if (name, digest) in loaded:
                 skipped.append(name)
                 continue
-            try:
-                table = read_export(data, path.suffix, source)
-                mapped.append(
-                    (
-                        name,
-                        digest,
-                        len(data),
-                        source,
-                        table,
-                        map_file(table, source, settings, name),
-                    )
-                )
-            except (ReadError, MappingError) as exc:
-                problems.append(f"{name} (source {source.name!r}): {exc}")
-    if problems:
-        raise IngestError("cannot load the inbox:\n" + "\n".join(f"  - {p}" for p in problems))
+            if digest in by_digest:
+                original, rows = by_digest[digest]
+                read = _FileRead(name, digest, len(data), source, status="duplicate_file")
+                read.detail, read.rows_read = f"same content as {original}", rows
+                reads.append(read)
+                continue
+            read = read_inbox_file(name, data, source, settings, now)
+            if read.status == "loaded":
+                by_digest[digest] = (name, read.rows_read)
+            reads.append(read)
 
     file_rows, reasons, weeks = [], Counter(), Counter()
     with warehouse.transaction(conn):
-        for name, digest, size, source, table, result in mapped:
-            responses = result.responses
-            existing = warehouse.query(conn, "ingest/existing_keys", new_responses=responses)
-            fresh = responses.join(existing, on="response_key", how="anti")
-            rejected = result.rejected.with_columns(file_sha256=pl.lit(digest))
-            warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
-            warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
-            reasons.update(_reason_kinds(rejected))
-            weeks.update(fresh.get_column("week").to_list())
+        for read in reads:
+            counts = _store(conn, read) if read.result else {}
+            if read.result:
+                reasons.update(_reason_kinds(read.result.rejected))
+                weeks.update(counts.pop("weeks"))
+            table = read.table
             file_rows.append(
                 {
-                    "file_name": name,
-                    "file_sha256": digest,
-                    "source": source.name,
-                    "format": table.format,
-                    "encoding": table.encoding,
-                    "delimiter": table.delimiter,
-                    "size_bytes": size,
-                    "rows_read": result.rows_read,
-                    "rows_loaded": fresh.height,
-                    "rows_rejected": rejected.height,
-                    "rows_duplicate": result.duplicates + responses.height - fresh.height,
+                    "file_name": read.name,
+                    "file_sha256": read.digest,
+                    "source": read.source.name,
+                    "format": table.format if table else read.source.format,
+                    "encoding": table.encoding if table else None,
+                    "delimiter": table.delimiter if table else None,
+                    "size_bytes": read.size,
+                    "rows_read": read.rows_read,
+                    "rows_loaded": counts.get("loaded", 0),
+                    "rows_rejected": counts.get("rejected", 0),
+                    "rows_duplicate": counts.get("duplicate", read.rows_read),
+                    "rows_replaced": counts.get("replaced", 0),
                     "ingested_at": now,
+                    "status": read.status,
+                    "detail": read.detail,
                 }
             )
         files = pl.DataFrame(file_rows, schema=FILE_SCHEMA)
@@ -449,6 +587,37 @@ def ingest_inbox(
     return InboxSummary(
         files, skipped, unmatched, dict(reasons.most_common()), dict(sorted(weeks.items()))
     )
+
+
+# Columns that make two versions of a response different (not where they were read from).
+_CONTENT = [c for c in RESPONSE_SCHEMA if c not in {"file_name", "file_row"}]
+
+
+def _store(conn: duckdb.DuckDBPyConnection, read: _FileRead) -> dict:
+    """Write one mapped file's new responses and rejected rows; return its counts."""
+    result = read.result
+    responses = result.responses
+    stored = warehouse.query(conn, "ingest/existing_keys", new_responses=responses)
+    fresh = responses.join(stored, on="response_key", how="anti")
+    newer = pl.DataFrame(schema=RESPONSE_SCHEMA)
+    if read.source.duplicates == "keep_latest" and not stored.is_empty():
+        again = responses.join(stored.select("response_key"), on="response_key", how="semi")
+        same = again.select(_CONTENT).join(
+            stored.select(_CONTENT), on=_CONTENT, how="semi", nulls_equal=True
+        )
+        newer = again.join(same.select("response_key"), on="response_key", how="anti")
+        warehouse.execute(conn, "ingest/replace_responses", newer_versions=newer)
+    rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
+    warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
+    warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
+    loaded = fresh.height + newer.height
+    return {
+        "loaded": loaded,
+        "rejected": rejected.height,
+        "duplicate": result.rows_read - loaded - rejected.height,
+        "replaced": newer.height,
+        "weeks": [*fresh.get_column("week").to_list(), *newer.get_column("week").to_list()],
+    }
 
 
 def _reason_kinds(rejected: pl.DataFrame) -> Counter:

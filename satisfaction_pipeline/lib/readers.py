@@ -2,25 +2,37 @@
 
 Readers keep every cell as text (scales are interpreted later, against the configuration) and
 remember each row's number as a person sees it in a spreadsheet, so that errors can point at it.
+The known survey tools' layouts (Qualtrics, SurveyMonkey, Google Forms, Typeform) are recognised,
+and their second names for a column (question text, short name) kept as aliases that the
+configuration may use.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import polars as pl
 
 if TYPE_CHECKING:
     from satisfaction_pipeline.lib.config import Source
 
-# Tried in order. UTF-8 is strict, so a Windows-1252 file (the French Excel default) fails it and
-# falls through; cp1252 leaves five bytes undefined, so latin-1 is the last resort that always
-# reads. UTF-16 is only tried on a byte-order mark or NUL bytes: any even-length file "decodes" as
-# UTF-16, into nonsense.
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Columns the readers add to every table, next to the file's own columns.
+ROW = "_row"  # the row's number in a spreadsheet (header = 1), or its line / record number
+PROBLEM = "_problem"  # why the row cannot be used as read (extra cells, invalid JSON), or null
+EXTRA = "_extra"  # what did not fit the header (surplus cells, an unparsable line), or null
+INTERNAL = (ROW, PROBLEM, EXTRA)
+
 DELIMITERS = ",;\t|"
+# Single-byte encodings compared when a file is not UTF-8. They all decode almost any byte string,
+# so the choice is made on what the text looks like (see `_implausibility`), not on errors alone.
+SINGLE_BYTE_ENCODINGS = ("cp1252", "mac_roman", "latin-1")
+TEXT_FORMATS = ("csv", "qualtrics", "surveymonkey", "google_forms", "typeform")
 
 
 class ReadError(Exception):
@@ -29,140 +41,419 @@ class ReadError(Exception):
 
 @dataclass
 class RawTable:
-    """Cells as text, one list per data row; `row_numbers[i]` is row i's line in the sheet."""
+    """An export as read: `frame` holds the file's columns as stripped text ("" when empty) plus
+    the INTERNAL columns; `aliases` maps a column's other names (question text) to its name."""
 
-    columns: list[str]
-    rows: list[list[str]]
-    row_numbers: list[int]
+    frame: pl.DataFrame
     format: str
     encoding: str | None = None
     delimiter: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in INTERNAL]
+
+    @property
+    def row_numbers(self) -> list[int]:
+        return self.frame.get_column(ROW).to_list()
+
+    @property
+    def rows(self) -> list[tuple[str, ...]]:
+        return self.frame.select(self.columns).rows()
 
     def records(self) -> list[dict[str, str]]:
-        return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
+        return self.frame.select(self.columns).to_dicts()
+
+
+# --- text ------------------------------------------------------------------------------------
 
 
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """(text, encoding used): the given encoding, or the first of ENCODINGS that fits."""
+    """(text, encoding used): the given encoding, or the one that reads the bytes most plausibly.
+
+    UTF-8 is tried first and strictly: non-ASCII text that happens to be valid UTF-8 is, in
+    practice, UTF-8. UTF-16 only on a byte-order mark or NUL bytes: any even-length file "decodes"
+    as UTF-16, into nonsense. Otherwise Windows-1252, MacRoman and Latin-1 are compared.
+    """
     if encoding != "auto":
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError) as exc:
             raise ReadError(f"cannot decode as {encoding}: {exc}") from None
-    candidates = ENCODINGS
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ("utf-16",)
-    elif b"\x00" in data[:1000]:
-        candidates = ("utf-16-le", "utf-16-be")
-    for candidate in candidates:
+        return _decode_first(data, ("utf-16",))
+    if b"\x00" in data[:4096]:
+        return _decode_first(data, ("utf-16-le", "utf-16-be"))
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for position, name in enumerate(SINGLE_BYTE_ENCODINGS):
         try:
-            return data.decode(candidate), candidate
+            text = data.decode(name)
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+            continue
+        candidates.append((_implausibility(text), position, text, name))
+    _, _, text, name = min(candidates)
+    return text, name
+
+
+def _decode_first(data: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+    for name in encodings:
+        try:
+            return data.decode(name).removeprefix("\ufeff"), name
         except UnicodeDecodeError:
             continue
-    raise ReadError("cannot decode the file as UTF-8, UTF-16, Windows-1252 or Latin-1")
+    raise ReadError(f"cannot decode the file as {' or '.join(encodings)}")
+
+
+# Characters that a Western European export almost never contains, but that appear when its bytes
+# are read with the wrong code page (é in MacRoman read as Windows-1252 is Ž, for example).
+_UNLIKELY = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # control characters
+    r"ƒ†‡ˆ‰Š‹ŽšžŸ¤¦¨¯´¸¹²³¼½¾×÷ÆØÞðþ¬¶·µ∂∑∏π∫ªºΩæø¿¡√≈∆◊ﬁﬂıˇ˘˙˚˛˝ÌÍÎÏÒÓÔÕÙÚÛ]"
+    r"|(?<=[a-z])[À-Ý]"  # a capital accented letter inside a lower-case word
+)
+
+
+def _implausibility(text: str) -> int:
+    return len(_UNLIKELY.findall(text))
+
+
+# --- delimited text --------------------------------------------------------------------------
 
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter of a delimited text, judged on its first lines (comma when in doubt)."""
-    sample = "\n".join(text.splitlines()[:20])
+    sample = "\n".join(text[:65536].splitlines()[:20])
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        header = text.splitlines()[0] if text else ""
+        header = sample.splitlines()[0] if sample else ""
         return max(DELIMITERS, key=header.count) if header else ","
 
 
-def read_delimited(data: bytes, encoding: str = "auto", delimiter: str | None = None) -> RawTable:
-    """Read CSV/TSV text; a Qualtrics export's two extra header rows are recognised and skipped."""
+def read_delimited(
+    data: bytes, encoding: str = "auto", delimiter: str | None = None, layout: str = "auto"
+) -> RawTable:
+    """Read CSV/TSV text and recognise the survey tools' header layouts (`layout` = auto or one
+    of TEXT_FORMATS, which must then be the one found)."""
     text, used = decode(data, encoding)
-    text = text.removeprefix("\ufeff")
     delimiter = delimiter or sniff_delimiter(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    if not records:
-        return RawTable([], [], [], "csv", used, delimiter)
-    header, body = records[0], records[1:]
-    table_format, skipped = "csv", 0
-    if _is_qualtrics(body):
-        table_format, skipped = "qualtrics", 2
-    rows = body[skipped:]
-    numbers = list(range(2 + skipped, 2 + skipped + len(rows)))
-    table = RawTable(_clean_header(header), [], [], table_format, used, delimiter)
-    for number, row in zip(numbers, rows, strict=True):
-        if any(cell.strip() for cell in row):
-            table.rows.append(row)
-            table.row_numbers.append(number)
-    return table
+    grid, header_width = _parse_grid(text, delimiter)
+    if grid.height == 0:
+        return RawTable(_frame_of([], [], []), "csv", used, delimiter)
+    found, header_rows, columns, aliases = _layout(grid)
+    if layout not in ("auto", "csv") and found != layout:
+        raise ReadError(f"expected a {LAYOUT_NAMES[layout]}, but {_describe(found)} was found")
+    names = _clean_header(columns[:header_width])
+    cells = [f"column_{i}" for i in range(1, grid.width)]  # the grid's columns, ROW excluded
+    frame = grid.slice(
+        header_rows
+    ).select(  # ROW already counts the header rows
+        *[pl.col(c).alias(n) for c, n in zip(cells, names, strict=False)],
+        pl.col(ROW),
+        *_overflow(cells[len(names) :], delimiter, len(names)),
+    )
+    aliases = {alias: names[i] for alias, i in aliases.items() if alias not in names}
+    return RawTable(_tidy(frame), found, used, delimiter, aliases)
 
 
-def _is_qualtrics(body: list[list[str]]) -> bool:
-    """Qualtrics puts question texts in row 2 and `{"ImportId": …}` JSON in row 3."""
-    if len(body) < 2 or not body[1]:
-        return False
-    first = body[1][0].strip()
-    if not first.startswith("{"):
-        return False
+def _parse_grid(text: str, delimiter: str) -> tuple[pl.DataFrame, int]:
+    """Every record as String columns column_1…column_N plus ROW (1-based record number), and
+    the number of cells in the first record (the header's width).
+
+    Polars' CSV reader is fast and keeps blank lines (as null rows), so record numbers are right.
+    It rejects ragged and oddly quoted rows and does not know lone-CR line ends; the standard
+    library's reader, which is lenient about all three, takes those files.
+    """
+    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    if not lone_cr and "\x00" not in text:
+        try:
+            grid = pl.read_csv(
+                text.encode("utf-8"),
+                has_header=False,
+                infer_schema=False,
+                separator=delimiter,
+                quote_char='"',
+                new_columns=None,
+                raise_if_empty=False,
+            )
+            if grid.width:
+                names = [f"column_{i}" for i in range(1, grid.width + 1)]
+                grid = grid.rename(dict(zip(grid.columns, names, strict=True)))
+                return grid.with_row_index(ROW, offset=1), len(names)
+        except pl.exceptions.PolarsError:
+            pass
+    records = list(
+        csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
+    )
+    width = max((len(r) for r in records), default=0)
+    columns = {
+        f"column_{i}": [r[i - 1] if i <= len(r) else None for r in records]
+        for i in range(1, width + 1)
+    }
+    grid = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    return grid.with_row_index(ROW, offset=1), len(records[0]) if records else 0
+
+
+def _too_many_cells(width: int) -> str:
+    return f"row has more cells than the {width} header columns"
+
+
+def _overflow(surplus: list[str], delimiter: str, width: int) -> list[pl.Expr]:
+    """PROBLEM and EXTRA for cells beyond the header: a row that fills any of them is suspect."""
+    if not surplus:
+        return [pl.lit(None, pl.String).alias(PROBLEM), pl.lit(None, pl.String).alias(EXTRA)]
+    filled = pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in surplus)
+    extra = pl.concat_str([pl.col(c).fill_null("") for c in surplus], separator=delimiter)
+    return [
+        pl.when(filled).then(pl.lit(_too_many_cells(width))).alias(PROBLEM),
+        pl.when(filled).then(extra.str.strip_chars_end(delimiter)).alias(EXTRA),
+    ]
+
+
+LAYOUT_NAMES = {
+    "csv": "delimited text file",
+    "qualtrics": "Qualtrics export (two or three header rows)",
+    "surveymonkey": "SurveyMonkey export (two header rows: questions, then options)",
+    "google_forms": "Google Forms export (a 'Timestamp' column)",
+    "typeform": "Typeform export (a '#' column and 'Submit Date (UTC)')",
+}
+
+
+def _describe(layout: str) -> str:
+    return f"a {LAYOUT_NAMES[layout]}" if layout != "csv" else "a plain delimited file"
+
+
+def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
+    """(layout, header rows, column names, other names → column index) of a parsed grid."""
+    top = [[c or "" for c in row[1:]] for row in grid.head(3).rows()]  # drop ROW
+    first = [c.strip() for c in top[0]]
+    second = [c.strip() for c in top[1]] if len(top) > 1 else []
+    third = [c.strip() for c in top[2]] if len(top) > 2 else []
+    if third and _is_import_ids(third):  # Qualtrics: short names, question texts, ImportId JSON
+        return "qualtrics", 3, first, _aliases(second)
+    if second and re.fullmatch(r"V1", first[0].removeprefix("\ufeff")) and "ResponseID" in second:
+        # legacy Qualtrics: V1…Vn and Q1…Qn, then the real names and question texts
+        return "qualtrics", 2, second[: len(first)], _aliases(first)
+    if second and _is_surveymonkey(first, second):
+        columns, question = [], ""
+        for top_cell, option in zip(first, second, strict=False):
+            if top_cell and not re.fullmatch(r"Unnamed: \d+", top_cell):
+                question = top_cell
+            plain = option in {"", "Response", "Open-Ended Response"} or option.isdigit()
+            columns.append(question if plain else f"{question} - {option}" if question else option)
+        return "surveymonkey", 2, columns, {}
+    if "#" in first and any(c.startswith("Submit Date") for c in first):
+        return "typeform", 1, first, {}
+    if first and first[0] in {"Timestamp", "Horodateur", "Marca temporal", "Zeitstempel"}:
+        return "google_forms", 1, first, {}
+    return "csv", 1, first, {}
+
+
+def _is_import_ids(row: list[str]) -> bool:
     try:
-        return "ImportId" in json.loads(first)
-    except json.JSONDecodeError:
+        return "ImportId" in json.loads(row[0])
+    except (json.JSONDecodeError, TypeError):
         return False
+
+
+def _is_surveymonkey(first: list[str], second: list[str]) -> bool:
+    """SurveyMonkey's second header row says 'Response' under single-answer questions."""
+    markers = sum(c in {"Response", "Open-Ended Response"} for c in second)
+    return markers >= 1 and ("Respondent ID" in first or any(not c for c in first[1:]))
+
+
+def _aliases(names: list[str]) -> dict[str, int]:
+    return {name: i for i, name in enumerate(names) if name}
 
 
 def _clean_header(header: list[str]) -> list[str]:
     """Strip names; name blank or repeated headers so that no column is silently overwritten."""
     names: list[str] = []
     for index, raw in enumerate(header, start=1):
-        name = raw.strip() or f"column_{index}"
+        name = (raw or "").strip().removeprefix("\ufeff") or f"column_{index}"
+        if name in INTERNAL:
+            name = f"{name}_{index}"
         while name in names:
             name = f"{name}_{index}"
         names.append(name)
     return names
 
 
+def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells stripped, empty as "", ROW as Int32; rows with no cell at all (blank lines) dropped,
+    since they are not responses and a spreadsheet user would not count them."""
+    columns = [c for c in frame.columns if c not in INTERNAL]
+    frame = frame.with_columns(
+        pl.col(columns).cast(pl.String).fill_null("").str.strip_chars(),
+        pl.col(ROW).cast(pl.Int32),
+    )
+    if not columns:
+        return frame
+    blank = pl.all_horizontal(pl.col(c) == "" for c in columns) & pl.col(PROBLEM).is_null()
+    return frame.filter(~blank)
+
+
+def _frame_of(
+    columns: list[str],
+    rows: list[list[str]],
+    numbers: list[int],
+    problems: list[str | None] | None = None,
+    extras: list[str | None] | None = None,
+) -> pl.DataFrame:
+    """A table frame from Python rows (XLSX, JSON): cells padded to the header's width; without
+    `problems`, a row with filled cells beyond the header is the problem."""
+    names = _clean_header(columns)
+    width = len(names)
+    data = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
+    if problems is None:
+        surplus = [[c for c in r[width:] if c.strip()] for r in rows]
+        problems = [_too_many_cells(width) if s else None for s in surplus]
+        extras = [json.dumps(s, ensure_ascii=False) if s else None for s in surplus]
+    frame = pl.DataFrame(data, schema=dict.fromkeys(names, pl.String)).with_columns(
+        pl.Series(ROW, numbers, dtype=pl.Int32),
+        pl.Series(PROBLEM, problems, dtype=pl.String),
+        pl.Series(EXTRA, extras, dtype=pl.String),
+    )
+    return _tidy(frame)
+
+
+# --- spreadsheets and JSON -------------------------------------------------------------------
+
+
 def read_xlsx(data: bytes, sheet: str | None = None) -> RawTable:
     """Read the first (or the named) sheet of an XLSX workbook; numbers become text as shown."""
-    from openpyxl import load_workbook  # imported here: only XLSX sources pay for it
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or non-XLSX file
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several types for a damaged or non-XLSX file
         raise ReadError(f"not a readable XLSX workbook ({exc})") from None
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise ReadError(f"no sheet named {sheet!r}; sheets found: {workbook.sheetnames}")
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        grid = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    if not grid:
-        return RawTable([], [], [], "xlsx")
-    header = _clean_header(grid[0])
-    table = RawTable(header, [], [], "xlsx")
-    for number, row in enumerate(grid[1:], start=2):
-        if any(cell.strip() for cell in row):
-            table.rows.append(row[: len(header)])
-            table.row_numbers.append(number)
-    return table
+    if sheet is not None and sheet not in workbook.sheet_names:
+        raise ReadError(f"no sheet named {sheet!r}; sheets found: {workbook.sheet_names}")
+    if not workbook.sheet_names:
+        raise ReadError("the workbook has no sheet")
+    worksheet = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
+    grid = worksheet.to_python(skip_empty_area=False)
+    header_at = next((i for i, row in enumerate(grid) if any(_cell_text(v) for v in row)), None)
+    if header_at is None:
+        return RawTable(_frame_of([], [], []), "xlsx")
+    header = [_cell_text(v) for v in grid[header_at]]
+    while header and not header[-1]:
+        header.pop()
+    rows = [[_cell_text(v) for v in row] for row in grid[header_at + 1 :]]
+    numbers = list(range(header_at + 2, header_at + 2 + len(rows)))
+    return RawTable(_frame_of(header, rows, numbers), "xlsx")
 
 
 def _cell_text(value: object) -> str:
+    """A cell as text: whole floats without '.0', dates in ISO form, booleans as Excel shows."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def read_json(data: bytes, encoding: str = "auto") -> RawTable:
+    """A JSON array of objects; each object is a row, numbered from 1 in the array's order."""
+    text, used = decode(data, encoding)
+    if not text.strip():
+        return RawTable(_frame_of([], [], []), "json", used)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    if isinstance(document, dict):  # {"responses": [...]}: the one list of objects inside
+        lists = [v for v in document.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            document = lists[0]
+    if not isinstance(document, list):
+        raise ReadError("expected a JSON array of objects (one per response)")
+    items = [(n, item) for n, item in enumerate(document, start=1)]
+    return _table_of_objects(items, "json", used)
+
+
+def read_json_lines(data: bytes, encoding: str = "auto") -> RawTable:
+    """JSON Lines: one object per line, numbered by line; a line that is not an object is a
+    rejected row, not a failed file."""
+    text, used = decode(data, encoding)
+    items = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    parsed = []
+    for number, line in items:
+        try:
+            parsed.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            parsed.append((number, ReadError(f"line is not valid JSON ({exc.msg})", line)))
+    return _table_of_objects(parsed, "jsonl", used)
+
+
+def _table_of_objects(items: list[tuple[int, object]], kind: str, encoding: str) -> RawTable:
+    columns: dict[str, None] = {}
+    for _, item in items:
+        if isinstance(item, dict):
+            columns.update(dict.fromkeys(str(k) for k in item))
+    names = list(columns)
+    rows, problems, extras = [], [], []
+    for _, item in items:
+        if isinstance(item, dict):
+            values = {str(k): v for k, v in item.items()}
+            rows.append([_cell_text(values.get(name)) for name in names])
+            problems.append(None)
+            extras.append(None)
+        else:
+            rows.append([""] * len(names))
+            if isinstance(item, ReadError):
+                problems.append(str(item.args[0]))
+                extras.append(item.args[1])
+            else:
+                problems.append(f"expected an object, got {type(item).__name__}")
+                extras.append(json.dumps(item, ensure_ascii=False))
+    frame = _frame_of(names, rows, [n for n, _ in items], problems, extras)
+    return RawTable(frame, kind, encoding)
+
+
+# --- dispatch --------------------------------------------------------------------------------
+
+
+def detect_format(data: bytes, suffix: str) -> str:
+    """The reader for a file whose source says `format: auto`: by extension, then by content."""
+    suffix = suffix.lower()
+    if suffix in {".xlsx", ".xlsm"} or data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if suffix in {".jsonl", ".ndjson"}:
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    start = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"["):
+        return "json"
+    if start.startswith(b"{"):
+        return "jsonl"
+    return "auto"
 
 
 def read_export(data: bytes, suffix: str, source: Source) -> RawTable:
     """Read one export's bytes as its source says; `auto` goes by the extension, then by content."""
-    file_format = source.format
-    if file_format == "auto":
-        is_zip = data[:4] == b"PK\x03\x04"
-        file_format = "xlsx" if suffix.lower() in {".xlsx", ".xlsm"} or is_zip else "csv"
+    file_format = source.format if source.format != "auto" else detect_format(data, suffix)
     if file_format == "xlsx":
         return read_xlsx(data, source.sheet)
-    table = read_delimited(data, source.encoding, source.delimiter)
-    if file_format == "qualtrics" and table.columns and table.format != "qualtrics":
-        raise ReadError("expected a Qualtrics export with its three header rows")
-    return table
+    if file_format == "json":
+        return read_json(data, source.encoding)
+    if file_format == "jsonl":
+        return read_json_lines(data, source.encoding)
+    return read_delimited(data, source.encoding, source.delimiter, layout=file_format)

@@ -66,7 +66,42 @@ LABEL_SETS: dict[str, list[tuple[str, ...]]] = {
         ("not great",),
         ("terrible", "awful"),
     ],
+    "fr_accord": [
+        ("tout à fait d'accord",),
+        ("plutôt d'accord", "d'accord"),
+        ("ni d'accord ni pas d'accord", "ni d'accord ni en désaccord", "neutre"),
+        ("plutôt pas d'accord", "pas d'accord", "plutôt en désaccord"),
+        ("pas du tout d'accord", "tout à fait en désaccord"),
+    ],
+    "en_agree": [
+        ("strongly agree",),
+        ("agree", "somewhat agree"),
+        ("neither agree nor disagree", "neutral"),
+        ("disagree", "somewhat disagree"),
+        ("strongly disagree",),
+    ],
+    # Binary CSAT (Zendesk and the like): good counts as satisfied (5), bad as not (1), so the
+    # top-2-box share is the share of good ratings. Chosen automatically only when the answers
+    # say more than good / bad (which en_good reads with the same top-2-box share).
+    "binary": [
+        ("good", "good, i'm satisfied", "oui", "yes", "👍"),
+        (),
+        (),
+        (),
+        ("bad", "bad, i'm unsatisfied", "non", "no", "👎"),
+    ],
 }
+
+# Answers that mean "no answer": treated like an empty cell (never as 0, never as an error).
+NO_ANSWER = frozenset(
+    {
+        "n/a", "na", "n.a.", "-", "--", "nsp", "ne sais pas", "je ne sais pas",
+        "ne se prononce pas",
+        "sans objet", "non applicable", "non concerne", "pas d'avis", "sans avis",
+        "don't know", "dont know", "do not know", "i don't know", "not applicable",
+        "prefer not to say", "no opinion", "skipped", "null", "none",
+    }
+)  # fmt: skip
 
 NPS_CATEGORIES = ("detractor", "passive", "promoter")
 
@@ -100,7 +135,12 @@ def choose_label_set(values: Iterable[str]) -> str | None:
         return None
     best = max(
         LABEL_SETS,
-        key=lambda name: (len(folded & FOLDED_SETS[name].keys()), -len(FOLDED_SETS[name])),
+        key=lambda name: (
+            len(folded & FOLDED_SETS[name].keys()),
+            # on a tie a five-point set wins, so that "good" means the same in every file
+            sum(bool(group) for group in LABEL_SETS[name]),
+            -len(FOLDED_SETS[name]),
+        ),
     )
     return best if folded & FOLDED_SETS[best].keys() else None
 
@@ -119,7 +159,9 @@ def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[d
         name = choose_label_set(values) if labels == "auto" else labels
         known = FOLDED_SETS[name] if name else {}
         description = (
-            " / ".join(group[0].capitalize() for group in LABEL_SETS[name]) if name else "labels"
+            " / ".join(group[0].capitalize() for group in LABEL_SETS[name] if group)
+            if name
+            else "labels"
         )
     mapping: dict[str, int] = {}
     for raw in values:
@@ -132,12 +174,19 @@ def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[d
     return mapping, f"{description}, or 1-5"
 
 
+# `7`, `7.0`, `7,0`, and a number followed by its label: `10 - Strongly agree`, `5 (Excellent)`.
+_NUMBER = re.compile(r"\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:(?:[-–—:=.)]|\s)\s*\D.*|\(.*\))?", re.DOTALL)
+
+
 def parse_number(text: str) -> float | None:
-    """`7`, `7.0` or the French `7,0` as a float; None for anything else."""
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
+    """The number an answer gives, or None if it is not one (see _NUMBER for the forms read)."""
+    match = _NUMBER.fullmatch(text)
+    return float(match.group(1).replace(",", ".")) if match else None
+
+
+def is_no_answer(text: str) -> bool:
+    """True for an empty answer or one of the NO_ANSWER phrases."""
+    return not text.strip() or fold_label(text) in NO_ANSWER
 
 
 def _is_number(text: str) -> bool:

@@ -1,2 +1,3 @@
--- Response keys of a new batch that the warehouse already holds (they are duplicates).
-SELECT r.response_key FROM raw.responses AS r SEMI JOIN new_responses AS n USING (response_key)
+-- The stored versions of the responses of a new batch (these are duplicates or, where the source
+-- keeps the latest version, candidates for replacement).
+SELECT r.* FROM raw.responses AS r SEMI JOIN new_responses AS n USING (response_key)

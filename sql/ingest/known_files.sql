@@ -1,2 +1,2 @@
--- Files already loaded, to skip them.
-SELECT file_name, file_sha256 FROM ops.files
+-- Files already loaded (or recognised as copies), to skip them or to spot renamed copies.
+SELECT file_name, file_sha256, rows_read FROM ops.files WHERE status <> 'failed'
