@@ -61,7 +61,8 @@ class Scale(_Strict):
 
     CSAT: a built-in label set (`auto` picks the one matching the answers), a custom mapping of
     labels to 1–5 points, and/or numbers 1–5. NPS: 0–10 or 1–10. CES: a numeric range and which
-    end is good; reports always show CES oriented so that higher is better.
+    end is good; reports always show CES oriented so that higher is better. NPS and CES answers
+    written as labels need a custom mapping of label to number on their scale.
     """
 
     min: int | None = None
@@ -75,10 +76,6 @@ class Scale(_Strict):
         if isinstance(value, str) and value != "auto" and value not in LABEL_SETS:
             known = ", ".join(["auto", *LABEL_SETS])
             raise ValueError(f"one of {known}, or a mapping of label to points (got {value!r})")
-        if isinstance(value, dict):
-            bad = {label: points for label, points in value.items() if not 1 <= points <= 5}
-            if bad:
-                raise ValueError(f"label points between 1 and 5 (got {bad})")
         return value
 
     @model_validator(mode="after")
@@ -86,6 +83,10 @@ class Scale(_Strict):
         if self.min is not None and self.max is not None and self.min >= self.max:
             raise ValueError(f"min below max (got min={self.min}, max={self.max})")
         return self
+
+    @property
+    def custom_labels(self) -> bool:
+        return isinstance(self.labels, dict)
 
     @property
     def label(self) -> str:
@@ -101,6 +102,14 @@ class Question(_Strict):
     @model_validator(mode="after")
     def _scale_fits_metric(self) -> Question:
         s = self.scale
+        if isinstance(s.labels, dict):  # custom labels: points within the question's scale
+            low, high = (1, 5) if self.metric == "csat" else (s.min, s.max)
+            if self.metric == "nps":
+                low, high = (s.min if s.min is not None else 0), 10
+            if low is not None and high is not None:
+                bad = {k: v for k, v in s.labels.items() if not low <= v <= high}
+                if bad:
+                    raise ValueError(f"label points between {low} and {high} (got {bad})")
         if self.metric == "nps":
             rng = (s.min if s.min is not None else 0, s.max if s.max is not None else 10)
             if rng not in {(0, 10), (1, 10)}:

@@ -233,7 +233,8 @@ def _number(question: Question, frame: pl.DataFrame, integer: bool) -> tuple[pl.
     """(value, error) for a numeric answer that must lie within the question's scale."""
     column, scale = question.column, question.scale
     distinct = [v for v in frame.get_column(column).unique().to_list() if v]
-    numbers = {v: parse_number(v) for v in distinct}
+    labels = {fold_label(k): v for k, v in scale.labels.items()} if scale.custom_labels else {}
+    numbers = {v: _as_float(labels.get(fold_label(v), parse_number(v))) for v in distinct}
     valid = {
         v: n
         for v, n in numbers.items()
@@ -241,6 +242,8 @@ def _number(question: Question, frame: pl.DataFrame, integer: bool) -> tuple[pl.
     }
     value = pl.col(column).replace_strict(valid, default=None, return_dtype=pl.Float64)
     kind = "whole number" if integer else "number"
+    if labels:
+        kind += f" or one of {', '.join(scale.labels)}"
     label = question.metric.upper()
     error = pl.when((pl.col(column) != "") & value.is_null()).then(
         pl.format(
@@ -250,6 +253,10 @@ def _number(question: Question, frame: pl.DataFrame, integer: bool) -> tuple[pl.
         )
     )
     return value, error
+
+
+def _as_float(number: float | None) -> float | None:
+    return None if number is None else float(number)
 
 
 def _segment(mapping: str | Constant) -> pl.Expr:

@@ -83,7 +83,7 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
             raise ReadError(f"cannot decode as {encoding}: {exc}") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_first(data, ("utf-16",))
-    if b"\x00" in data[:4096]:
+    if _looks_like_utf16(data[:4096]):
         return _decode_first(data, ("utf-16-le", "utf-16-be"))
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -98,6 +98,16 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
         candidates.append((_implausibility(text), position, text, name))
     _, _, text, name = min(candidates)
     return text, name
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: Latin text puts a NUL in every other byte. (A stray NUL
+    in a UTF-8 or Windows-1252 file does not make it UTF-16.)"""
+    pairs = len(head) // 2
+    if pairs == 0:
+        return False
+    nul_odd, nul_even = head[1::2].count(0), head[0::2].count(0)
+    return max(nul_odd, nul_even) > 0.3 * pairs
 
 
 def _decode_first(data: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
@@ -141,15 +151,18 @@ def read_delimited(
     """Read CSV/TSV text and recognise the survey tools' header layouts (`layout` = auto or one
     of TEXT_FORMATS, which must then be the one found)."""
     text, used = decode(data, encoding)
+    utf8 = data.removeprefix(b"\xef\xbb\xbf") if used == "utf-8" else None
+    if "\x00" in text:  # never meaningful in a survey answer, and unsafe further on
+        text, utf8 = text.replace("\x00", ""), None
     delimiter = delimiter or sniff_delimiter(text)
-    grid, header_width = _parse_grid(text, delimiter)
+    grid, header_width = _parse_grid(text, delimiter, utf8)
     if grid.height == 0:
         return RawTable(_frame_of([], [], []), "csv", used, delimiter)
     found, header_rows, columns, aliases = _layout(grid)
     if layout not in ("auto", "csv") and found != layout:
         raise ReadError(f"expected a {LAYOUT_NAMES[layout]}, but {_describe(found)} was found")
     names = _clean_header(columns[:header_width])
-    cells = [f"column_{i}" for i in range(1, grid.width)]  # the grid's columns, ROW excluded
+    cells = [c for c in grid.columns if c not in INTERNAL]
     frame = grid.slice(
         header_rows
     ).select(  # ROW already counts the header rows
@@ -161,42 +174,57 @@ def read_delimited(
     return RawTable(_tidy(frame), found, used, delimiter, aliases)
 
 
-def _parse_grid(text: str, delimiter: str) -> tuple[pl.DataFrame, int]:
-    """Every record as String columns column_1…column_N plus ROW (1-based record number), and
-    the number of cells in the first record (the header's width).
+def _parse_grid(text: str, delimiter: str, utf8: bytes | None = None) -> tuple[pl.DataFrame, int]:
+    """Every record as String columns column_1…column_N plus ROW (1-based record number) and
+    PROBLEM, and the number of cells in the first record (the header's width). `utf8` is the text
+    already encoded, when the file was UTF-8 (saves encoding it again).
 
     Polars' CSV reader is fast and keeps blank lines (as null rows), so record numbers are right.
     It rejects ragged and oddly quoted rows and does not know lone-CR line ends; the standard
     library's reader, which is lenient about all three, takes those files.
     """
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    if not lone_cr and "\x00" not in text:
+    if not lone_cr:
         try:
             grid = pl.read_csv(
-                text.encode("utf-8"),
+                utf8 if utf8 is not None else text.encode("utf-8"),
                 has_header=False,
                 infer_schema=False,
                 separator=delimiter,
                 quote_char='"',
-                new_columns=None,
                 raise_if_empty=False,
             )
             if grid.width:
                 names = [f"column_{i}" for i in range(1, grid.width + 1)]
                 grid = grid.rename(dict(zip(grid.columns, names, strict=True)))
-                return grid.with_row_index(ROW, offset=1), len(names)
+                return _numbered(grid), len(names)
         except pl.exceptions.PolarsError:
             pass
-    records = list(
-        csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
-    )
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max((len(r) for r in records), default=0)
     columns = {
         f"column_{i}": [r[i - 1] if i <= len(r) else None for r in records]
         for i in range(1, width + 1)
     }
-    grid = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-    return grid.with_row_index(ROW, offset=1), len(records[0]) if records else 0
+    grid = _numbered(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)))
+    if records and text.count('"') % 2 and any("\n" in cell for cell in records[-1]):
+        # the lenient reader read everything after an unclosed quote into the last record
+        grid = grid.with_columns(
+            pl.when(pl.col(ROW) == len(records))
+            .then(pl.lit(UNCLOSED_QUOTE))
+            .otherwise(pl.col(PROBLEM))
+            .alias(PROBLEM)
+        )
+    return grid, len(records[0]) if records else 0
+
+
+UNCLOSED_QUOTE = (
+    "a quote opened in this row is never closed, so the rest of the file was read into this row"
+)
+
+
+def _numbered(grid: pl.DataFrame) -> pl.DataFrame:
+    return grid.with_row_index(ROW, offset=1).with_columns(pl.lit(None, pl.String).alias(PROBLEM))
 
 
 def _too_many_cells(width: int) -> str:
@@ -206,11 +234,11 @@ def _too_many_cells(width: int) -> str:
 def _overflow(surplus: list[str], delimiter: str, width: int) -> list[pl.Expr]:
     """PROBLEM and EXTRA for cells beyond the header: a row that fills any of them is suspect."""
     if not surplus:
-        return [pl.lit(None, pl.String).alias(PROBLEM), pl.lit(None, pl.String).alias(EXTRA)]
+        return [pl.col(PROBLEM), pl.lit(None, pl.String).alias(EXTRA)]
     filled = pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in surplus)
     extra = pl.concat_str([pl.col(c).fill_null("") for c in surplus], separator=delimiter)
     return [
-        pl.when(filled).then(pl.lit(_too_many_cells(width))).alias(PROBLEM),
+        pl.coalesce(pl.col(PROBLEM), pl.when(filled).then(pl.lit(_too_many_cells(width)))),
         pl.when(filled).then(extra.str.strip_chars_end(delimiter)).alias(EXTRA),
     ]
 
@@ -230,7 +258,7 @@ def _describe(layout: str) -> str:
 
 def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
     """(layout, header rows, column names, other names → column index) of a parsed grid."""
-    top = [[c or "" for c in row[1:]] for row in grid.head(3).rows()]  # drop ROW
+    top = [[c or "" for c in row[1:-1]] for row in grid.head(3).rows()]  # without ROW, PROBLEM
     first = [c.strip() for c in top[0]]
     second = [c.strip() for c in top[1]] if len(top) > 1 else []
     third = [c.strip() for c in top[2]] if len(top) > 2 else []

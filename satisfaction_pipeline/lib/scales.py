@@ -100,6 +100,7 @@ NO_ANSWER = frozenset(
         "sans objet", "non applicable", "non concerne", "pas d'avis", "sans avis",
         "don't know", "dont know", "do not know", "i don't know", "not applicable",
         "prefer not to say", "no opinion", "skipped", "null", "none",
+        "offered", "not offered", "unoffered",  # Zendesk: a survey sent, never answered
     }
 )  # fmt: skip
 
@@ -145,6 +146,17 @@ def choose_label_set(values: Iterable[str]) -> str | None:
     return best if folded & FOLDED_SETS[best].keys() else None
 
 
+def _label_sets_for(values: list[str]) -> list[str]:
+    """The built-in sets that together explain the answers, best first: one for most files, one
+    per language for a bilingual survey ("Très satisfait" and "Very satisfied" in one column)."""
+    remaining = {fold_label(v) for v in values if v and not _is_number(v)}
+    names: list[str] = []
+    while remaining and (name := choose_label_set(remaining)) is not None:
+        names.append(name)
+        remaining -= FOLDED_SETS[name].keys()
+    return names
+
+
 def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[dict[str, int], str]:
     """Map each distinct raw CSAT answer to 1–5 points.
 
@@ -156,12 +168,16 @@ def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[d
         known = {fold_label(k): v for k, v in labels.items()}
         description = ", ".join(labels)
     else:
-        name = choose_label_set(values) if labels == "auto" else labels
-        known = FOLDED_SETS[name] if name else {}
+        names = _label_sets_for(values) if labels == "auto" else [labels]
+        known = {}
+        for name in reversed(names):  # the first set wins where two share a label
+            known |= FOLDED_SETS[name]
         description = (
-            " / ".join(group[0].capitalize() for group in LABEL_SETS[name] if group)
-            if name
-            else "labels"
+            " ; ".join(
+                " / ".join(group[0].capitalize() for group in LABEL_SETS[name] if group)
+                for name in names
+            )
+            or "labels"
         )
     mapping: dict[str, int] = {}
     for raw in values:
