@@ -328,6 +328,12 @@ def _cases() -> list[Case]:
              stored={"1123": {"csat": 5, "nps": 10, "channel": "Phone", "file_row": 3,
                               "submitted_at": "2026-11-16 09:03:10"},
                      "1124": {"csat": 2, "channel": None}}),
+        Case("surveymonkey_resaved_by_pandas.csv",
+             SURVEYMONKEY.replace("\n", "\n0,", 1).replace("Respondent ID", ",Respondent ID", 1)
+             .replace("How did you contact us?,,", "How did you contact us?,Unnamed: 8,", 1)
+             .replace("\n1123", "\n1,1123").replace("\n1124", "\n2,1124").encode(),
+             (2, 2, 0, 0), source=SURVEYMONKEY_SOURCE, recorded={"format": "surveymonkey"},
+             stored={"1123": {"channel": "Phone", "file_row": 3}}),
         Case("google_forms.csv", GOOGLE_FORMS.encode(), (3, 3, 0, 0), source=GOOGLE_FORMS_SOURCE,
              recorded={"format": "google_forms"},
              stored={"c1@example.com": {"csat": 5, "ces": 3.0},

@@ -219,7 +219,9 @@ def test_cli_reports_user_mistakes_without_a_stack_trace(
     assert f"{broken.name} (source 'support_fr') could not be read" in err
     assert "column 'canal' not found (closest: 'channel')" in err
     assert "Traceback" not in err
-    assert (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").exists()
+    report = pipeline_env.reports / LAST_WEEK.isoformat()
+    assert (report / "report.pdf").exists()
+    assert broken.name in (report / "report.html").read_text(encoding="utf-8")  # data quality
 
 
 @pytest.mark.parametrize(

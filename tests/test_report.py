@@ -90,7 +90,14 @@ def _context(language: str = "en") -> dict:
         WEEK,
         _scores(),
         comments,
-        {"files": 3, "rows_read": 130, "rows_loaded": 120, "rows_rejected": 8, "rows_duplicate": 2},
+        {
+            "files": 3,
+            "rows_read": 130,
+            "rows_loaded": 120,
+            "rows_rejected": 8,
+            "rows_duplicate": 2,
+            "unreadable": ["broken<b>.csv"],
+        },
         {"responses": 120, "comments": 3},
         language=language,
         title=None,
@@ -106,6 +113,7 @@ def test_comments_are_escaped_and_redacted_in_html() -> None:
     assert "jean.dupont@example.com" not in html and "[e-mail]" in html
     assert "6 12 34 56 78" not in html and "[phone]" in html
     assert "4111 1111 1111 1111" not in html and "[card]" in html
+    assert "Could not be read (see ops.files):</strong> broken&lt;b&gt;.csv" in html
 
 
 def test_headline_shows_scores_n_and_change() -> None:

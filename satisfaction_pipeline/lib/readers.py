@@ -270,7 +270,7 @@ def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
     if second and _is_surveymonkey(first, second):
         columns, question = [], ""
         for top_cell, option in zip(first, second, strict=False):
-            if top_cell and not re.fullmatch(r"Unnamed: \d+", top_cell):
+            if not _blank_heading(top_cell):
                 question = top_cell
             plain = option in {"", "Response", "Open-Ended Response"} or option.isdigit()
             columns.append(question if plain else f"{question} - {option}" if question else option)
@@ -292,7 +292,12 @@ def _is_import_ids(row: list[str]) -> bool:
 def _is_surveymonkey(first: list[str], second: list[str]) -> bool:
     """SurveyMonkey's second header row says 'Response' under single-answer questions."""
     markers = sum(c in {"Response", "Open-Ended Response"} for c in second)
-    return markers >= 1 and ("Respondent ID" in first or any(not c for c in first[1:]))
+    return markers >= 1 and ("Respondent ID" in first or any(map(_blank_heading, first[1:])))
+
+
+def _blank_heading(cell: str) -> bool:
+    """An empty heading, or the `Unnamed: 13` pandas writes for one when it re-saves a file."""
+    return not cell or re.fullmatch(r"Unnamed: \d+", cell) is not None
 
 
 def _aliases(names: list[str]) -> dict[str, int]:

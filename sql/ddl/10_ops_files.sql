@@ -24,3 +24,14 @@ CREATE TABLE IF NOT EXISTS ops.files (
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded';
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS detail VARCHAR;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_replaced INTEGER DEFAULT 0;
+
+-- Files whose latest attempt failed and that no later version has replaced: still to fix.
+CREATE OR REPLACE VIEW ops.unreadable_files AS
+SELECT file_name, source, detail, ingested_at
+FROM ops.files AS f
+WHERE status = 'failed'
+  AND NOT EXISTS (
+      SELECT 1 FROM ops.files AS later
+      WHERE later.file_name = f.file_name AND later.status <> 'failed'
+        AND later.ingested_at >= f.ingested_at
+  );
