@@ -267,7 +267,7 @@ def _cells(table: RawTable, columns: dict[str, str], scored: list[str]) -> pl.Da
     """The mapped columns under their configured names, with "N/A"-like answers to the scored
     questions blanked (no answer, never 0), plus the reader's columns and each row's position."""
     frame = table.frame.select(
-        *[pl.col(actual).alias(name) for name, actual in columns.items()],
+        *[pl.col(actual).str.strip_chars().alias(name) for name, actual in columns.items()],
         ROW,
         PROBLEM,
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
@@ -333,7 +333,9 @@ def map_file(
         errors.append(error)
         error_columns.append(question.column)
     comments = [_text(q.column) for q in source.questions if q.metric == "comment"]
-    if comments:
+    if len(comments) == 1:  # most sources: no copy of what is often the longest column
+        values["comment"] = comments[0]
+    elif comments:
         values["comment"] = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
 
     answered = [pl.col(q.column) != "" for q in source.questions]
@@ -345,20 +347,28 @@ def map_file(
     )
     error_columns.append(None)
 
-    checked = frame.with_columns(
-        _reason=pl.concat_str(errors, separator=" | ", ignore_nulls=True),
-        _column=pl.coalesce(
-            [
-                pl.when(e.is_not_null()).then(pl.lit(c))
-                for e, c in zip(errors, error_columns, strict=True)
+    # each check evaluated once, into its own column, then summed up per row
+    names = [f"_error_{i}" for i in range(len(errors))]
+    checked = (
+        frame.with_columns(e.alias(n) for e, n in zip(errors, names, strict=True))
+        .with_columns(
+            _reason=pl.concat_str(names, separator=" | ", ignore_nulls=True),
+            _column=pl.coalesce(
+                pl.when(pl.col(n).is_not_null()).then(pl.lit(c))
+                for n, c in zip(names, error_columns, strict=True)
                 if c
-            ]
-        ),
+            ),
+        )
+        .drop(names)
     )
-    bad = checked.filter(pl.col("_reason") != "")
-    good = checked.filter(pl.col("_reason") == "")
-    keep = "last" if source.duplicates == "keep_latest" else "first"
-    unique = good.unique(subset=[id_column], keep=keep, maintain_order=True)
+    valid = pl.col("_reason") == ""
+    valid_id = pl.when(valid).then(pl.col(id_column))  # null for invalid rows: never a match
+    kept = valid_id.is_last_distinct() if source.duplicates == "keep_latest" else None
+    kept = valid & (kept if kept is not None else valid_id.is_first_distinct())
+    checked = checked.with_columns(_valid=valid, _kept=kept)
+    bad = checked.filter(~pl.col("_valid")).select("_index", ROW, "_reason", "_column")
+    unique = checked.filter(pl.col("_kept"))
+    duplicates = int(checked.get_column("_valid").sum()) - unique.height
 
     fields: dict[str, pl.Expr | None] = {
         "response_key": pl.lit(f"{source.name}:") + pl.col(id_column),
@@ -380,7 +390,7 @@ def map_file(
     return MappedFile(
         responses=_conform(responses, RESPONSE_SCHEMA),
         rejected=_rejected(bad, table, source, file_name),
-        duplicates=good.height - unique.height,
+        duplicates=duplicates,
         rows_read=frame.height,
     )
 
@@ -494,10 +504,15 @@ class _FileRead:
 
 
 def read_inbox_file(
-    name: str, data: bytes, source: Source, settings: Settings, now: dt.datetime
+    name: str,
+    data: bytes,
+    source: Source,
+    settings: Settings,
+    now: dt.datetime,
+    digest: str | None = None,
 ) -> _FileRead:
     """Read and map one file; a file that cannot be read becomes a failed record, not an error."""
-    read = _FileRead(name, hashlib.sha256(data).hexdigest(), len(data), source)
+    read = _FileRead(name, digest or hashlib.sha256(data).hexdigest(), len(data), source)
     try:
         read.table = read_export(data, Path(name).suffix, source)
         read.result = map_file(read.table, source, settings, name, now)
@@ -532,8 +547,9 @@ def ingest_inbox(
         for path in matching_files(inbox, source):
             name = path.relative_to(inbox).as_posix()
             data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
+            digest = hashlib.sha256(data).hexdigest()
             if name in claimed:
-                read = _FileRead(name, hashlib.sha256(data).hexdigest(), len(data), source)
+                read = _FileRead(name, digest, len(data), source)
                 read.status = "failed"
                 read.detail = (
                     f"matches the patterns of sources {claimed[name]!r} and {source.name!r}; "
@@ -542,7 +558,6 @@ def ingest_inbox(
                 reads.append(read)
                 continue
             claimed[name] = source.name
-            digest = hashlib.sha256(data).hexdigest()
             if (name, digest) in loaded:
                 skipped.append(name)
                 continue
@@ -552,7 +567,7 @@ def ingest_inbox(
                 read.detail, read.rows_read = f"same content as {original}", rows
                 reads.append(read)
                 continue
-            read = read_inbox_file(name, data, source, settings, now)
+            read = read_inbox_file(name, data, source, settings, now, digest)
             if read.status == "loaded":
                 by_digest[digest] = (name, read.rows_read)
             reads.append(read)

@@ -150,12 +150,19 @@ def read_delimited(
 ) -> RawTable:
     """Read CSV/TSV text and recognise the survey tools' header layouts (`layout` = auto or one
     of TEXT_FORMATS, which must then be the one found)."""
-    text, used = decode(data, encoding)
-    utf8 = data.removeprefix(b"\xef\xbb\xbf") if used == "utf-8" else None
-    if "\x00" in text:  # never meaningful in a survey answer, and unsafe further on
-        text, utf8 = text.replace("\x00", ""), None
-    delimiter = delimiter or sniff_delimiter(text)
-    grid, header_width = _parse_grid(text, delimiter, utf8)
+    parsed, used = None, "utf-8"
+    if encoding in ("auto", "utf-8", "utf-8-sig") and not _utf16_signs(data):
+        # Most exports are UTF-8: Polars parses and validates the bytes as they are, sparing a
+        # decode into a Python string; any other encoding fails its validation and goes below.
+        raw = data.removeprefix(b"\xef\xbb\xbf")
+        delimiter = delimiter or sniff_delimiter(raw[:65536].decode("utf-8", errors="ignore"))
+        parsed = _polars_grid(raw, delimiter)
+    if parsed is None:
+        text, used = decode(data, encoding)
+        text = text.replace("\x00", "")  # never meaningful in a survey answer, unsafe further on
+        delimiter = delimiter or sniff_delimiter(text)
+        parsed = _parse_grid(text, delimiter, polars=used != "utf-8")
+    grid, header_width = parsed
     if grid.height == 0:
         return RawTable(_frame_of([], [], []), "csv", used, delimiter)
     found, header_rows, columns, aliases = _layout(grid)
@@ -174,32 +181,39 @@ def read_delimited(
     return RawTable(_tidy(frame), found, used, delimiter, aliases)
 
 
-def _parse_grid(text: str, delimiter: str, utf8: bytes | None = None) -> tuple[pl.DataFrame, int]:
-    """Every record as String columns column_1…column_N plus ROW (1-based record number) and
-    PROBLEM, and the number of cells in the first record (the header's width). `utf8` is the text
-    already encoded, when the file was UTF-8 (saves encoding it again).
+def _utf16_signs(data: bytes) -> bool:
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data[:4096])
 
-    Polars' CSV reader is fast and keeps blank lines (as null rows), so record numbers are right.
-    It rejects ragged and oddly quoted rows and does not know lone-CR line ends; the standard
-    library's reader, which is lenient about all three, takes those files.
-    """
-    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    if not lone_cr:
-        try:
-            grid = pl.read_csv(
-                utf8 if utf8 is not None else text.encode("utf-8"),
-                has_header=False,
-                infer_schema=False,
-                separator=delimiter,
-                quote_char='"',
-                raise_if_empty=False,
-            )
-            if grid.width:
-                names = [f"column_{i}" for i in range(1, grid.width + 1)]
-                grid = grid.rename(dict(zip(grid.columns, names, strict=True)))
-                return _numbered(grid), len(names)
-        except pl.exceptions.PolarsError:
-            pass
+
+def _polars_grid(data: bytes, delimiter: str) -> tuple[pl.DataFrame, int] | None:
+    """Polars' CSV reader: fast, and it keeps blank lines (as null rows), so record numbers are
+    right. None when it refuses the file (invalid UTF-8, ragged or oddly quoted rows) or cannot
+    read it right (lone-CR line ends, NUL bytes): the standard library's reader takes those."""
+    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        grid = pl.read_csv(
+            data,
+            has_header=False,
+            infer_schema=False,
+            separator=delimiter,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    names = [f"column_{i}" for i in range(1, grid.width + 1)]
+    grid = grid.rename(dict(zip(grid.columns, names, strict=True)))
+    return _numbered(grid), len(names)
+
+
+def _parse_grid(text: str, delimiter: str, polars: bool = True) -> tuple[pl.DataFrame, int]:
+    """Every record as String columns column_1…column_N plus ROW (1-based record number) and
+    PROBLEM, and the number of cells in the first record (the header's width). Polars first
+    (unless it was already tried on these bytes), the lenient standard library reader if it
+    refuses."""
+    if polars and (parsed := _polars_grid(text.encode("utf-8"), delimiter)) is not None:
+        return parsed
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max((len(r) for r in records), default=0)
     columns = {
@@ -318,17 +332,17 @@ def _clean_header(header: list[str]) -> list[str]:
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
-    """Cells stripped, empty as "", ROW as Int32; rows with no cell at all (blank lines) dropped,
-    since they are not responses and a spreadsheet user would not count them."""
+    """Empty cells as "", ROW as Int32; rows with no cell at all (blank lines) dropped, since
+    they are not responses and a spreadsheet user would not count them. Cells are kept as read
+    (the mapping strips the columns it uses)."""
     columns = [c for c in frame.columns if c not in INTERNAL]
     frame = frame.with_columns(
-        pl.col(columns).cast(pl.String).fill_null("").str.strip_chars(),
-        pl.col(ROW).cast(pl.Int32),
+        pl.col(columns).cast(pl.String).fill_null(""), pl.col(ROW).cast(pl.Int32)
     )
     if not columns:
         return frame
-    blank = pl.all_horizontal(pl.col(c) == "" for c in columns) & pl.col(PROBLEM).is_null()
-    return frame.filter(~blank)
+    filled = pl.any_horizontal(pl.col(c).str.contains(r"\S") for c in columns)
+    return frame.filter(filled | pl.col(PROBLEM).is_not_null())
 
 
 def _frame_of(

@@ -44,7 +44,8 @@ def execute(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any
 def _bound(conn: duckdb.DuckDBPyConnection, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
     frames = {k: v for k, v in arguments.items() if isinstance(v, pl.DataFrame)}
     for key, frame in frames.items():
-        conn.register(key, frame)
+        # Arrow with string views: Polars' own layout, handed over without copying the text
+        conn.register(key, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         yield {k: v for k, v in arguments.items() if k not in frames}
     finally:
