@@ -9,7 +9,14 @@ import yaml
 
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.lib.config import ConfigError, load_settings, parse_settings
-from satisfaction_pipeline.lib.scales import choose_label_set, csat_mapping, fold_label, orient
+from satisfaction_pipeline.lib.scales import (
+    choose_label_set,
+    csat_mapping,
+    fold_label,
+    is_no_answer,
+    orient,
+    parse_number,
+)
 
 from .conftest import EXAMPLE_CONFIG
 
@@ -186,3 +193,55 @@ def test_validate_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "not valid YAML" in capsys.readouterr().err
     assert main(["validate-config", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_numbers_are_read_with_or_without_their_label() -> None:
+    assert parse_number("4,0") == 4.0 and parse_number("10 - Strongly Agree") == 10.0
+    assert parse_number("5 (Excellent)") == 5.0 and parse_number("0 – Pas du tout") == 0.0
+    for not_a_number in ["", "abc", "1,5,6", "3 4", "12:30", "1e5"]:
+        assert parse_number(not_a_number) is None, not_a_number
+
+
+def test_no_answer_words_are_not_answers() -> None:
+    for empty in ["", "  ", "N/A", "n/a", "NSP", "Ne sais pas", "Don't know", "Don’t know", "-"]:
+        assert is_no_answer(empty), empty
+    for answer in ["0", "Non", "Satisfait", "Bad"]:
+        assert not is_no_answer(answer), answer
+
+
+def test_more_label_sets_bilingual_columns_and_binary_csat() -> None:
+    assert csat_mapping(["Strongly agree", "Disagree"], "auto")[0] == {
+        "Strongly agree": 5,
+        "Disagree": 2,
+    }
+    assert csat_mapping(["Tout à fait d'accord"], "auto")[0] == {"Tout à fait d'accord": 5}
+    # one set per language when a bilingual survey mixes them in one column
+    mapping, expected = csat_mapping(["Très satisfait", "Satisfied", "Insatisfait"], "auto")
+    assert mapping == {"Très satisfait": 5, "Satisfied": 4, "Insatisfait": 2}
+    assert "Très satisfait" in expected and "Very satisfied" in expected
+    # Zendesk's wording picks the binary set; bare good / bad stays on the five-point set, where
+    # the satisfied share is the same
+    assert csat_mapping(["Good, I'm satisfied", "Bad, I'm unsatisfied"], "auto")[0] == {
+        "Good, I'm satisfied": 5,
+        "Bad, I'm unsatisfied": 1,
+    }
+    assert csat_mapping(["Good", "Bad"], "auto")[0] == {"Good": 4, "Bad": 1}
+
+
+def test_named_label_sets_of_ones_own() -> None:
+    config = {
+        "label_sets": {"maison": {"Génial": 5, "Bof": 2, "Nul": 1}},
+        "sources": [
+            {
+                "name": "a",
+                "pattern": "*",
+                "columns": {"response_id": "i", "submitted_at": "d"},
+                "questions": [{"column": "c", "metric": "csat", "scale": {"labels": "maison"}}],
+            }
+        ],
+    }
+    scale = parse_settings(config).sources[0].questions[0].scale
+    assert scale.labels == {"Génial": 5, "Bof": 2, "Nul": 1}
+    config["sources"][0]["questions"][0]["scale"]["labels"] = "maisn"
+    with pytest.raises(ConfigError, match=r"scale\.labels: expected one of auto, .*maison"):
+        parse_settings(config)

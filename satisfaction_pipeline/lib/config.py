@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -72,9 +73,16 @@ class Scale(_Strict):
 
     @field_validator("labels")
     @classmethod
-    def _known_label_set(cls, value: str | dict[str, int]) -> str | dict[str, int]:
+    def _known_label_set(
+        cls, value: str | dict[str, int], info: ValidationInfo
+    ) -> str | dict[str, int]:
+        """A built-in set name stays a name; a set declared under `label_sets` becomes its
+        mapping."""
+        custom = (info.context or {}).get("label_sets") or {}
+        if isinstance(value, str) and isinstance(custom.get(value), dict):
+            return custom[value]
         if isinstance(value, str) and value != "auto" and value not in LABEL_SETS:
-            known = ", ".join(["auto", *LABEL_SETS])
+            known = ", ".join(["auto", *LABEL_SETS, *custom])
             raise ValueError(f"one of {known}, or a mapping of label to points (got {value!r})")
         return value
 
@@ -216,6 +224,8 @@ class Settings(_Strict):
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
     taxonomy: str = "default"
+    # Named label sets of your own (label → points), usable as `scale: {labels: name}`.
+    label_sets: dict[str, dict[str, int]] = {}
     sources: list[Source] = Field(min_length=1)
 
     @field_validator("first_week")
@@ -320,7 +330,7 @@ def parse_settings(data: Any, path: Path | str = "<config>") -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(path, ["(top level): expected a mapping of keys such as 'sources'"])
     try:
-        return Settings.model_validate(data)
+        return Settings.model_validate(data, context={"label_sets": data.get("label_sets")})
     except ValidationError as exc:
         problems = [_message(e, data) for e in exc.errors(include_url=False)]
         raise ConfigError(path, list(dict.fromkeys(problems))) from None
