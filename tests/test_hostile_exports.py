@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +134,41 @@ def test_any_bytes_in_a_csv_shaped_file_load_or_are_rejected_never_crash(
     result = read.result
     assert result.rows_read == result.responses.height + result.rejected.height + result.duplicates
     assert result.rejected.get_column("reason").str.len_chars().min() or result.rejected.is_empty()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    files=st.lists(
+        st.tuples(
+            st.sampled_from(["a.csv", "b.csv", "c.jsonl", "d.json", "e.xlsx", "f.txt"]),
+            st.binary(max_size=300)
+            | st.lists(st.lists(CELL, max_size=7), max_size=5).map(
+                lambda rows: (
+                    "id,date,csat,nps,effort,comment\n" + "\n".join(map(",".join, rows))
+                ).encode()
+            ),
+        ),
+        max_size=4,
+        unique_by=lambda f: f[0],
+    )
+)
+def test_any_inbox_loads_into_the_warehouse_with_every_row_accounted_for(files) -> None:
+    """Whole inboxes of arbitrary files go through to DuckDB: no crash, identity per file, and
+    the warehouse holds exactly what ops.files says was loaded."""
+    with tempfile.TemporaryDirectory() as folder:
+        inbox = Path(folder)
+        for name, content in files:
+            (inbox / name).write_bytes(content)
+        with duckdb.connect() as conn:
+            warehouse.create_schema(conn)
+            summary = ingest_inbox(conn, _settings({}), inbox, NOW)
+            loaded = conn.sql("SELECT count(*) FROM raw.responses").fetchall()[0][0]
+            rejected = conn.sql("SELECT count(*) FROM ops.rejected_rows").fetchall()[0][0]
+    table = summary.files
+    assert len(table) == len(files)
+    assert (
+        table["rows_read"]
+        == table["rows_loaded"] + table["rows_rejected"] + table["rows_duplicate"]
+    ).all()
+    assert loaded == table["rows_loaded"].sum() and rejected == table["rows_rejected"].sum()
+    assert table.filter(pl.col("status") == "failed")["detail"].str.len_chars().min() != 0

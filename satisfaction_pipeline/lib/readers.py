@@ -361,11 +361,14 @@ def _frame_of(
         surplus = [[c for c in r[width:] if c.strip()] for r in rows]
         problems = [_too_many_cells(width) if s else None for s in surplus]
         extras = [json.dumps(s, ensure_ascii=False) if s else None for s in surplus]
-    frame = pl.DataFrame(data, schema=dict.fromkeys(names, pl.String)).with_columns(
-        pl.Series(ROW, numbers, dtype=pl.Int32),
-        pl.Series(PROBLEM, problems, dtype=pl.String),
-        pl.Series(EXTRA, extras, dtype=pl.String),
-    )
+    frame = pl.DataFrame(
+        [
+            *[pl.Series(name, cells, dtype=pl.String) for name, cells in data.items()],
+            pl.Series(ROW, numbers, dtype=pl.Int32),
+            pl.Series(PROBLEM, problems, dtype=pl.String),
+            pl.Series(EXTRA, extras, dtype=pl.String),
+        ]
+    )  # built from the row numbers too, so that rows without any column still count
     return _tidy(frame)
 
 
