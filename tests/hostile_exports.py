@@ -64,6 +64,44 @@ def _xlsx(rows: list[list], sheet: str = "Responses", extra_sheet: bool = True) 
     return buffer.getvalue()
 
 
+def _ods(rows: list[list]) -> bytes:
+    """A minimal OpenDocument spreadsheet (what LibreOffice saves), written by hand."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value: object) -> str:
+        if isinstance(value, int | float):
+            kind = f'office:value-type="float" office:value="{value}"'
+        else:
+            kind = 'office:value-type="string"'
+        return f"<table:table-cell {kind}><text:p>{escape(str(value))}</text:p></table:table-cell>"
+
+    body = "".join(f"<table:table-row>{''.join(map(cell, r))}</table:table-row>" for r in rows)
+    namespaces = " ".join(
+        f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{p}:1.0"'
+        for p in ("office", "table", "text")
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {namespaces} '
+        'office:version="1.2"><office:body><office:spreadsheet>'
+        f'<table:table table:name="Réponses">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+        '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+        '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+        'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
 QUALTRICS_HEADER = [
     ["StartDate", "EndDate", "Status", "Finished", "RecordedDate", "ResponseId",
      "RecipientEmail", "UserLanguage", "Q1", "Q2_NPS_GROUP", "Q2", "Q3"],
@@ -369,10 +407,18 @@ def _cases() -> list[Case]:
              stored={"1": {"submitted_at": "2026-11-16 09:30:00", "comment": "serial date"},
                      "2": {"nps": 10}},
              reasons={5: ["more cells than the 6 header columns"]}),
+        Case("libreoffice.ods",
+             _ods([HEADER, [1, "16/11/2026 10:00", "Très satisfait", 9, 2, "Très bien"],
+                   [2, 46342.75, "Insatisfait", 3, 6, "«Trop lent»"]]),
+             (2, 2, 0, 0), source={"date_format": "day_first"}, recorded={"format": "ods"},
+             stored={"1": {"csat": 5, "submitted_at": "2026-11-16 09:00:00"},
+                     "2": {"csat": 2, "comment": "«Trop lent»",
+                           "submitted_at": "2026-11-16 17:00:00"}}),
         Case("wrong_sheet.xlsx", _xlsx([HEADER, good("1")], sheet="Data"),
              "no sheet named 'Responses'; sheets found: ['Read me', 'Data']",
              source={"sheet": "Responses"}),
-        Case("not_a_workbook.xlsx", delimited(good("1")).encode(), "not a readable XLSX workbook"),
+        Case("not_a_workbook.xlsx", delimited(good("1")).encode(),
+             "not a readable XLSX (or XLS, ODS) workbook"),
         Case("wrong_declared_encoding.csv", delimited(good("1", FRENCH)).encode("cp1252"),
              "cannot decode as utf-8", source={"encoding": "utf-8"}),
         Case("garbage.csv", bytes(range(256)) * 4, "column 'id' not found"),

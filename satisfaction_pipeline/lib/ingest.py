@@ -29,7 +29,15 @@ from satisfaction_pipeline.lib.config import (
     Settings,
     Source,
 )
-from satisfaction_pipeline.lib.readers import EXTRA, PROBLEM, ROW, RawTable, ReadError, read_export
+from satisfaction_pipeline.lib.readers import (
+    EXTRA,
+    PROBLEM,
+    ROW,
+    SPREADSHEET_FORMATS,
+    RawTable,
+    ReadError,
+    read_export,
+)
 from satisfaction_pipeline.lib.scales import (
     csat_mapping,
     fold_label,
@@ -175,7 +183,9 @@ def _submitted_at(
         if not unread.any():
             break
         if layout == "excel serial":
-            if table_format == "xlsx":  # a date cell without date formatting shows its number
+            if (
+                table_format in SPREADSHEET_FORMATS
+            ):  # a date cell without date formatting shows its number
                 naive = naive.fill_null(_excel_serial(value))
         elif layout in with_offset:
             parsed = value.str.strptime(pl.Datetime("us", "UTC"), layout, strict=False)

@@ -32,6 +32,8 @@ DELIMITERS = ",;\t|"
 # Single-byte encodings compared when a file is not UTF-8. They all decode almost any byte string,
 # so the choice is made on what the text looks like (see `_implausibility`), not on errors alone.
 SINGLE_BYTE_ENCODINGS = ("cp1252", "mac_roman", "latin-1")
+SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+SPREADSHEET_FORMATS = ("xlsx", "xls", "ods")
 TEXT_FORMATS = ("csv", "qualtrics", "surveymonkey", "google_forms", "typeform")
 
 
@@ -376,28 +378,31 @@ def _frame_of(
 
 
 def read_xlsx(data: bytes, sheet: str | None = None) -> RawTable:
-    """Read the first (or the named) sheet of an XLSX workbook; numbers become text as shown."""
+    """Read the first (or the named) sheet of a workbook (XLSX, and also XLSM, XLSB, XLS, ODS);
+    numbers become text as shown."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for a damaged or non-XLSX file
-        raise ReadError(f"not a readable XLSX workbook ({exc})") from None
+        raise ReadError(f"not a readable XLSX (or XLS, ODS) workbook ({exc})") from None
     if sheet is not None and sheet not in workbook.sheet_names:
         raise ReadError(f"no sheet named {sheet!r}; sheets found: {workbook.sheet_names}")
     if not workbook.sheet_names:
         raise ReadError("the workbook has no sheet")
     worksheet = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
+    kind = "xls" if data[:4] == b"\xd0\xcf\x11\xe0" else "xlsx"
+    kind = "ods" if b"opendocument.spreadsheet" in data[:100] else kind
     grid = worksheet.to_python(skip_empty_area=False)
     header_at = next((i for i, row in enumerate(grid) if any(_cell_text(v) for v in row)), None)
     if header_at is None:
-        return RawTable(_frame_of([], [], []), "xlsx")
+        return RawTable(_frame_of([], [], []), kind)
     header = [_cell_text(v) for v in grid[header_at]]
     while header and not header[-1]:
         header.pop()
     rows = [[_cell_text(v) for v in row] for row in grid[header_at + 1 :]]
     numbers = list(range(header_at + 2, header_at + 2 + len(rows)))
-    return RawTable(_frame_of(header, rows, numbers), "xlsx")
+    return RawTable(_frame_of(header, rows, numbers), kind)
 
 
 def _cell_text(value: object) -> str:
@@ -483,8 +488,8 @@ def _table_of_objects(items: list[tuple[int, object]], kind: str, encoding: str)
 def detect_format(data: bytes, suffix: str) -> str:
     """The reader for a file whose source says `format: auto`: by extension, then by content."""
     suffix = suffix.lower()
-    if suffix in {".xlsx", ".xlsm"} or data[:4] == b"PK\x03\x04":
-        return "xlsx"
+    if suffix in SPREADSHEETS or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        return "xlsx"  # calamine reads them all (zip: xlsx / ods; OLE2: the old .xls)
     if suffix in {".jsonl", ".ndjson"}:
         return "jsonl"
     if suffix == ".json":
