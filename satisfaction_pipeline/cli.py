@@ -1,4 +1,5 @@
-"""`satisfaction-pipeline`: run weeks, backfill ranges, the demo, the UI, config validation.
+"""`satisfaction-pipeline`: run weeks, backfill ranges, the demo, the UI, config validation, and
+inspecting how the inbox's files read.
 
 The CLI is thin: it resolves paths into the SATISFACTION_* environment, then drives the same Dagster
 job the schedule and the UI run, recorded in the Dagster instance (DAGSTER_HOME, default
@@ -84,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
 
     commands.add_parser("validate-config", parents=[paths], help="check satisfaction.yaml")
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[paths],
+        help="read the inbox as the next run would, writing nothing: how each file reads",
+    )
+    inspect.add_argument(
+        "--rows", type=int, default=3, metavar="N", help="rejected rows shown per file (3)"
+    )
     return parser
 
 
@@ -203,6 +212,40 @@ def _demo(args: argparse.Namespace) -> int:
     return _build(paths, manifest.weeks[0], manifest.weeks[-1], {"satisfaction/trigger": "demo"})
 
 
+def _inspect(paths: Paths, shown: int) -> int:
+    """Print how every inbox file reads against its source; exit 1 if any cannot be read."""
+    from satisfaction_pipeline.lib.ingest import IngestError, read_inbox
+
+    settings = _settings(paths)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        inbox = read_inbox(settings, paths.inbox, now)
+    except IngestError as exc:
+        raise UserError(str(exc)) from None
+    for read in inbox.reads:
+        print(f"{read.name}  (source {read.source.name})")
+        if read.status == "failed":
+            print(f"  cannot be read: {read.detail}")
+            continue
+        table, result = read.table, read.result
+        layout = f"{table.format}, {table.encoding or 'binary'}"
+        layout += f", delimiter {table.delimiter!r}" if table.delimiter else ""
+        print(
+            f"  {layout} · {result.rows_read} rows: {result.responses.height} responses, "
+            f"{result.rejected.height} rejected, {result.duplicates} duplicate(s) in the file"
+        )
+        rejected = result.rejected.select("row_number", "reason").head(shown)
+        for row, reason in rejected.iter_rows():
+            print(f"    row {row}: {reason}")
+        if result.rejected.height > shown:
+            print(f"    … and {result.rejected.height - shown} more")
+    for name in inbox.unmatched:
+        print(f"{name}  matched by no source pattern: would not be loaded")
+    failed = sum(read.status == "failed" for read in inbox.reads)
+    print(f"{len(inbox.reads)} file(s) read, {failed} cannot be read, nothing written.")
+    return 1 if failed else 0
+
+
 def _ui(args: argparse.Namespace) -> int:
     paths = _resolve(args)
     _settings(paths)  # fail here, readably, rather than in the UI's code-location error
@@ -235,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{', '.join(s.name for s in settings.sources)}"
             )
             return 0
+        if args.command == "inspect":
+            return _inspect(paths, args.rows)
         if args.command == "run":
             return _build(paths, args.week, args.week, {"satisfaction/trigger": "cli"})
         return _build(paths, args.start, args.end, {"satisfaction/trigger": "cli-backfill"})

@@ -246,3 +246,22 @@ def test_definitions_load_from_the_project_tools(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert success in result.stdout + result.stderr
+
+
+def test_inspect_shows_how_each_file_reads_and_writes_nothing(
+    pipeline_env: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inspect_inbox"
+    shutil.copytree(pipeline_env.inbox, inbox)
+    broken = sorted(inbox.glob("support_fr_*.csv"))[0]
+    broken.write_bytes(broken.read_bytes().replace(b"canal;", b"channel;", 1))
+    (inbox / "notes.txt").write_text("not an export")
+
+    assert main(["inspect", "--inbox", str(inbox), "--rows", "1"]) == 1
+    out = capsys.readouterr().out
+    assert f"{broken.name}  (source support_fr)\n  cannot be read: column 'canal' not found" in out
+    assert "xlsx, binary ·" in out and "qualtrics, utf-8, delimiter ','" in out
+    assert "row 5: unknown CSAT answer 'Bof bof'" in out and "… and 1 more" in out
+    assert "notes.txt  matched by no source pattern" in out
+    assert "1 cannot be read, nothing written." in out
+    assert not pipeline_env.warehouse.exists()

@@ -499,7 +499,7 @@ class InboxSummary:
 
 
 @dataclass
-class _FileRead:
+class FileRead:
     """One inbox file as read in the first pass, before anything is written."""
 
     name: str
@@ -520,9 +520,9 @@ def read_inbox_file(
     settings: Settings,
     now: dt.datetime,
     digest: str | None = None,
-) -> _FileRead:
+) -> FileRead:
     """Read and map one file; a file that cannot be read becomes a failed record, not an error."""
-    read = _FileRead(name, digest or hashlib.sha256(data).hexdigest(), len(data), source)
+    read = FileRead(name, digest or hashlib.sha256(data).hexdigest(), len(data), source)
     try:
         read.table = read_export(data, Path(name).suffix, source)
         read.result = map_file(read.table, source, settings, name, now)
@@ -530,6 +530,65 @@ def read_inbox_file(
     except (ReadError, MappingError) as exc:
         read.status, read.detail = "failed", str(exc)
     return read
+
+
+@dataclass
+class InboxRead:
+    """The first pass over the inbox: every file read and mapped, nothing written yet."""
+
+    reads: list[FileRead]  # files to record (new, changed, failed, copies)
+    skipped: list[str]  # loaded before and unchanged
+    unmatched: list[str]  # matched by no source pattern
+
+
+def read_inbox(
+    settings: Settings, inbox: Path, now: dt.datetime, known: pl.DataFrame | None = None
+) -> InboxRead:
+    """Read every export of the inbox against its source; `known` (file_name, file_sha256,
+    rows_read) are the files loaded before, to skip them and to recognise their copies."""
+    if not inbox.is_dir():
+        raise IngestError(
+            f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
+        )
+    known_rows = list(known.iter_rows()) if known is not None else []
+    loaded = {(name, digest) for name, digest, _ in known_rows}
+    by_digest = {digest: (name, count) for name, digest, count in known_rows}
+    claimed: dict[str, str] = {}
+    reads: list[FileRead] = []
+    skipped: list[str] = []
+    for source in settings.sources:
+        for path in matching_files(inbox, source):
+            name = path.relative_to(inbox).as_posix()
+            data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
+            digest = hashlib.sha256(data).hexdigest()
+            if name in claimed:
+                read = FileRead(name, digest, len(data), source, status="failed")
+                read.detail = (
+                    f"matches the patterns of sources {claimed[name]!r} and {source.name!r}; "
+                    "make the patterns exclusive"
+                )
+                reads.append(read)
+                continue
+            claimed[name] = source.name
+            if (name, digest) in loaded:
+                skipped.append(name)
+                continue
+            if digest in by_digest:
+                original, count = by_digest[digest]
+                read = FileRead(name, digest, len(data), source, status="duplicate_file")
+                read.detail, read.rows_read = f"same content as {original}", count
+                reads.append(read)
+                continue
+            read = read_inbox_file(name, data, source, settings, now, digest)
+            if read.status == "loaded":
+                by_digest[digest] = (name, read.rows_read)
+            reads.append(read)
+    unmatched = sorted(
+        p.relative_to(inbox).as_posix()
+        for p in inbox.rglob("*")
+        if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
+    )
+    return InboxRead(reads, skipped, unmatched)
 
 
 def ingest_inbox(
@@ -543,45 +602,8 @@ def ingest_inbox(
     recorded as a duplicate file without being read. A file that cannot be read (undecodable,
     a configured column missing) is recorded as failed with the reason, and tried again next run.
     """
-    if not inbox.is_dir():
-        raise IngestError(
-            f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
-        )
-    known = warehouse.query(conn, "ingest/known_files")
-    loaded = {(n, d) for n, d, _ in known.iter_rows()}
-    by_digest = {d: (n, rows) for n, d, rows in known.iter_rows()}
-    claimed: dict[str, str] = {}
-    reads: list[_FileRead] = []
-    skipped: list[str] = []
-    for source in settings.sources:
-        for path in matching_files(inbox, source):
-            name = path.relative_to(inbox).as_posix()
-            data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
-            digest = hashlib.sha256(data).hexdigest()
-            if name in claimed:
-                read = _FileRead(name, digest, len(data), source)
-                read.status = "failed"
-                read.detail = (
-                    f"matches the patterns of sources {claimed[name]!r} and {source.name!r}; "
-                    "make the patterns exclusive"
-                )
-                reads.append(read)
-                continue
-            claimed[name] = source.name
-            if (name, digest) in loaded:
-                skipped.append(name)
-                continue
-            if digest in by_digest:
-                original, rows = by_digest[digest]
-                read = _FileRead(name, digest, len(data), source, status="duplicate_file")
-                read.detail, read.rows_read = f"same content as {original}", rows
-                reads.append(read)
-                continue
-            read = read_inbox_file(name, data, source, settings, now, digest)
-            if read.status == "loaded":
-                by_digest[digest] = (name, read.rows_read)
-            reads.append(read)
-
+    inbox_read = read_inbox(settings, inbox, now, warehouse.query(conn, "ingest/known_files"))
+    reads = inbox_read.reads
     file_rows, reasons, weeks = [], Counter(), Counter()
     with warehouse.transaction(conn):
         for read in reads:
@@ -611,13 +633,12 @@ def ingest_inbox(
             )
         files = pl.DataFrame(file_rows, schema=FILE_SCHEMA)
         warehouse.execute(conn, "ingest/insert_file", new_file=files)
-    unmatched = sorted(
-        p.relative_to(inbox).as_posix()
-        for p in inbox.rglob("*")
-        if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
-    )
     return InboxSummary(
-        files, skipped, unmatched, dict(reasons.most_common()), dict(sorted(weeks.items()))
+        files,
+        inbox_read.skipped,
+        inbox_read.unmatched,
+        dict(reasons.most_common()),
+        dict(sorted(weeks.items())),
     )
 
 
@@ -625,7 +646,7 @@ def ingest_inbox(
 _CONTENT = [c for c in RESPONSE_SCHEMA if c not in {"file_name", "file_row"}]
 
 
-def _store(conn: duckdb.DuckDBPyConnection, read: _FileRead) -> dict:
+def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     """Write one mapped file's new responses and rejected rows; return its counts."""
     result = read.result
     responses = result.responses
