@@ -34,7 +34,6 @@ DELIMITERS = ",;\t|"
 SINGLE_BYTE_ENCODINGS = ("cp1252", "mac_roman", "latin-1")
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 SPREADSHEET_FORMATS = ("xlsx", "xls", "ods")
-TEXT_FORMATS = ("csv", "qualtrics", "surveymonkey", "google_forms", "typeform")
 
 
 class ReadError(Exception):
@@ -43,7 +42,7 @@ class ReadError(Exception):
 
 @dataclass
 class RawTable:
-    """An export as read: `frame` holds the file's columns as stripped text ("" when empty) plus
+    """An export as read: `frame` holds the file's columns as text, as read ("" when empty), plus
     the INTERNAL columns; `aliases` maps a column's other names (question text) to its name."""
 
     frame: pl.DataFrame
@@ -75,8 +74,9 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     """(text, encoding used): the given encoding, or the one that reads the bytes most plausibly.
 
     UTF-8 is tried first and strictly: non-ASCII text that happens to be valid UTF-8 is, in
-    practice, UTF-8. UTF-16 only on a byte-order mark or NUL bytes: any even-length file "decodes"
-    as UTF-16, into nonsense. Otherwise Windows-1252, MacRoman and Latin-1 are compared.
+    practice, UTF-8. UTF-16 only on a byte-order mark or a NUL in every other byte: any
+    even-length file "decodes" as UTF-16, into nonsense. Otherwise Windows-1252, MacRoman and
+    Latin-1 are compared.
     """
     if encoding != "auto":
         try:
@@ -150,8 +150,8 @@ def sniff_delimiter(text: str) -> str:
 def read_delimited(
     data: bytes, encoding: str = "auto", delimiter: str | None = None, layout: str = "auto"
 ) -> RawTable:
-    """Read CSV/TSV text and recognise the survey tools' header layouts (`layout` = auto or one
-    of TEXT_FORMATS, which must then be the one found)."""
+    """Read CSV/TSV text and recognise the survey tools' header layouts (`layout` = auto, csv, or
+    one of LAYOUT_NAMES, which must then be the one found)."""
     parsed, used = None, "utf-8"
     if encoding in ("auto", "utf-8", "utf-8-sig") and not _utf16_signs(data):
         # Most exports are UTF-8: Polars parses and validates the bytes as they are, sparing a
@@ -280,7 +280,7 @@ def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
     third = [c.strip() for c in top[2]] if len(top) > 2 else []
     if third and _is_import_ids(third):  # Qualtrics: short names, question texts, ImportId JSON
         return "qualtrics", 3, first, _aliases(second)
-    if second and re.fullmatch(r"V1", first[0].removeprefix("\ufeff")) and "ResponseID" in second:
+    if second and first[0].removeprefix("\ufeff") == "V1" and "ResponseID" in second:
         # legacy Qualtrics: V1…Vn and Q1…Qn, then the real names and question texts
         return "qualtrics", 2, second[: len(first)], _aliases(first)
     if second and _is_surveymonkey(first, second):
@@ -300,9 +300,10 @@ def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
 
 def _is_import_ids(row: list[str]) -> bool:
     try:
-        return "ImportId" in json.loads(row[0])
-    except (json.JSONDecodeError, TypeError):
+        cell = json.loads(row[0])
+    except json.JSONDecodeError:
         return False
+    return isinstance(cell, dict) and "ImportId" in cell
 
 
 def _is_surveymonkey(first: list[str], second: list[str]) -> bool:
