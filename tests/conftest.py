@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from satisfaction_pipeline.lib.config import Settings, load_settings
+from satisfaction_pipeline.lib.config import Settings, load_settings, parse_settings
 from satisfaction_pipeline.lib.demo_data import DemoManifest, generate_demo
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -54,3 +54,19 @@ def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.M
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return paths
+
+
+def generic_settings(**overrides) -> Settings:
+    """One hand-written CSV source: id, date, csat, nps, effort (CES 1-7), comment."""
+    source = {
+        "name": "generic",
+        "pattern": "*.csv",
+        "columns": {"response_id": "id", "submitted_at": "date"},
+        "questions": [
+            {"column": "csat", "metric": "csat"},
+            {"column": "nps", "metric": "nps"},
+            {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
+            {"column": "comment", "metric": "comment"},
+        ],
+    }
+    return parse_settings({"timezone": "Europe/Paris", "sources": [source | overrides]})

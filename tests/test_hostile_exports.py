@@ -16,26 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import Settings, parse_settings
+from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.ingest import ingest_inbox, read_inbox_file
-from tests.hostile_exports import CASES, HEADER, Case
+
+from .conftest import generic_settings
+from .hostile_exports import CASES, HEADER, Case
 
 NOW = dt.datetime(2026, 11, 23, 6, 0)
-GENERIC = {
-    "name": "generic",
-    "pattern": "*",
-    "columns": {"response_id": "id", "submitted_at": "date"},
-    "questions": [
-        {"column": "csat", "metric": "csat"},
-        {"column": "nps", "metric": "nps"},
-        {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
-        {"column": "comment", "metric": "comment"},
-    ],
-}
 
 
 def _settings(overrides: dict) -> Settings:
-    return parse_settings({"timezone": "Europe/Paris", "sources": [GENERIC | overrides]})
+    return generic_settings(**{"pattern": "*", **overrides})
 
 
 def test_the_corpus_is_large_and_names_are_unique() -> None:

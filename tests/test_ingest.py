@@ -13,10 +13,12 @@ import polars as pl
 import pytest
 
 from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import Settings, parse_settings
+from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.demo_data import DemoManifest
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox, map_file
 from satisfaction_pipeline.lib.readers import read_delimited, read_export
+
+from .conftest import generic_settings
 
 NOW = dt.datetime(2026, 11, 23, 6, 0)
 
@@ -117,21 +119,6 @@ def test_reloading_the_inbox_changes_nothing_and_a_copy_is_all_duplicates(
     assert copy["rows_duplicate"] == copy["rows_read"] > 0
 
 
-def _source(**overrides) -> Settings:
-    source = {
-        "name": "generic",
-        "pattern": "*.csv",
-        "columns": {"response_id": "id", "submitted_at": "date"},
-        "questions": [
-            {"column": "csat", "metric": "csat"},
-            {"column": "nps", "metric": "nps"},
-            {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
-            {"column": "comment", "metric": "comment"},
-        ],
-    }
-    return parse_settings({"timezone": "Europe/Paris", "sources": [source | overrides]})
-
-
 def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
     text = (
         "id,date,csat,nps,effort,comment\n"
@@ -145,7 +132,7 @@ def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
         "8,2026-11-16 10:00,Satisfied,9,6,x,surplus\n"
         "1,2026-11-16 11:00,Satisfied,3,6,again\n"
     )
-    settings = _source()
+    settings = generic_settings()
     result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
     rejected = {r["row_number"]: r for r in result.rejected.to_dicts()}
     assert result.rows_read == 9
@@ -176,7 +163,7 @@ def test_naive_times_are_local_and_weeks_start_on_monday_local_time() -> None:
         "c,2026-11-15T23:30:00Z,5,,,\n"  # UTC with offset: Monday 00:30 in Paris
         "d,2026-03-29 02:30,5,,,\n"  # does not exist in Paris (clocks jump 02:00 → 03:00)
     )
-    settings = _source()
+    settings = generic_settings()
     result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
     weeks = dict(result.responses.select("response_id", "week").iter_rows())
     assert weeks == {
@@ -207,7 +194,7 @@ def test_a_file_missing_a_column_fails_alone_with_the_closest_match_and_what_was
     (inbox / "export.csv").write_text(
         "ident,date,csat,NPS score,effort,comment\n1,2026-11-16,5,9,6,\n"
     )
-    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    summary = ingest_inbox(conn, generic_settings(), inbox, NOW)
     message = summary.failed["export.csv"]
     assert "column 'id' not found (closest: 'ident')" in message
     assert "column 'nps' not found (closest: 'NPS score')" in message
@@ -221,7 +208,7 @@ def test_a_file_missing_a_column_fails_alone_with_the_closest_match_and_what_was
 
     # a failed file is tried again on the next run (the config may have been fixed) and keeps
     # one row per content
-    again = ingest_inbox(conn, _source(), inbox, NOW + dt.timedelta(hours=1))
+    again = ingest_inbox(conn, generic_settings(), inbox, NOW + dt.timedelta(hours=1))
     assert list(again.failed) == ["export.csv"] and again.skipped == ["a_good.csv"]
     assert _count(conn, "SELECT count(*) FROM ops.files") == 2
 
@@ -243,11 +230,11 @@ def test_a_load_that_crashes_midway_leaves_the_warehouse_unchanged(
 
     monkeypatch.setattr(warehouse, "execute", crash_on_second_file)
     with pytest.raises(OSError, match="disk full"):
-        ingest_inbox(conn, _source(), inbox, NOW)
+        ingest_inbox(conn, generic_settings(), inbox, NOW)
     for table in ("raw.responses", "ops.files", "ops.rejected_rows"):
         assert _count(conn, f"SELECT count(*) FROM {table}") == 0
     monkeypatch.setattr(warehouse, "execute", real_execute)
-    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    summary = ingest_inbox(conn, generic_settings(), inbox, NOW)
     assert summary.files["rows_loaded"].to_list() == [1, 1]
 
 
@@ -255,7 +242,7 @@ def test_unmatched_inbox_files_are_reported(conn, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "notes.txt").write_text("hello")
-    summary = ingest_inbox(conn, _source(), inbox, NOW)
+    summary = ingest_inbox(conn, generic_settings(), inbox, NOW)
     assert summary.unmatched == ["notes.txt"]
     assert summary.files.schema == pl.Schema(summary.files.schema)
 
@@ -265,7 +252,7 @@ def test_empty_and_header_only_exports_load_nothing_and_lose_nothing(conn, tmp_p
     inbox.mkdir()
     (inbox / "empty.csv").write_bytes(b"")
     (inbox / "header.csv").write_text("id,date,csat,nps,effort,comment\r\n")
-    files = ingest_inbox(conn, _source(), inbox, NOW).files
+    files = ingest_inbox(conn, generic_settings(), inbox, NOW).files
     assert files.select("file_name", "rows_read", "rows_loaded").rows() == [
         ("empty.csv", 0, 0),
         ("header.csv", 0, 0),
@@ -274,4 +261,4 @@ def test_empty_and_header_only_exports_load_nothing_and_lose_nothing(conn, tmp_p
 
 def test_a_missing_inbox_is_an_error_not_an_empty_week(conn, tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="does not exist"):
-        ingest_inbox(conn, _source(), tmp_path / "nowhere", NOW)
+        ingest_inbox(conn, generic_settings(), tmp_path / "nowhere", NOW)
