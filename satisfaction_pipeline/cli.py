@@ -227,9 +227,9 @@ def _inspect(paths: Paths, shown: int) -> int:
         if read.status == "failed":
             print(f"  cannot be read: {read.detail}")
             continue
-        table, result = read.table, read.result
-        layout = f"{table.format}, {table.encoding or 'binary'}"
-        layout += f", delimiter {table.delimiter!r}" if table.delimiter else ""
+        result = read.result
+        layout = f"{read.format}, {read.encoding or 'binary'}"
+        layout += f", delimiter {read.delimiter!r}" if read.delimiter else ""
         print(
             f"  {layout} · {result.rows_read} rows: {result.responses.height} responses, "
             f"{result.rejected.height} rejected, {result.duplicates} duplicate(s) in the file"

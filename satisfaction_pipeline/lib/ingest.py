@@ -506,11 +506,14 @@ class FileRead:
     digest: str
     size: int
     source: Source
-    table: RawTable | None = None
     result: MappedFile | None = None
-    status: str = "loaded"
+    status: str = "loaded"  # loaded | failed | duplicate_file
     detail: str | None = None
     rows_read: int = 0
+    # what the reader found (the table itself is dropped once mapped, to keep memory down)
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
 
 
 def read_inbox_file(
@@ -524,8 +527,9 @@ def read_inbox_file(
     """Read and map one file; a file that cannot be read becomes a failed record, not an error."""
     read = FileRead(name, digest or hashlib.sha256(data).hexdigest(), len(data), source)
     try:
-        read.table = read_export(data, Path(name).suffix, source)
-        read.result = map_file(read.table, source, settings, name, now)
+        table = read_export(data, Path(name).suffix, source)
+        read.format, read.encoding, read.delimiter = table.format, table.encoding, table.delimiter
+        read.result = map_file(table, source, settings, name, now)
         read.rows_read = read.result.rows_read
     except (ReadError, MappingError) as exc:
         read.status, read.detail = "failed", str(exc)
@@ -611,15 +615,14 @@ def ingest_inbox(
             if read.result:
                 reasons.update(_reason_kinds(read.result.rejected))
                 weeks.update(counts.pop("weeks"))
-            table = read.table
             file_rows.append(
                 {
                     "file_name": read.name,
                     "file_sha256": read.digest,
                     "source": read.source.name,
-                    "format": table.format if table else read.source.format,
-                    "encoding": table.encoding if table else None,
-                    "delimiter": table.delimiter if table else None,
+                    "format": read.format or read.source.format,
+                    "encoding": read.encoding,
+                    "delimiter": read.delimiter,
                     "size_bytes": read.size,
                     "rows_read": read.rows_read,
                     "rows_loaded": counts.get("loaded", 0),
