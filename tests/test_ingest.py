@@ -262,3 +262,27 @@ def test_empty_and_header_only_exports_load_nothing_and_lose_nothing(conn, tmp_p
 def test_a_missing_inbox_is_an_error_not_an_empty_week(conn, tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="does not exist"):
         ingest_inbox(conn, generic_settings(), tmp_path / "nowhere", NOW)
+
+
+def test_keep_latest_replaces_changed_responses_from_a_later_export(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = "id,date,csat,nps,effort,comment\n"
+    (inbox / "export_1.csv").write_text(header + "1,2026-11-16,5,9,6,first\n2,2026-11-16,4,8,5,\n")
+    settings = generic_settings(duplicates="keep_latest")
+    ingest_inbox(conn, settings, inbox, NOW)
+    # the re-export: response 1 edited, response 2 unchanged, response 3 new
+    (inbox / "export_2.csv").write_text(
+        header + "1,2026-11-16,2,3,6,edited\n2,2026-11-16,4,8,5,\n3,2026-11-17,5,10,7,\n"
+    )
+    summary = ingest_inbox(conn, settings, inbox, NOW)
+    row = summary.files.row(0, named=True)
+    assert (row["rows_read"], row["rows_loaded"], row["rows_duplicate"]) == (3, 2, 1)
+    assert row["rows_replaced"] == 1
+    stored = dict(conn.execute("SELECT response_id, comment FROM raw.responses").fetchall())
+    assert stored == {"1": "edited", "2": None, "3": None}
+    # with the default (keep_first) the first version stays
+    conn.execute("DELETE FROM raw.responses; DELETE FROM ops.files; DELETE FROM ops.rejected_rows")
+    ingest_inbox(conn, generic_settings(), inbox, NOW)
+    stored = dict(conn.execute("SELECT response_id, comment FROM raw.responses").fetchall())
+    assert stored["1"] == "first"
