@@ -182,10 +182,8 @@ def _submitted_at(
         unread = utc.is_null() & naive.is_null() & (value != "")
         if not unread.any():
             break
-        if layout == "excel serial":
-            if (
-                table_format in SPREADSHEET_FORMATS
-            ):  # a date cell without date formatting shows its number
+        if layout == "excel serial":  # a date cell without date formatting shows its number
+            if table_format in SPREADSHEET_FORMATS:
                 naive = naive.fill_null(_excel_serial(value))
         elif layout in with_offset:
             parsed = value.str.strptime(pl.Datetime("us", "UTC"), layout, strict=False)
@@ -303,13 +301,15 @@ def map_file(
     `now` (UTC, naive) is when the load runs: a later submission date is rejected.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if not table.columns:  # an empty export (no header even): nothing to load, nothing lost
-        empty = pl.DataFrame(schema=RESPONSE_SCHEMA)
-        rows = table.frame.height
-        rejected = _rejected(table.frame, table, source, file_name) if rows else None
-        return MappedFile(
-            empty, rejected if rows else pl.DataFrame(schema=REJECT_SCHEMA), 0, rows_read=rows
+    if not table.columns:  # no header: an empty export, or JSON lines none of them an object
+        bad = table.frame.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
+            ROW,
+            _reason=pl.col(PROBLEM).fill_null("row has no cells"),
+            _column=pl.lit(None, pl.String),
         )
+        rejected = _rejected(bad, table, source, file_name)
+        return MappedFile(pl.DataFrame(schema=RESPONSE_SCHEMA), rejected, 0, bad.height)
     columns = resolve_columns(table, source)
     scored = [q.column for q in source.questions if q.metric != "comment"]
     frame = _cells(table, columns, scored)
@@ -373,8 +373,10 @@ def map_file(
     )
     valid = pl.col("_reason") == ""
     valid_id = pl.when(valid).then(pl.col(id_column))  # null for invalid rows: never a match
-    kept = valid_id.is_last_distinct() if source.duplicates == "keep_latest" else None
-    kept = valid & (kept if kept is not None else valid_id.is_first_distinct())
+    if source.duplicates == "keep_latest":
+        kept = valid & valid_id.is_last_distinct()
+    else:
+        kept = valid & valid_id.is_first_distinct()
     checked = checked.with_columns(_valid=valid, _kept=kept)
     bad = checked.filter(~pl.col("_valid")).select("_index", ROW, "_reason", "_column")
     unique = checked.filter(pl.col("_kept"))
@@ -428,13 +430,7 @@ def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFram
 
 def _rejected(bad: pl.DataFrame, table: RawTable, source: Source, file_name: str) -> pl.DataFrame:
     """Rejected rows with their whole raw content: every column as read, and what did not fit."""
-    if "_index" in bad.columns:
-        raw = table.frame.select(pl.all().gather(bad.get_column("_index")))
-    else:  # rows of a file without a header: each is its own problem
-        raw = bad.with_columns(
-            _reason=pl.col(PROBLEM).fill_null("row has no cells"), _column=pl.lit(None, pl.String)
-        )
-        bad = raw
+    raw = table.frame.select(pl.all().gather(bad.get_column("_index")))
     names = table.columns
     records = []
     for row in raw.select(*names, EXTRA).iter_rows():
