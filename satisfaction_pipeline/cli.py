@@ -227,6 +227,9 @@ def _inspect(paths: Paths, shown: int) -> int:
         if read.status == "failed":
             print(f"  cannot be read: {read.detail}")
             continue
+        if read.result is None:  # a copy of another file: not read again
+            print(f"  {read.detail}: its rows would all be duplicates")
+            continue
         result = read.result
         layout = f"{read.format}, {read.encoding or 'binary'}"
         layout += f", delimiter {read.delimiter!r}" if read.delimiter else ""

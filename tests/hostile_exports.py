@@ -431,3 +431,45 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
+
+
+def _more_cases() -> list[Case]:
+    """Cases a review of the first corpus found missing."""
+    quoted_list = delimited(
+        *[good(str(i), 'Options "rapide", "simple", top' if i == 1 else "ok") for i in range(14)],
+        sep=";",
+    )
+    separator = "\u2028"
+    return [
+        Case("sniffer_fooled_by_a_comment.csv", quoted_list.encode(), (14, 14, 0, 0),
+             recorded={"delimiter": ";"}),
+        Case("line_separator_in_json.jsonl",
+             (json.dumps({"id": "1", "date": "2026-11-16", "nps": 9, "comment": f"a{separator}b"},
+                         ensure_ascii=False) + "\n"
+              + json.dumps({"id": "2", "date": "2026-11-16", "nps": 7}) + "\n").encode(),
+             (2, 2, 0, 0),
+             source={"questions": [{"column": "nps", "metric": "nps"},
+                                   {"column": "comment", "metric": "comment"}]},
+             stored={"1": {"comment": f"a{separator}b", "file_row": 1},
+                                   "2": {"file_row": 2}}),
+        Case("day_first_workbook.xlsx",
+             _xlsx([HEADER, [1, "16/11/2026 10:00", "Satisfied", 9, 6, ""],
+                    [2, __import__("datetime").datetime(2026, 11, 16, 10), "Satisfied", 9, 6, ""]],
+                   extra_sheet=False),
+             (2, 2, 0, 0), source={"date_format": "day_first"},
+             stored={"2": {"submitted_at": "2026-11-16 09:00:00"}}),
+        Case("label_named_none.csv",
+             delimited(["1", "2026-11-16", "", "", "None", ""],
+                       ["2", "2026-11-16", "", "", "N/A", "rien"]).encode(),
+             (2, 2, 0, 0),
+             source={"questions": [
+                 {"column": "effort", "metric": "ces",
+                  "scale": {"min": 1, "max": 3, "labels": {"None": 3, "Little": 2, "Lots": 1}}},
+                 {"column": "comment", "metric": "comment"}]},
+             stored={"1": {"ces": 3.0}, "2": {"ces": None}}),
+        Case("utf16_big_endian_no_bom.csv", delimited(good("1", FRENCH)).encode("utf-16-be"),
+             (1, 1, 0, 0), recorded={"encoding": "utf-16-be"}, stored={"1": {"comment": FRENCH}}),
+    ]  # fmt: skip
+
+
+CASES += _more_cases()

@@ -13,10 +13,11 @@ import polars as pl
 import pytest
 
 from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import Settings
+from satisfaction_pipeline.lib.config import Settings, parse_settings
 from satisfaction_pipeline.lib.demo_data import DemoManifest
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox, map_file
 from satisfaction_pipeline.lib.readers import read_delimited, read_export
+from satisfaction_pipeline.lib.scoring import score_responses
 
 from .conftest import generic_settings
 
@@ -286,3 +287,35 @@ def test_keep_latest_replaces_changed_responses_from_a_later_export(conn, tmp_pa
     ingest_inbox(conn, generic_settings(), inbox, NOW)
     stored = dict(conn.execute("SELECT response_id, comment FROM raw.responses").fetchall())
     assert stored["1"] == "first"
+
+
+def test_a_file_matched_by_two_sources_is_one_failed_record(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.csv").write_text("id,date,csat,nps,effort,comment\n1,2026-11-16,5,9,6,\n")
+    (inbox / "b.csv").write_text("id,date,csat,nps,effort,comment\n2,2026-11-16,5,9,6,\n")
+    base = generic_settings().sources[0].model_dump()
+    settings = parse_settings({"sources": [base, base | {"name": "second", "pattern": "a*.csv"}]})
+    for _ in range(2):  # and again on the next run: still one row, still explained
+        summary = ingest_inbox(conn, settings, inbox, NOW)
+        assert "matches the patterns of sources 'generic' and 'second'" in summary.failed["a.csv"]
+    rows = conn.execute("SELECT file_name, status FROM ops.files ORDER BY 1").fetchall()
+    assert rows == [("a.csv", "failed"), ("b.csv", "loaded")]
+
+
+def test_a_replaced_response_that_moves_week_leaves_the_old_week_to_rebuild(
+    conn, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = "id,date,csat,nps,effort,comment\n"
+    settings = generic_settings(duplicates="keep_latest")
+    (inbox / "a.csv").write_text(header + "1,2026-11-15 23:30,5,9,6,sunday\n")
+    ingest_inbox(conn, settings, inbox, NOW)
+    scored = score_responses(conn.sql("SELECT * FROM raw.responses").pl())  # week built
+    warehouse.execute(conn, "marts/insert_responses", scored_responses=scored)
+    (inbox / "b.csv").write_text(header + "1,2026-11-16 00:30,5,9,6,monday\n")
+    summary = ingest_inbox(conn, settings, inbox, NOW)
+    assert list(summary.new_by_week) == [dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+    assert _count(conn, "SELECT count(*) FROM marts.responses") == 0  # old version gone
+    assert conn.execute("SELECT week FROM raw.responses").fetchall() == [(dt.date(2026, 11, 16),)]

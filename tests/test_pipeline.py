@@ -256,6 +256,7 @@ def test_inspect_shows_how_each_file_reads_and_writes_nothing(
     broken = sorted(inbox.glob("support_fr_*.csv"))[0]
     broken.write_bytes(broken.read_bytes().replace(b"canal;", b"channel;", 1))
     (inbox / "notes.txt").write_text("not an export")
+    shutil.copy(sorted(inbox.glob("support_en_*.xlsx"))[0], inbox / "support_en_copy.xlsx")
 
     assert main(["inspect", "--inbox", str(inbox), "--rows", "1"]) == 1
     out = capsys.readouterr().out
@@ -263,5 +264,6 @@ def test_inspect_shows_how_each_file_reads_and_writes_nothing(
     assert "xlsx, binary ·" in out and "qualtrics, utf-8, delimiter ','" in out
     assert "row 5: unknown CSAT answer 'Bof bof'" in out and "… and 1 more" in out
     assert "notes.txt  matched by no source pattern" in out
+    assert "support_en_copy.xlsx  (source support_en)\n  same content as support_en_2" in out
     assert "1 cannot be read, nothing written." in out
     assert not pipeline_env.warehouse.exists()

@@ -79,8 +79,9 @@ class Scale(_Strict):
         """A built-in set name stays a name; a set declared under `label_sets` becomes its
         mapping."""
         custom = (info.context or {}).get("label_sets") or {}
-        if isinstance(value, str) and isinstance(custom.get(value), dict):
-            return custom[value]
+        chosen = custom.get(value) if isinstance(value, str) else None
+        if isinstance(chosen, dict) and all(isinstance(v, int) for v in chosen.values()):
+            return chosen
         if isinstance(value, str) and value != "auto" and value not in LABEL_SETS:
             known = ", ".join(["auto", *LABEL_SETS, *custom])
             raise ValueError(f"one of {known}, or a mapping of label to points (got {value!r})")
@@ -153,7 +154,7 @@ class Source(_Strict):
         "typeform",
     ] = "auto"  # fmt: skip
     encoding: str = "auto"
-    delimiter: str | None = None
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)  # e.g. ";" or "\t"
     sheet: str | None = None
     timezone: TimeZone | None = None
     date_format: str | None = None  # strftime layout, or day_first / month_first

@@ -159,9 +159,12 @@ def _text(column: str) -> pl.Expr:
 
 
 def _date_formats(source: Source) -> tuple[str, ...]:
+    """The configured layouts first, then ISO ones (what spreadsheet date cells read as)."""
     if source.date_format in DATE_ORDERS:
-        return tuple(d + t for d in DATE_ORDERS[source.date_format] for t in TIMES)
-    return (source.date_format,) if source.date_format else NAIVE_DATE_FORMATS
+        configured = tuple(d + t for d in DATE_ORDERS[source.date_format] for t in TIMES)
+    else:
+        configured = (source.date_format,) if source.date_format else ()
+    return configured + NAIVE_DATE_FORMATS
 
 
 def _submitted_at(
@@ -170,8 +173,8 @@ def _submitted_at(
     """`_utc` (naive UTC timestamp) and `_date_error` for the submitted-at column. Naive times are
     in the source's zone (UTC for a column that says so, like Typeform's `Submit Date (UTC)`).
 
-    Layouts are tried one after the other only on the values still unread, so a file in one
-    layout costs one parse."""
+    Layouts are tried one after the other and the loop stops once every value is read, so a
+    file in one layout costs one parse."""
     column = source.columns.submitted_at
     zone = source.timezone or ("UTC" if "(UTC)" in column else settings.timezone)
     value = frame.get_column(column)
@@ -271,7 +274,7 @@ def _segment(mapping: str | Constant) -> pl.Expr:
     return pl.lit(mapping.value) if isinstance(mapping, Constant) else _text(mapping)
 
 
-def _cells(table: RawTable, columns: dict[str, str], scored: list[str]) -> pl.DataFrame:
+def _cells(table: RawTable, columns: dict[str, str], scored: list[Question]) -> pl.DataFrame:
     """The mapped columns under their configured names, with "N/A"-like answers to the scored
     questions blanked (no answer, never 0), plus the reader's columns and each row's position."""
     frame = table.frame.select(
@@ -281,9 +284,11 @@ def _cells(table: RawTable, columns: dict[str, str], scored: list[str]) -> pl.Da
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
     )
     blanked = []
-    for name in dict.fromkeys(scored):
+    for question in scored:
+        name, scale = question.column, question.scale
+        labels = {fold_label(k) for k in scale.labels} if scale.custom_labels else set()
         distinct = frame.get_column(name).unique().to_list()
-        no_answer = [v for v in distinct if v and is_no_answer(v)]
+        no_answer = [v for v in distinct if v and is_no_answer(v) and fold_label(v) not in labels]
         if no_answer:
             blanked.append(pl.col(name).replace(no_answer, ""))
     return frame.with_columns(blanked) if blanked else frame
@@ -311,7 +316,7 @@ def map_file(
         rejected = _rejected(bad, table, source, file_name)
         return MappedFile(pl.DataFrame(schema=RESPONSE_SCHEMA), rejected, 0, bad.height)
     columns = resolve_columns(table, source)
-    scored = [q.column for q in source.questions if q.metric != "comment"]
+    scored = [q for q in source.questions if q.metric != "comment"]
     frame = _cells(table, columns, scored)
 
     id_column = source.columns.response_id
@@ -529,6 +534,9 @@ def read_inbox_file(
         read.rows_read = read.result.rows_read
     except (ReadError, MappingError) as exc:
         read.status, read.detail = "failed", str(exc)
+    except Exception as exc:  # a bug or an input we did not foresee: lose this file, not the run
+        read.status = "failed"
+        read.detail = f"unexpected error while reading ({type(exc).__name__}: {exc}); please report"
     return read
 
 
@@ -561,13 +569,14 @@ def read_inbox(
             name = path.relative_to(inbox).as_posix()
             data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             digest = hashlib.sha256(data).hexdigest()
-            if name in claimed:
-                read = FileRead(name, digest, len(data), source, status="failed")
-                read.detail = (
-                    f"matches the patterns of sources {claimed[name]!r} and {source.name!r}; "
-                    "make the patterns exclusive"
-                )
-                reads.append(read)
+            if name in claimed:  # one record per file: the first source's, now failed
+                first = next((r for r in reads if r.name == name), None)
+                if first is not None:
+                    first.status, first.result, first.rows_read = "failed", None, 0
+                    first.detail = (
+                        f"matches the patterns of sources {claimed[name]!r} and "
+                        f"{source.name!r}; make the patterns exclusive"
+                    )
                 continue
             claimed[name] = source.name
             if (name, digest) in loaded:
@@ -662,13 +671,20 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
     warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
     warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
-    loaded = fresh.height + newer.height
     return {
-        "loaded": loaded,
+        "loaded": fresh.height + newer.height,
         "rejected": rejected.height,
-        "duplicate": result.rows_read - loaded - rejected.height,
+        # counted, not derived, so that the accounting check can catch a lost row
+        "duplicate": result.duplicates + responses.height - fresh.height - newer.height,
         "replaced": newer.height,
-        "weeks": [*fresh.get_column("week").to_list(), *newer.get_column("week").to_list()],
+        "weeks": [
+            *fresh.get_column("week").to_list(),
+            *newer.get_column("week").to_list(),
+            # a replaced response may have moved week: its old week must be rebuilt too
+            *stored.join(newer.select("response_key"), on="response_key", how="semi")
+            .get_column("week")
+            .to_list(),
+        ],
     }
 
 

@@ -86,7 +86,10 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_first(data, ("utf-16",))
     if _looks_like_utf16(data[:4096]):
-        return _decode_first(data, ("utf-16-le", "utf-16-be"))
+        head = data[:4096]  # NULs at odd positions: little-endian Latin text
+        little = head[1::2].count(0) >= head[0::2].count(0)
+        order = ("utf-16-le", "utf-16-be") if little else ("utf-16-be", "utf-16-le")
+        return _decode_first(data, order)
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -140,11 +143,15 @@ def _implausibility(text: str) -> int:
 def sniff_delimiter(text: str) -> str:
     """The delimiter of a delimited text, judged on its first lines (comma when in doubt)."""
     sample = "\n".join(text[:65536].splitlines()[:20])
+    header = sample.splitlines()[0] if sample else ""
+    by_header = max(DELIMITERS, key=header.count) if header else ","
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        header = sample.splitlines()[0] if sample else ""
-        return max(DELIMITERS, key=header.count) if header else ","
+        return by_header
+    # the sniffer can be swayed by a comment like `"a", "b"`: a delimiter the header does not
+    # use is not the file's
+    return sniffed if sniffed in header else by_header
 
 
 def read_delimited(
@@ -275,6 +282,8 @@ def _describe(layout: str) -> str:
 def _layout(grid: pl.DataFrame) -> tuple[str, int, list[str], dict[str, int]]:
     """(layout, header rows, column names, other names → column index) of a parsed grid."""
     top = [[c or "" for c in row[1:-1]] for row in grid.head(3).rows()]  # without ROW, PROBLEM
+    width = max(len(row) for row in top)
+    top = [row + [""] * (width - len(row)) for row in top]
     first = [c.strip() for c in top[0]]
     second = [c.strip() for c in top[1]] if len(top) > 1 else []
     third = [c.strip() for c in top[2]] if len(top) > 2 else []
@@ -448,7 +457,8 @@ def read_json_lines(data: bytes, encoding: str = "auto") -> RawTable:
     """JSON Lines: one object per line, numbered by line; a line that is not an object is a
     rejected row, not a failed file."""
     text, used = decode(data, encoding)
-    items = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = text.split("\n")  # not splitlines(): U+2028 may sit unescaped inside a JSON string
+    items = [(n, line.rstrip("\r")) for n, line in enumerate(lines, start=1) if line.strip()]
     parsed = []
     for number, line in items:
         try:

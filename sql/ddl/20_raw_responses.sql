@@ -1,4 +1,5 @@
--- Every response loaded, once (the first file that carried its id wins), scores normalised.
+-- Every response loaded, once (the first file that carried its id wins, or the latest for a source
+-- with `duplicates: keep_latest`), scores normalised.
 CREATE TABLE IF NOT EXISTS raw.responses (
     response_key    VARCHAR   PRIMARY KEY,  -- source || ':' || response_id
     source          VARCHAR   NOT NULL,

@@ -1,4 +1,4 @@
--- A failed file's earlier failure is replaced, so that a file keeps one row per content.
+-- A file keeps one failed row at most: an earlier failure of the same name (any content) goes.
 DELETE FROM ops.files AS f USING new_file AS n
-WHERE f.file_name = n.file_name AND f.file_sha256 = n.file_sha256 AND f.status = 'failed';
+WHERE f.file_name = n.file_name AND f.status = 'failed';
 INSERT INTO ops.files BY NAME SELECT * FROM new_file;
