@@ -156,7 +156,8 @@ def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
     with duckdb.connect(str(database)) as conn:
         create_schema(conn)
         conn.execute(
-            "INSERT INTO marts.weekly_scores VALUES "
+            "INSERT INTO marts.weekly_scores (week, dimension, segment, metric, scale, n, score,"
+            " satisfied, promoters, passives, detractors, small_sample) VALUES "
             "('2026-11-16', 'overall', 'all', 'nps', '0-10', 10, 140, NULL, 10, 0, 0, true),"
             "('2026-11-16', 'overall', 'all', 'ces', '1-7', 10, 6.5, NULL, NULL, NULL, NULL, true)"
         )

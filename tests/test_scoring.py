@@ -7,6 +7,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from satisfaction_pipeline.lib.scales import nps_category
 from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores
@@ -132,3 +134,58 @@ def test_segments_and_small_sample_flag() -> None:
     # a response without a value for a dimension is left out of that dimension only
     assert ("team", None) not in by_segment
     assert by_segment[("overall", "all")]["n"] == 35
+
+
+def test_csat_interval_is_wilson() -> None:
+    row = _overall(_responses(csat=[5, 4, 5, 2]), "csat")  # 3 of 4 satisfied
+    assert row["score"] == 75.0
+    assert row["ci_low"] == pytest.approx(30.0642, abs=1e-3)
+    assert row["ci_high"] == pytest.approx(95.4413, abs=1e-3)
+
+
+def test_nps_interval_is_adjusted_wald() -> None:
+    # 54 detractors, 108 passives, 162 promoters (shared/data README): NPS 33.33; adjusted Wald
+    # on n + 3 with 3/4 added to promoters and detractors, worked by hand
+    answers = [3] * 54 + [7] * 108 + [10] * 162
+    row = _overall(_responses(nps=answers), "nps")
+    assert row["score"] == pytest.approx(33.333, abs=1e-3)
+    assert row["ci_low"] == pytest.approx(24.9453, abs=1e-3)
+    assert row["ci_high"] == pytest.approx(41.1098, abs=1e-3)
+    # one promoter: the adjusted centre (25) sits below the score, the interval still holds it
+    single = _overall(_responses(nps=[10]), "nps")
+    assert single["ci_low"] < 100 == single["score"] == single["ci_high"]
+
+
+def test_ces_interval_is_student_t_clipped_to_the_scale() -> None:
+    row = _overall(_responses(ces=[4.0, 2.0, 5.0, 3.0], ces_scale=["1-5"] * 4), "ces")
+    # mean 3.5, sd 1.29099, t(0.975, 3) = 3.18245 → 3.5 ± 2.05426, the top clipped at 5
+    assert row["score"] == 3.5 and row["ces_sd"] == pytest.approx(1.290994, abs=1e-6)
+    assert row["ci_low"] == pytest.approx(1.44574, abs=1e-4) and row["ci_high"] == 5.0
+    assert row["easy"] == 2  # 4 and 5 of 5
+    assert _overall(_responses(ces=[4.0], ces_scale=["1-7"]), "ces")["ci_low"] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    csat=st.lists(st.integers(1, 5), min_size=1, max_size=60),
+    nps=st.lists(st.integers(0, 10), min_size=1, max_size=60),
+    ces=st.lists(st.integers(1, 7), min_size=2, max_size=60),
+)
+def test_intervals_hold_the_score_within_the_metric_bounds(csat, nps, ces) -> None:
+    size = max(len(csat), len(nps), len(ces))
+
+    def pad(values):
+        return values + [None] * (size - len(values))
+
+    frame = _responses(
+        csat=pad(csat),
+        nps=pad(nps),
+        ces=pad([float(v) for v in ces]),
+        ces_scale=pad(["1-7"] * len(ces)),
+    )
+    scores = weekly_scores(frame, [], 30)
+    bounds = {"csat": (0, 100), "nps": (-100, 100), "ces": (1, 7)}
+    for row in scores.iter_rows(named=True):
+        low, high = bounds[row["metric"]]
+        assert low <= row["ci_low"] <= row["score"] + 1e-9
+        assert row["score"] - 1e-9 <= row["ci_high"] <= high

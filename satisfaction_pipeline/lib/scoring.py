@@ -4,11 +4,19 @@ Definitions (README, methodology):
 - CSAT = % of valid answers in the top two boxes (4 or 5 of 5).
 - NPS = % promoters (9-10) - % detractors (0-6), from -100 to +100; undefined with no answers.
 - CES = mean answer on its own scale, oriented so that higher is better; scales are never mixed.
+
+Each score carries its 95 % interval (`ci_low`, `ci_high`, same unit as the score):
+- CSAT: Wilson score interval for a proportion.
+- NPS: adjusted Wald (MeasuringU): add 3 to n and 3/4 to promoters and to detractors, then
+  NPS' ± z·√((p'+d' − (p'−d')²)/n'), clipped to ±100 and widened, if needed, to include the
+  score (with a handful of answers the adjusted centre can sit beside it).
+- CES: Student t interval, mean ± t(0.975, n−1)·s/√n; none for n = 1.
 """
 
 from __future__ import annotations
 
 import polars as pl
+from scipy import stats
 
 from satisfaction_pipeline.lib.config import SEGMENT_DIMENSIONS
 from satisfaction_pipeline.lib.scales import nps_category
@@ -25,8 +33,16 @@ WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
     "promoters": pl.Int32(),
     "passives": pl.Int32(),
     "detractors": pl.Int32(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "ces_sd": pl.Float64(),  # CES: standard deviation of the oriented answers
+    "easy": pl.Int32(),  # CES: answers in the easy part of the scale (see EASY_FROM)
     "small_sample": pl.Boolean(),
 }
+Z = stats.norm.ppf(0.975)
+# CES "easy" share: oriented answers at or above min + 60 % of the range: 4–5 of 5, 5–7 of 7,
+# 7–10 of 10.
+EASY_FROM = 0.6
 
 
 def score_responses(raw: pl.DataFrame) -> pl.DataFrame:
@@ -65,7 +81,7 @@ def weekly_scores(
         .group_by(keys)
         .agg(n=pl.len(), satisfied=pl.col("csat_satisfied").sum().cast(pl.Int64))
         .with_columns(metric=pl.lit("csat"), scale=pl.lit("1-5"))
-        .with_columns(score=100.0 * pl.col("satisfied") / pl.col("n"))
+        .with_columns(score=100.0 * pl.col("satisfied") / pl.col("n"), **_wilson())
     )
     nps_scores = (
         long.filter(pl.col("nps").is_not_null())
@@ -80,13 +96,22 @@ def weekly_scores(
         )
         .with_columns(metric=pl.lit("nps"), scale=pl.lit("0-10"))
         .with_columns(score=100.0 * (pl.col("promoters") - pl.col("detractors")) / pl.col("n"))
+        .with_columns(**_adjusted_wald())
     )
+    bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
+    low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
     ces = (
         long.filter(pl.col("ces").is_not_null())
         .group_by([*keys, pl.col("ces_scale").alias("scale")])
-        .agg(n=pl.len(), score=pl.col("ces").mean())
+        .agg(
+            n=pl.len(),
+            score=pl.col("ces").mean(),
+            ces_sd=pl.col("ces").std(),
+            easy=(pl.col("ces") >= low + EASY_FROM * (high - low)).sum().cast(pl.Int64),
+        )
         .with_columns(metric=pl.lit("ces"))
     )
+    ces = _t_interval(ces)
     frames = [
         f.select(
             (pl.col(c) if c in f.columns else pl.lit(None)).cast(t).alias(c)
@@ -99,4 +124,42 @@ def weekly_scores(
         pl.concat(frames)
         .with_columns(small_sample=pl.col("n") < min_sample_size)
         .sort(["week", "dimension", "segment", "metric", "scale"])
+    )
+
+
+def _wilson() -> dict[str, pl.Expr]:
+    """Wilson score interval of the satisfied share, in %."""
+    n, p = pl.col("n"), pl.col("satisfied") / pl.col("n")
+    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+    half = Z / (1 + Z**2 / n) * (p * (1 - p) / n + Z**2 / (4 * n**2)).sqrt()
+    return {"ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)}
+
+
+def _adjusted_wald() -> dict[str, pl.Expr]:
+    """MeasuringU's adjusted-Wald NPS interval, in NPS points (see the module docstring)."""
+    n = pl.col("n") + 3
+    promoters = (pl.col("promoters") + 0.75) / n
+    detractors = (pl.col("detractors") + 0.75) / n
+    centre = promoters - detractors
+    half = Z * ((promoters + detractors - centre**2) / n).sqrt()
+    score = pl.col("score")
+    low = pl.min_horizontal(100 * (centre - half), score).clip(-100, 100)
+    high = pl.max_horizontal(100 * (centre + half), score).clip(-100, 100)
+    return {"ci_low": low, "ci_high": high}
+
+
+def _t_interval(ces: pl.DataFrame) -> pl.DataFrame:
+    """Student t interval of the CES mean, clipped to the scale; none below two answers."""
+    n = ces.get_column("n").to_numpy()
+    t = pl.Series("_t", stats.t.ppf(0.975, df=(n - 1).clip(min=1)))
+    half = pl.when(pl.col("n") > 1).then(pl.col("_t") * pl.col("ces_sd") / pl.col("n").sqrt())
+    bounds = pl.col("scale").str.split_exact("-", 1).struct
+    low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
+    return (
+        ces.with_columns(t)
+        .with_columns(
+            ci_low=(pl.col("score") - half).clip(lower_bound=low),
+            ci_high=(pl.col("score") + half).clip(upper_bound=high),
+        )
+        .drop("_t")
     )

@@ -12,5 +12,14 @@ CREATE TABLE IF NOT EXISTS marts.weekly_scores (
     passives      INTEGER,
     detractors    INTEGER,
     small_sample  BOOLEAN NOT NULL,  -- n below min_sample_size: shown, never ranked
+    ci_low        DOUBLE,            -- 95 % interval, unit of the score: CSAT Wilson, NPS adjusted
+    ci_high       DOUBLE,            --   Wald, CES Student t (NULL for a single CES answer)
+    ces_sd        DOUBLE,            -- CES: standard deviation of the oriented answers
+    easy          INTEGER,           -- CES: answers in the easy part of the scale (4-5/5, 5-7/7, 7-10/10)
     PRIMARY KEY (week, dimension, segment, metric, scale)
 );
+-- Warehouses created before these columns existed.
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ci_low DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ci_high DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ces_sd DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS easy INTEGER;
