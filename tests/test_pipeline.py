@@ -78,7 +78,13 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
     assert "| week | metric | scale | n |" in scores["preview"].value
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
         weeks = conn.execute("SELECT DISTINCT week FROM marts.weekly_scores").fetchall()
+        # earlier weeks were never built, yet the changes are measured against them
+        history = conn.execute(
+            "SELECT min(n_prev), min(n_trail), count(p_prev) FROM marts.weekly_scores"
+            " WHERE dimension = 'overall'"
+        ).fetchall()[0]
     assert weeks == [(LAST_WEEK,)]
+    assert history[0] > 0 and history[1] > history[0] and history[2] >= 3
     folder = pipeline_env.reports / LAST_WEEK.isoformat()
     assert (folder / "report.html").stat().st_size > 0
     assert PdfReader(folder / "report.pdf").pages

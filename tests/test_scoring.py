@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from satisfaction_pipeline.lib.scales import nps_category
-from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores
+from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores, with_changes
 
 WEEK = dt.date(2026, 11, 16)
 
@@ -189,3 +190,60 @@ def test_intervals_hold_the_score_within_the_metric_bounds(csat, nps, ces) -> No
         low, high = bounds[row["metric"]]
         assert low <= row["ci_low"] <= row["score"] + 1e-9
         assert row["score"] - 1e-9 <= row["ci_high"] <= high
+
+
+def _two_weeks(earlier: dict, later: dict) -> pl.DataFrame:
+    frames = []
+    for week, answers in ((WEEK - dt.timedelta(weeks=1), earlier), (WEEK, later)):
+        size = max(len(v) for v in answers.values())
+        padded = {k: v + [None] * (size - len(v)) for k, v in answers.items()}
+        if "ces" in padded:
+            padded["ces_scale"] = ["1-7" if v is not None else None for v in padded["ces"]]
+        frames.append(_responses(**padded).with_columns(week=pl.lit(week)))
+    scores = weekly_scores(pl.concat(frames), [], 30)
+    return with_changes(scores, 30).filter(week=WEEK, dimension="overall")
+
+
+def test_changes_vs_last_week_with_their_p_values() -> None:
+    rows = {
+        r["metric"]: r
+        for r in _two_weeks(
+            {"csat": [5] * 45 + [2] * 55, "nps": [10] * 30 + [3] * 30, "ces": [3.0, 4, 5] * 10},
+            {"csat": [5] * 60 + [2] * 40, "nps": [10] * 40 + [3] * 20, "ces": [5.0, 6, 7] * 10},
+        ).iter_rows(named=True)
+    }
+    # CSAT 45 % → 60 %: pooled two-proportion z = 2.124, p = 0.0337 (worked by hand)
+    assert rows["csat"]["change_prev"] == pytest.approx(15.0)
+    assert rows["csat"]["p_prev"] == pytest.approx(0.033672, abs=1e-5)
+    assert rows["csat"]["significant_prev"]
+    # NPS 0 → 33.3: variances 1 and 8/9 per answer, se = √(1/60 + 0.889/60), z = 1.879, p = 0.060
+    assert rows["nps"]["change_prev"] == pytest.approx(33.333, abs=1e-3)
+    assert rows["nps"]["p_prev"] == pytest.approx(0.060289, abs=1e-5)
+    assert not rows["nps"]["significant_prev"]
+    # CES: Welch's test, as scipy computes it from the answers themselves
+    welch = stats.ttest_ind([5.0, 6, 7] * 10, [3.0, 4, 5] * 10, equal_var=False).pvalue
+    assert rows["ces"]["p_prev"] == pytest.approx(welch, rel=1e-6)
+    assert rows["ces"]["n_trail"] == 30 and rows["ces"]["change_trail"] == pytest.approx(2.0)
+
+
+def test_small_samples_are_never_significant_and_no_history_gives_nulls() -> None:
+    small = _two_weeks({"csat": [2] * 10}, {"csat": [5] * 10}).row(0, named=True)
+    assert small["p_prev"] < 0.001 and not small["significant_prev"]
+    first = with_changes(weekly_scores(_responses(csat=[5, 4]), [], 30), 30).row(0, named=True)
+    assert first["n_prev"] is None and first["p_prev"] is None
+    assert first["significant_prev"] is False
+
+
+def test_trailing_weeks_pool_their_answers() -> None:
+    """The four weeks before, pooled, compare like one period holding all their answers."""
+    weeks = [WEEK - dt.timedelta(weeks=k) for k in range(5)]
+    answers = {w: [5] * (10 + 3 * k) + [1] * (20 - k) for k, w in enumerate(weeks)}
+    frame = pl.concat(_responses(csat=answers[w]).with_columns(week=pl.lit(w)) for w in weeks)
+    row = (
+        with_changes(weekly_scores(frame, [], 30), 30)
+        .filter(week=WEEK, dimension="overall")
+        .row(0, named=True)
+    )
+    pooled = [a for w in weeks[1:] for a in answers[w]]
+    assert row["n_trail"] == len(pooled)
+    assert row["score_trail"] == pytest.approx(100 * sum(a >= 4 for a in pooled) / len(pooled))

@@ -14,7 +14,7 @@ from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
-from satisfaction_pipeline.lib.scoring import score_responses
+from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 
 WEEKLY = {
@@ -106,12 +106,19 @@ def weekly_scores(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     """`marts.weekly_scores`: CSAT (% top-2-box), NPS and CES (mean, higher is better) per week,
-    overall and per segment, with n and a small-sample flag."""
+    overall and per segment, with n, the 95 % interval, a small-sample flag, and the change vs
+    the previous week and the four before with its p-value and significance."""
     settings = survey_settings.load()
-    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
-        scored = wh.query(conn, "marts/select_responses", **weeks)
+        # earlier weeks are scored from raw.responses: they may never have been built
+        scored = score_responses(wh.query(conn, "marts/select_raw_responses", **history))
         scores = compute_scores(scored, settings.extra_segments(), settings.min_sample_size)
+        scores = with_changes(scores, settings.min_sample_size).filter(
+            pl.col("week").is_in(run_weeks)
+        )
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_weekly_scores", **weeks)
             wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)

@@ -15,6 +15,7 @@ Each score carries its 95 % interval (`ci_low`, `ci_high`, same unit as the scor
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from scipy import stats
 
@@ -38,6 +39,22 @@ WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
     "ces_sd": pl.Float64(),  # CES: standard deviation of the oriented answers
     "easy": pl.Int32(),  # CES: answers in the easy part of the scale (see EASY_FROM)
     "small_sample": pl.Boolean(),
+}
+KEYS = ["dimension", "segment", "metric", "scale"]
+HISTORY_WEEKS = 4  # weeks before a week that its changes are measured against
+ALPHA = 0.05  # a change is significant when its two-sided p-value is below this
+# Change columns added by `with_changes`, for each comparison: vs the previous week (`prev`)
+# and vs the four weeks before (`trail`, their answers pooled).
+CHANGE_SCHEMA: dict[str, pl.DataType] = {
+    f"{column}_{base}": dtype
+    for base in ("prev", "trail")
+    for column, dtype in (
+        ("n", pl.Int32()),
+        ("score", pl.Float64()),
+        ("change", pl.Float64()),
+        ("p", pl.Float64()),
+        ("significant", pl.Boolean()),
+    )
 }
 Z = stats.norm.ppf(0.975)
 # CES "easy" share: oriented answers at or above min + 60 % of the range: 4–5 of 5, 5–7 of 7,
@@ -162,4 +179,98 @@ def _t_interval(ces: pl.DataFrame) -> pl.DataFrame:
             ci_high=(pl.col("score") + half).clip(upper_bound=high),
         )
         .drop("_t")
+    )
+
+
+def with_changes(scores: pl.DataFrame, min_sample_size: int) -> pl.DataFrame:
+    """Add, to each row of `scores` (several consecutive weeks, WEEKLY_SCORES_SCHEMA), its change
+    vs the previous week and vs the four weeks before, with the two-sided p-value of the change:
+    two-proportion z-test for CSAT, the NPS difference's standard error for NPS, Welch's t-test
+    for CES. A change is `significant` when p < ALPHA and neither side is a small sample; the
+    comparison is null where the earlier period has no answers."""
+    stats_ = _sufficient(scores)
+    previous = _shifted(stats_, 1)
+    trailing = (
+        pl.concat([_shifted(stats_, k) for k in range(1, HISTORY_WEEKS + 1)])
+        .group_by(["week", *KEYS])
+        .agg(pl.col("n", "satisfied", "promoters", "detractors", "total", "squares").sum())
+    )
+    result = scores
+    for base, earlier in (("prev", previous), ("trail", trailing)):
+        joined = stats_.join(earlier, on=["week", *KEYS], how="left", suffix="_0")
+        result = result.join(
+            _compare(joined, min_sample_size, base), on=["week", *KEYS], how="left"
+        )
+    return result
+
+
+def _sufficient(scores: pl.DataFrame) -> pl.DataFrame:
+    """What pools exactly across weeks: counts, and for CES the sum and sum of squares."""
+    mean, sd, n = pl.col("score"), pl.col("ces_sd").fill_null(0.0), pl.col("n")
+    return scores.select(
+        "week",
+        *KEYS,
+        "n",
+        "score",
+        pl.col("satisfied", "promoters", "detractors").fill_null(0),
+        total=pl.when(pl.col("metric") == "ces").then(mean * n),
+        squares=pl.when(pl.col("metric") == "ces").then((n - 1) * sd**2 + n * mean**2),
+    )
+
+
+def _shifted(stats_: pl.DataFrame, weeks: int) -> pl.DataFrame:
+    """The same statistics, keyed by the week `weeks` later (so they join as its history)."""
+    return stats_.with_columns(week=pl.col("week") + pl.duration(weeks=weeks))
+
+
+def _compare(joined: pl.DataFrame, min_sample_size: int, base: str) -> pl.DataFrame:
+    """Score of the earlier period, change, p-value and significance, per row."""
+    n0, n1 = pl.col("n_0").cast(pl.Float64), pl.col("n").cast(pl.Float64)
+    metric = pl.col("metric")
+    # CSAT: shares; NPS: per-answer mean and variance on the −1…1 scale
+    p0, p1 = pl.col("satisfied_0") / n0, pl.col("satisfied") / n1
+    pooled = (pl.col("satisfied") + pl.col("satisfied_0")) / (n0 + n1)
+    nps0 = (pl.col("promoters_0") - pl.col("detractors_0")) / n0
+    nps1 = (pl.col("promoters") - pl.col("detractors")) / n1
+    var0 = (pl.col("promoters_0") + pl.col("detractors_0")) / n0 - nps0**2
+    var1 = (pl.col("promoters") + pl.col("detractors")) / n1 - nps1**2
+    ces0, ces1 = pl.col("total_0") / n0, pl.col("total") / n1
+    ces_var0 = (pl.col("squares_0") - n0 * ces0**2) / (n0 - 1)
+    ces_var1 = (pl.col("squares") - n1 * ces1**2) / (n1 - 1)
+    frame = joined.with_columns(
+        _score0=pl.when(metric == "csat")
+        .then(100 * p0)
+        .when(metric == "nps")
+        .then(100 * nps0)
+        .otherwise(ces0),
+        _z=pl.when(metric == "csat")
+        .then((p1 - p0) / (pooled * (1 - pooled) * (1 / n0 + 1 / n1)).sqrt())
+        .when(metric == "nps")
+        .then((nps1 - nps0) / (var0 / n0 + var1 / n1).sqrt()),
+        _welch_se2a=ces_var1 / n1,
+        _welch_se2b=ces_var0 / n0,
+        _ces=(ces1 - ces0),
+    )
+
+    # Welch: t and its Satterthwaite degrees of freedom, p from scipy's t distribution
+    def column(name: str) -> np.ndarray:  # nulls as NaN, which numpy and scipy carry through
+        return frame.get_column(name).cast(pl.Float64).to_numpy()
+
+    a, b = column("_welch_se2a"), column("_welch_se2b")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = column("_ces") / np.sqrt(a + b)
+        df = (a + b) ** 2 / (a**2 / (column("n") - 1) + b**2 / (column("n_0") - 1))
+        p_welch = 2 * stats.t.sf(np.abs(t), df)
+        p_z = 2 * stats.norm.sf(np.abs(column("_z")))
+    is_ces = (frame.get_column("metric") == "ces").to_numpy()
+    p_values = pl.Series("_p", np.where(is_ces, p_welch, p_z), dtype=pl.Float64).fill_nan(None)
+    small = (pl.col("n") < min_sample_size) | (pl.col("n_0") < min_sample_size)
+    return frame.with_columns(p_values).select(
+        "week",
+        *KEYS,
+        pl.col("n_0").cast(pl.Int32).alias(f"n_{base}"),
+        pl.col("_score0").alias(f"score_{base}"),
+        (pl.col("score") - pl.col("_score0")).alias(f"change_{base}"),
+        pl.col("_p").alias(f"p_{base}"),
+        ((pl.col("_p") < ALPHA) & ~small).fill_null(False).alias(f"significant_{base}"),
     )

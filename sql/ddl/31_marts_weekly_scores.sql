@@ -16,6 +16,16 @@ CREATE TABLE IF NOT EXISTS marts.weekly_scores (
     ci_high       DOUBLE,            --   Wald, CES Student t (NULL for a single CES answer)
     ces_sd        DOUBLE,            -- CES: standard deviation of the oriented answers
     easy          INTEGER,           -- CES: answers in the easy part of the scale (4-5/5, 5-7/7, 7-10/10)
+    n_prev        INTEGER,           -- previous week: its n, its score, the change (score − it),
+    score_prev    DOUBLE,            --   the two-sided p-value (CSAT two-proportion z, NPS z on the
+    change_prev   DOUBLE,            --   difference's standard error, CES Welch t) and whether
+    p_prev        DOUBLE,            --   p < 0.05 with neither side a small sample
+    significant_prev BOOLEAN,
+    n_trail       INTEGER,           -- the same against the four weeks before, answers pooled
+    score_trail   DOUBLE,
+    change_trail  DOUBLE,
+    p_trail       DOUBLE,
+    significant_trail BOOLEAN,
     PRIMARY KEY (week, dimension, segment, metric, scale)
 );
 -- Warehouses created before these columns existed.
@@ -23,3 +33,13 @@ ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ci_low DOUBLE;
 ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ci_high DOUBLE;
 ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS ces_sd DOUBLE;
 ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS easy INTEGER;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS n_prev INTEGER;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS score_prev DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS change_prev DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS p_prev DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS significant_prev BOOLEAN;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS n_trail INTEGER;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS score_trail DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS change_trail DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS p_trail DOUBLE;
+ALTER TABLE marts.weekly_scores ADD COLUMN IF NOT EXISTS significant_trail BOOLEAN;
