@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest clean
+.PHONY: setup demo test ui lint format bench bench-ingest bench-scores clean
 
 setup: $(INSTALLED)
 
@@ -47,6 +47,9 @@ bench: setup ## throughput figures (bench/)
 
 bench-ingest: setup ## ingest 1,000,000 generated responses vs DuckDB's bare read_csv
 	$(VENV)/bin/python bench/ingest.py
+
+bench-scores: setup ## weekly_scores of 10,000,000 responses vs a bare DuckDB GROUP BY
+	$(VENV)/bin/python bench/scores.py
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster

@@ -114,8 +114,8 @@ def weekly_scores(
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
         # earlier weeks are scored from raw.responses: they may never have been built
-        scored = score_responses(wh.query(conn, "marts/select_raw_responses", **history))
-        scores = compute_scores(scored, settings.extra_segments(), settings.min_sample_size)
+        answers = wh.query(conn, "marts/select_raw_responses", **history)
+        scores = compute_scores(answers, settings.extra_segments(), settings.min_sample_size)
         scores = with_changes(scores, settings.min_sample_size).filter(
             pl.col("week").is_in(run_weeks)
         )

@@ -73,62 +73,74 @@ def score_responses(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _segments(responses: pl.DataFrame, extra_dimensions: list[str]) -> pl.DataFrame:
-    """Long frame: each response once per dimension it has a value for (plus `overall`/`all`)."""
+def _dimensions(extra_dimensions: list[str]) -> dict[str, pl.Expr]:
+    """Each dimension and the expression giving a response's segment in it."""
     dimensions: dict[str, pl.Expr] = {"overall": pl.lit("all")}
     dimensions |= {d: pl.col(d) for d in (*SEGMENT_DIMENSIONS, "source")}
     dimensions |= {
         d: pl.col("extra_segments").str.json_path_match(f"$.{d}") for d in extra_dimensions
     }
-    parts = [
-        responses.with_columns(dimension=pl.lit(name), segment=expr.cast(pl.String))
-        for name, expr in dimensions.items()
-    ]
-    return pl.concat(parts).filter(pl.col("segment").is_not_null())
+    return dimensions
 
 
 def weekly_scores(
     responses: pl.DataFrame, extra_dimensions: list[str], min_sample_size: int
 ) -> pl.DataFrame:
-    """CSAT, NPS and CES per week x dimension x segment (schema WEEKLY_SCORES_SCHEMA)."""
-    long = _segments(responses, extra_dimensions)
-    keys = ["week", "dimension", "segment"]
-    csat = (
-        long.filter(pl.col("csat").is_not_null())
-        .group_by(keys)
-        .agg(n=pl.len(), satisfied=pl.col("csat_satisfied").sum().cast(pl.Int64))
-        .with_columns(metric=pl.lit("csat"), scale=pl.lit("1-5"))
-        .with_columns(score=100.0 * pl.col("satisfied") / pl.col("n"), **_wilson())
-    )
-    nps_scores = (
-        long.filter(pl.col("nps").is_not_null())
-        .group_by(keys)
-        .agg(
-            n=pl.len(),
-            # Counts as signed integers: summing booleans gives unsigned ones, and
-            # promoters - detractors must be able to go below zero.
-            promoters=(pl.col("nps_category") == "promoter").sum().cast(pl.Int64),
-            passives=(pl.col("nps_category") == "passive").sum().cast(pl.Int64),
-            detractors=(pl.col("nps_category") == "detractor").sum().cast(pl.Int64),
-        )
-        .with_columns(metric=pl.lit("nps"), scale=pl.lit("0-10"))
-        .with_columns(score=100.0 * (pl.col("promoters") - pl.col("detractors")) / pl.col("n"))
-        .with_columns(**_adjusted_wald())
+    """CSAT, NPS and CES per week x dimension x segment (schema WEEKLY_SCORES_SCHEMA).
+
+    Each dimension is aggregated on its own and all the aggregations run in one parallel
+    Polars query, rather than stacking a copy of the responses per dimension."""
+    answers = responses.lazy().select(
+        "week", "csat", "nps", "ces", "ces_scale", *SEGMENT_DIMENSIONS, "source", "extra_segments"
     )
     bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
     low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
-    ces = (
-        long.filter(pl.col("ces").is_not_null())
-        .group_by([*keys, pl.col("ces_scale").alias("scale")])
-        .agg(
-            n=pl.len(),
-            score=pl.col("ces").mean(),
-            ces_sd=pl.col("ces").std(),
-            easy=(pl.col("ces") >= low + EASY_FROM * (high - low)).sum().cast(pl.Int64),
+    keys = ["week", "dimension", "segment"]
+    parts: dict[str, list[pl.LazyFrame]] = {"csat": [], "nps": [], "ces": []}
+    for name, expr in _dimensions(extra_dimensions).items():
+        segment = answers.with_columns(dimension=pl.lit(name), segment=expr.cast(pl.String)).filter(
+            pl.col("segment").is_not_null()
         )
-        .with_columns(metric=pl.lit("ces"))
-    )
-    ces = _t_interval(ces)
+        parts["csat"].append(
+            segment.filter(pl.col("csat").is_not_null())
+            .group_by(keys)
+            .agg(n=pl.len(), satisfied=(pl.col("csat") >= 4).sum().cast(pl.Int64))
+        )
+        parts["nps"].append(
+            segment.filter(pl.col("nps").is_not_null())
+            .group_by(keys)
+            .agg(
+                n=pl.len(),
+                # Counts as signed integers: summing booleans gives unsigned ones, and
+                # promoters - detractors must be able to go below zero. Categories as in
+                # scales.nps_category.
+                promoters=(pl.col("nps") >= 9).sum().cast(pl.Int64),
+                passives=pl.col("nps").is_between(7, 8).sum().cast(pl.Int64),
+                detractors=(pl.col("nps") <= 6).sum().cast(pl.Int64),
+            )
+        )
+        parts["ces"].append(
+            segment.filter(pl.col("ces").is_not_null())
+            .group_by([*keys, pl.col("ces_scale").alias("scale")])
+            .agg(
+                n=pl.len(),
+                score=pl.col("ces").mean(),
+                ces_sd=pl.col("ces").std(),
+                easy=(pl.col("ces") >= low + EASY_FROM * (high - low)).sum().cast(pl.Int64),
+            )
+        )
+    csat, nps_scores, ces = pl.collect_all([pl.concat(p) for p in parts.values()])
+    csat = csat.with_columns(
+        metric=pl.lit("csat"),
+        scale=pl.lit("1-5"),
+        score=100.0 * pl.col("satisfied") / pl.col("n"),
+    ).with_columns(**_wilson())
+    nps_scores = nps_scores.with_columns(
+        metric=pl.lit("nps"),
+        scale=pl.lit("0-10"),
+        score=100.0 * (pl.col("promoters") - pl.col("detractors")) / pl.col("n"),
+    ).with_columns(**_adjusted_wald())
+    ces = _t_interval(ces.with_columns(metric=pl.lit("ces")))
     frames = [
         f.select(
             (pl.col(c) if c in f.columns else pl.lit(None)).cast(t).alias(c)
