@@ -43,19 +43,6 @@ WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
 KEYS = ["dimension", "segment", "metric", "scale"]
 HISTORY_WEEKS = 4  # weeks before a week that its changes are measured against
 ALPHA = 0.05  # a change is significant when its two-sided p-value is below this
-# Change columns added by `with_changes`, for each comparison: vs the previous week (`prev`)
-# and vs the four weeks before (`trail`, their answers pooled).
-CHANGE_SCHEMA: dict[str, pl.DataType] = {
-    f"{column}_{base}": dtype
-    for base in ("prev", "trail")
-    for column, dtype in (
-        ("n", pl.Int32()),
-        ("score", pl.Float64()),
-        ("change", pl.Float64()),
-        ("p", pl.Float64()),
-        ("significant", pl.Boolean()),
-    )
-}
 Z = stats.norm.ppf(0.975)
 # CES "easy" share: oriented answers at or above min + 60 % of the range: 4–5 of 5, 5–7 of 7,
 # 7–10 of 10.
