@@ -45,6 +45,7 @@ def responses(rows: int, seed: int = 3) -> pl.DataFrame:
             "source": pl.Series(["support", "purchase"]).gather(rng.integers(0, 2, rows)),
             "extra_segments": pl.Series([None] * rows, dtype=pl.String),
             "csat": pl.Series(rng.integers(1, 6, rows), dtype=pl.Int8),
+            "csat_scale": pl.Series(["1-5"] * rows),
             "nps": pl.Series(rng.integers(0, 11, rows), dtype=pl.Int8),
             "ces": pl.Series(rng.integers(1, 8, rows).astype(float)),
             "ces_scale": pl.Series(["1-7"] * rows),

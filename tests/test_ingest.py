@@ -319,3 +319,24 @@ def test_a_replaced_response_that_moves_week_leaves_the_old_week_to_rebuild(
     assert list(summary.new_by_week) == [dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
     assert _count(conn, "SELECT count(*) FROM marts.responses") == 0  # old version gone
     assert conn.execute("SELECT week FROM raw.responses").fetchall() == [(dt.date(2026, 11, 16),)]
+
+
+def test_a_seven_point_csat_is_kept_on_its_scale_with_its_satisfied_rule() -> None:
+    text = (
+        "id,date,csat,nps,effort,comment\n"
+        "1,2026-11-16 10:00,7,9,6,\n"
+        "2,2026-11-16 10:00,6 - Satisfied,9,6,\n"
+        "3,2026-11-16 10:00,5,9,6,\n"
+        "4,2026-11-16 10:00,8,9,6,\n"
+    )
+    settings = generic_settings(
+        questions=[{"column": "csat", "metric": "csat", "scale": {"min": 1, "max": 7}}]
+    )
+    result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
+    answers = result.responses.select("csat", "csat_scale").rows()
+    assert answers == [(7, "1-7"), (6, "1-7"), (5, "1-7")]
+    assert result.rejected.get_column("reason").to_list() == [
+        "unknown CSAT answer '8' in column 'csat'; expected 1-7"
+    ]
+    scored = score_responses(result.responses, settings.csat_satisfied_from())
+    assert scored.get_column("csat_satisfied").to_list() == [True, True, False]

@@ -80,6 +80,7 @@ def _context(language: str = "en") -> dict:
             "team": [None] * 3,
             "touchpoint": [None] * 3,
             "csat": [1, 2, 1],
+            "csat_scale": ["1-5", "1-5", "1-7"],
             "nps": [0, 3, 2],
             "ces": [None, None, None],
             "ces_scale": [None, None, None],
@@ -121,6 +122,8 @@ def test_headline_shows_scores_n_and_change() -> None:
     assert "72.5%" in html and "n = 120" in html
     assert "−12" in html and "−10 vs last week" in html  # NPS -12 after -2
     assert "5.25" in html and "1-7" in html
+    assert "% satisfied (4-5 of 5)" in html
+    assert "CSAT 1/5" in html and "CSAT 1/7" in html  # verbatims: the answer on its own scale
 
 
 def test_pdf_renders_and_contains_the_headline(tmp_path: Path) -> None:

@@ -143,6 +143,33 @@ def test_unknown_key_suggests_the_closest_one() -> None:
             "max, e.g. {min: 1, max: 7}",
         ),
         (
+            lambda d: d["sources"][0]["questions"][0].update(scale={"min": 1, "max": 10}),
+            "sources[0] (support_fr).questions[0] (satisfaction): expected a CSAT scale of 1-3, "
+            "1-5 or 1-7 (got 1-10)",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][0].update(
+                scale={"min": 1, "max": 7, "labels": "fr_satisfait"}
+            ),
+            "sources[0] (support_fr).questions[0] (satisfaction): expected the built-in label "
+            "sets are 5-point; give a 1-7 scale's labels as a mapping",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][0].update(scale={"satisfied_from": 1}),
+            "sources[0] (support_fr).questions[0] (satisfaction): expected satisfied_from "
+            "between 2 and 5 (got 1)",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][1].update(scale={"satisfied_from": 9}),
+            "sources[0] (support_fr).questions[1] (recommandation): expected satisfied_from "
+            "only on a CSAT question",
+        ),
+        (
+            lambda d: d["sources"][0]["questions"][0].update(scale={"satisfied_from": 5}),
+            "(top level): expected one satisfied_from for every 1-5 CSAT question (got 4 in "
+            "qualtrics_purchase, support_en; 5 in support_fr)",
+        ),
+        (
             lambda d: d["report"].update(language="de"),
             "report.language: expected 'en' or 'fr' (got 'de')",
         ),
@@ -245,3 +272,27 @@ def test_named_label_sets_of_ones_own() -> None:
     config["sources"][0]["questions"][0]["scale"]["labels"] = "maisn"
     with pytest.raises(ConfigError, match=r"scale\.labels: expected one of auto, .*maison"):
         parse_settings(config)
+
+
+def test_csat_scales_of_three_five_and_seven_points() -> None:
+    def csat_scale(**scale):
+        data = _example()
+        for source in data["sources"]:
+            source["questions"] = [q for q in source["questions"] if q["metric"] != "csat"]
+        data["sources"][0]["questions"].append({"column": "c", "metric": "csat", "scale": scale})
+        settings = parse_settings(data)
+        return settings.sources[0].question("csat").scale, settings.csat_satisfied_from()
+
+    scale, rules = csat_scale()
+    assert (scale.label, scale.satisfied_from) == ("1-5", 4)  # top two boxes
+    scale, rules = csat_scale(min=1, max=7)
+    assert (scale.label, scale.satisfied_from, rules["1-7"]) == ("1-7", 6, 6)
+    scale, rules = csat_scale(min=1, max=3)
+    assert (scale.label, scale.satisfied_from) == ("1-3", 3)  # top box: 2 is the neutral middle
+    scale, rules = csat_scale(min=1, max=7, satisfied_from=5)  # top-3-box, by choice
+    assert rules == {"1-3": 3, "1-5": 4, "1-7": 5}
+    # on 3 and 7 points, numbers and a mapping of one's own labels; no 5-point label set
+    mapping, expected = csat_mapping(["7", "6", "1", "8", "Très satisfait"], "auto", points=7)
+    assert (mapping, expected) == ({"7": 7, "6": 6, "1": 1}, "1-7")
+    mapping, _ = csat_mapping(["Bien", "Moyen", "Mal", "3"], {"Bien": 3, "Moyen": 2, "Mal": 1}, 3)
+    assert mapping == {"Bien": 3, "Moyen": 2, "Mal": 1, "3": 3}

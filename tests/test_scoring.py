@@ -29,6 +29,7 @@ def _responses(**columns) -> pl.DataFrame:
         "product": [None] * size,
         "touchpoint": [None] * size,
         "csat": [None] * size,
+        "csat_scale": ["1-5"] * size,
         "nps": [None] * size,
         "ces": [None] * size,
         "ces_scale": [None] * size,
@@ -38,6 +39,7 @@ def _responses(**columns) -> pl.DataFrame:
         base | columns,
         schema_overrides={
             "csat": pl.Int8,
+            "csat_scale": pl.String,
             "nps": pl.Int8,
             "ces": pl.Float64,
             "ces_scale": pl.String,
@@ -111,6 +113,23 @@ def test_csat_is_top_two_box_share_of_valid_answers() -> None:
     row = _overall(_responses(csat=[5, 4, 3, 2, 1, 4, 5, None]), "csat")
     assert (row["n"], row["satisfied"]) == (7, 4)
     assert row["score"] == pytest.approx(100 * 4 / 7)
+
+
+def test_csat_on_three_and_seven_points_is_scored_per_scale_with_its_satisfied_rule() -> None:
+    frame = _responses(
+        csat=[3, 2, 1, 3, 7, 6, 5, 5, 4, 5],
+        csat_scale=["1-3"] * 4 + ["1-7"] * 4 + ["1-5"] * 2,
+    )
+    rows = weekly_scores(frame, [], 30).filter(dimension="overall", metric="csat").sort("scale")
+    assert rows.select("scale", "n", "satisfied").rows() == [
+        ("1-3", 4, 2),  # top box: 3 of 3
+        ("1-5", 2, 2),  # top two boxes
+        ("1-7", 4, 2),  # top two boxes: 6-7 of 7
+    ]
+    # a configured rule: top three boxes on 7 points
+    custom = weekly_scores(frame, [], 30, satisfied_from={"1-7": 5})
+    assert custom.filter(metric="csat", scale="1-7", dimension="overall")["satisfied"][0] == 4
+    assert score_responses(frame, {"1-7": 5})["csat_satisfied"].sum() == 8
 
 
 def test_ces_is_averaged_per_scale_never_across_scales() -> None:

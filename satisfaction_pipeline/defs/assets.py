@@ -82,12 +82,16 @@ def survey_files(
 
 
 @dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)
-def responses(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def responses(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     """`marts.responses`: one row per survey response of the week, with its score categories
-    (CSAT top-2-box, NPS promoter / passive / detractor)."""
+    (CSAT satisfied, NPS promoter / passive / detractor)."""
+    satisfied_from = survey_settings.load().csat_satisfied_from()
     weeks = wh.week_range(weeks_in(context.partition_time_window))
     with open_warehouse(warehouse) as conn:
-        scored = score_responses(wh.query(conn, "marts/select_raw_responses", **weeks))
+        raw = wh.query(conn, "marts/select_raw_responses", **weeks)
+        scored = score_responses(raw, satisfied_from)
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_responses", **weeks)
             wh.execute(conn, "marts/insert_responses", scored_responses=scored)
@@ -115,7 +119,12 @@ def weekly_scores(
     with open_warehouse(warehouse) as conn:
         # earlier weeks are scored from raw.responses: they may never have been built
         answers = wh.query(conn, "marts/select_raw_responses", **history)
-        scores = compute_scores(answers, settings.extra_segments(), settings.min_sample_size)
+        scores = compute_scores(
+            answers,
+            settings.extra_segments(),
+            settings.min_sample_size,
+            settings.csat_satisfied_from(),
+        )
         scores = with_changes(scores, settings.min_sample_size).filter(
             pl.col("week").is_in(run_weeks)
         )
@@ -149,6 +158,7 @@ def weekly_report(
                 title=settings.report.title,
                 verbatims=settings.report.verbatims,
                 min_sample_size=settings.min_sample_size,
+                satisfied_from=settings.csat_satisfied_from(),
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

@@ -30,6 +30,10 @@ from satisfaction_pipeline.lib.scales import LABEL_SETS
 Metric = Literal["csat", "nps", "ces", "comment"]
 SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
 SEGMENT_DIMENSIONS: tuple[str, ...] = ("channel", "team", "agent", "product", "touchpoint")
+# CSAT scale sizes, and the lowest answer counted as satisfied on each unless the config says
+# otherwise: top two boxes on 5 and 7 points (the industry's CSAT), the top box on 3 points
+# (its second box is the neutral middle).
+CSAT_SATISFIED_FROM: dict[str, int] = {"1-3": 3, "1-5": 4, "1-7": 6}
 
 
 class ConfigError(Exception):
@@ -60,8 +64,10 @@ class _Strict(BaseModel):
 class Scale(_Strict):
     """How the answers of one question are coded.
 
-    CSAT: a built-in label set (`auto` picks the one matching the answers), a custom mapping of
-    labels to 1–5 points, and/or numbers 1–5. NPS: 0–10 or 1–10. CES: a numeric range and which
+    CSAT: 1–5 (default), 1–3 or 1–7 points, 5 best; on 5 points a built-in label set (`auto`
+    picks the one matching the answers), on any size a custom mapping of labels to points, and
+    numbers. `satisfied_from` is the lowest answer counted as satisfied (CSAT_SATISFIED_FROM by
+    default). NPS: 0–10 or 1–10. CES: a numeric range and which
     end is good; reports always show CES oriented so that higher is better. NPS and CES answers
     written as labels need a custom mapping of label to number on their scale.
     """
@@ -70,6 +76,7 @@ class Scale(_Strict):
     max: int | None = None
     higher_is_better: bool = True
     labels: str | dict[str, int] = "auto"
+    satisfied_from: int | None = None  # CSAT only
 
     @field_validator("labels")
     @classmethod
@@ -111,26 +118,41 @@ class Question(_Strict):
     @model_validator(mode="after")
     def _scale_fits_metric(self) -> Question:
         s = self.scale
-        if isinstance(s.labels, dict):  # custom labels: points within the question's scale
-            low, high = (1, 5) if self.metric == "csat" else (s.min, s.max)
-            if self.metric == "nps":
-                low, high = (s.min if s.min is not None else 0), 10
-            if low is not None and high is not None:
-                bad = {k: v for k, v in s.labels.items() if not low <= v <= high}
-                if bad:
-                    raise ValueError(f"label points between {low} and {high} (got {bad})")
-        if self.metric == "nps":
+        if self.metric != "csat" and s.satisfied_from is not None:
+            raise ValueError("satisfied_from only on a CSAT question")
+        if self.metric == "csat":
+            s = self._csat_scale(s)
+        elif self.metric == "nps":
             rng = (s.min if s.min is not None else 0, s.max if s.max is not None else 10)
             if rng not in {(0, 10), (1, 10)}:
                 raise ValueError(f"an NPS scale of 0-10 or 1-10 (got {rng[0]}-{rng[1]})")
-            return self.model_copy(
-                update={"scale": s.model_copy(update={"min": rng[0], "max": 10})}
-            )
-        if self.metric == "ces" and (s.min is None or s.max is None):
+            s = s.model_copy(update={"min": rng[0], "max": 10})
+        elif self.metric == "ces" and (s.min is None or s.max is None):
             raise ValueError("a CES scale with min and max, e.g. {min: 1, max: 7}")
-        if self.metric == "csat" and (s.min, s.max) not in {(None, None), (1, 5)}:
-            raise ValueError(f"a CSAT scale of 1-5 (got {s.min}-{s.max})")
-        return self
+        if isinstance(s.labels, dict) and s.min is not None and s.max is not None:
+            # custom labels: points within the question's scale
+            bad = {k: v for k, v in s.labels.items() if not s.min <= v <= s.max}
+            if bad:
+                raise ValueError(f"label points between {s.min} and {s.max} (got {bad})")
+        return self.model_copy(update={"scale": s})
+
+    @staticmethod
+    def _csat_scale(s: Scale) -> Scale:
+        rng = (s.min if s.min is not None else 1, s.max if s.max is not None else 5)
+        label = f"{rng[0]}-{rng[1]}"
+        if label not in CSAT_SATISFIED_FROM:
+            raise ValueError(f"a CSAT scale of 1-3, 1-5 or 1-7 (got {label})")
+        if rng != (1, 5) and isinstance(s.labels, str) and s.labels != "auto":
+            raise ValueError(
+                f"the built-in label sets are 5-point; give a {label} scale's labels as a "
+                f"mapping of label to points (got {s.labels!r})"
+            )
+        satisfied_from = s.satisfied_from or CSAT_SATISFIED_FROM[label]
+        if not rng[0] < satisfied_from <= rng[1]:
+            raise ValueError(
+                f"satisfied_from between {rng[0] + 1} and {rng[1]} (got {satisfied_from})"
+            )
+        return s.model_copy(update={"min": rng[0], "max": rng[1], "satisfied_from": satisfied_from})
 
 
 class Constant(_Strict):
@@ -243,7 +265,28 @@ class Settings(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"unique source names (got {duplicates} more than once)")
+        rules: dict[str, dict[int, list[str]]] = {}
+        for source in self.sources:
+            if question := source.question("csat"):
+                scale = question.scale
+                rules.setdefault(scale.label, {}).setdefault(scale.satisfied_from, [])
+                rules[scale.label][scale.satisfied_from].append(source.name)
+        for label, by_rule in rules.items():
+            if len(by_rule) > 1:  # one CSAT figure per scale must mean one thing
+                listing = "; ".join(f"{k} in {', '.join(v)}" for k, v in sorted(by_rule.items()))
+                raise ValueError(
+                    f"one satisfied_from for every {label} CSAT question (got {listing})"
+                )
         return self
+
+    def csat_satisfied_from(self) -> dict[str, int]:
+        """The lowest satisfied answer on each CSAT scale (configured, else the default)."""
+        configured = {
+            q.scale.label: q.scale.satisfied_from
+            for s in self.sources
+            if (q := s.question("csat")) is not None
+        }
+        return CSAT_SATISFIED_FROM | configured
 
     def extra_segments(self) -> list[str]:
         """Segment dimensions beyond the five standard ones, in the order they are configured."""

@@ -86,6 +86,7 @@ RESPONSE_SCHEMA: dict[str, pl.DataType] = {
     "extra_segments": pl.String(),
     "csat_answer": pl.String(),
     "csat": pl.Int8(),
+    "csat_scale": pl.String(),
     "nps": pl.Int8(),
     "nps_scale": pl.String(),
     "ces_answer": pl.Float64(),
@@ -230,7 +231,7 @@ def _excel_serial(value: pl.Series) -> pl.Series:
 def _csat(question: Question, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     column = question.column
     distinct = [v for v in frame.get_column(column).unique().to_list() if v]
-    mapping, expected = csat_mapping(distinct, question.scale.labels)
+    mapping, expected = csat_mapping(distinct, question.scale.labels, question.scale.max)
     points = pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Int8)
     error = pl.when((pl.col(column) != "") & points.is_null()).then(
         pl.format(
@@ -333,6 +334,7 @@ def map_file(
 
     if question := source.question("csat"):
         values["csat_answer"], values["csat"], error = _csat(question, frame)
+        values["csat_scale"] = pl.lit(question.scale.label)
         errors.append(error)
         error_columns.append(question.column)
     if question := source.question("nps"):

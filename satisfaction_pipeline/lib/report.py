@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM
 from satisfaction_pipeline.lib.redact import redact
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
@@ -30,7 +31,7 @@ TEXT: dict[str, dict[str, str]] = {
         "csat": "CSAT",
         "nps": "NPS",
         "ces": "CES",
-        "csat_hint": "% satisfied (4-5 of 5)",
+        "csat_hint": "% satisfied ({satisfied} of {top})",
         "nps_hint": "% promoters − % detractors",
         "ces_hint": "mean ease, scale {scale}, higher is better",
         "answers": "answers",
@@ -65,7 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "csat": "CSAT",
         "nps": "NPS",
         "ces": "CES",
-        "csat_hint": "% de satisfaits (4-5 sur 5)",
+        "csat_hint": "% de satisfaits ({satisfied} sur {top})",
         "nps_hint": "% promoteurs − % détracteurs",
         "ces_hint": "facilité moyenne, échelle {scale}, plus haut = mieux",
         "answers": "réponses",
@@ -143,6 +144,17 @@ class Score:
     score: float | None
     previous: float | None
     small_sample: bool
+    satisfied_from: int | None = None  # CSAT: the lowest satisfied answer
+
+    @property
+    def top(self) -> int:
+        return int(self.scale.split("-")[1])
+
+    @property
+    def satisfied_range(self) -> str:
+        """CSAT's satisfied answers as shown: `4-5`, or `3` for the top box alone."""
+        low = self.satisfied_from or self.top
+        return str(low) if low == self.top else f"{low}-{self.top}"
 
     @property
     def delta(self) -> float | None:
@@ -151,7 +163,9 @@ class Score:
         return self.score - self.previous
 
 
-def _scores(frame: pl.DataFrame, week: dt.date) -> dict[tuple[str, str], list[Score]]:
+def _scores(
+    frame: pl.DataFrame, week: dt.date, satisfied_from: dict[str, int]
+) -> dict[tuple[str, str], list[Score]]:
     """(dimension, segment) → its scores this week, with last week's for the change."""
     current = frame.filter(pl.col("week") == week)
     previous = {
@@ -171,6 +185,7 @@ def _scores(frame: pl.DataFrame, week: dt.date) -> dict[tuple[str, str], list[Sc
                 score=r["score"],
                 previous=previous.get((*key, r["metric"], r["scale"])),
                 small_sample=r["small_sample"],
+                satisfied_from=satisfied_from.get(r["scale"]) if r["metric"] == "csat" else None,
             )
         )
     return result
@@ -187,9 +202,11 @@ def build_context(
     title: str | None,
     verbatims: int,
     min_sample_size: int,
+    satisfied_from: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, already computed; templates only lay it out."""
-    by_segment = _scores(scores, week)
+    """Everything the templates show, already computed; templates only lay it out.
+    `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from)."""
+    by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
         key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),

@@ -157,19 +157,23 @@ def _label_sets_for(values: list[str]) -> list[str]:
     return names
 
 
-def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[dict[str, int], str]:
-    """Map each distinct raw CSAT answer to 1–5 points.
+def csat_mapping(
+    values: Iterable[str], labels: str | dict[str, int], points: int = 5
+) -> tuple[dict[str, int], str]:
+    """Map each distinct raw CSAT answer to its points on a 1–`points` scale.
 
-    Returns the mapping (raw text → points; answers it cannot read are absent) and a description of
-    the accepted answers for error messages.
+    Built-in label sets are 5-point: they are used only on a 5-point scale. Returns the mapping
+    (raw text → points; answers it cannot read are absent) and a description of the accepted
+    answers for error messages.
     """
     values = list(values)
+    known: dict[str, int] = {}
+    description = ""
     if isinstance(labels, dict):
         known = {fold_label(k): v for k, v in labels.items()}
         description = ", ".join(labels)
-    else:
+    elif points == 5:
         names = _label_sets_for(values) if labels == "auto" else [labels]
-        known = {}
         for name in reversed(names):  # the first set wins where two share a label
             known |= FOLDED_SETS[name]
         description = (
@@ -181,13 +185,14 @@ def csat_mapping(values: Iterable[str], labels: str | dict[str, int]) -> tuple[d
         )
     mapping: dict[str, int] = {}
     for raw in values:
-        points = known.get(fold_label(raw))
+        point = known.get(fold_label(raw))
         number = parse_number(raw)
-        if points is None and number is not None and number in range(1, 6):
-            points = int(number)
-        if points is not None:
-            mapping[raw] = points
-    return mapping, f"{description}, or 1-5"
+        if point is None and number is not None and number in range(1, points + 1):
+            point = int(number)
+        if point is not None:
+            mapping[raw] = point
+    numbers = f"1-{points}"
+    return mapping, f"{description}, or {numbers}" if description else numbers
 
 
 # `7`, `7.0`, `7,0`, and a number followed by its label: `10 - Strongly agree`, `5 (Excellent)`.

@@ -1,7 +1,9 @@
 """Score responses with Polars: categories per response, CSAT / NPS / CES per week and segment.
 
 Definitions (README, methodology):
-- CSAT = % of valid answers in the top two boxes (4 or 5 of 5).
+- CSAT = % of valid answers at or above the scale's `satisfied_from`: the top two boxes on 5 and
+  7 points (4–5, 6–7), the top box on 3 points, unless configured otherwise. Each CSAT scale is
+  scored apart: "satisfied" does not mean the same on 5 and 7 points.
 - NPS = % promoters (9-10) - % detractors (0-6), from -100 to +100; undefined with no answers.
 - CES = mean answer on its own scale, oriented so that higher is better; scales are never mixed.
 
@@ -19,7 +21,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from satisfaction_pipeline.lib.config import SEGMENT_DIMENSIONS
+from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, SEGMENT_DIMENSIONS
 from satisfaction_pipeline.lib.scales import nps_category
 
 WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
@@ -49,10 +51,22 @@ Z = stats.norm.ppf(0.975)
 EASY_FROM = 0.6
 
 
-def score_responses(raw: pl.DataFrame) -> pl.DataFrame:
-    """Add each response's score categories: CSAT top-2-box, NPS category, has a comment."""
+def csat_satisfied(satisfied_from: dict[str, int] | None = None) -> pl.Expr:
+    """Whether a response's CSAT answer counts as satisfied on its scale (null: no answer).
+
+    `satisfied_from` maps a scale ('1-7') to its lowest satisfied answer; CSAT_SATISFIED_FROM
+    fills the scales it does not name. Rows loaded before CSAT scales existed count as 1-5."""
+    thresholds = CSAT_SATISFIED_FROM | (satisfied_from or {})
+    scale = pl.col("csat_scale").fill_null("1-5")
+    return pl.col("csat") >= scale.replace_strict(thresholds, return_dtype=pl.Int8)
+
+
+def score_responses(
+    raw: pl.DataFrame, satisfied_from: dict[str, int] | None = None
+) -> pl.DataFrame:
+    """Add each response's score categories: CSAT satisfied, NPS category, has a comment."""
     return raw.with_columns(
-        csat_satisfied=pl.col("csat") >= 4,
+        csat_satisfied=csat_satisfied(satisfied_from),
         nps_category=pl.col("nps").replace_strict(
             {score: nps_category(score) for score in range(11)}, return_dtype=pl.String
         ),
@@ -71,14 +85,22 @@ def _dimensions(extra_dimensions: list[str]) -> dict[str, pl.Expr]:
 
 
 def weekly_scores(
-    responses: pl.DataFrame, extra_dimensions: list[str], min_sample_size: int
+    responses: pl.DataFrame,
+    extra_dimensions: list[str],
+    min_sample_size: int,
+    satisfied_from: dict[str, int] | None = None,
 ) -> pl.DataFrame:
-    """CSAT, NPS and CES per week x dimension x segment (schema WEEKLY_SCORES_SCHEMA).
+    """CSAT, NPS and CES per week x dimension x segment (schema WEEKLY_SCORES_SCHEMA); CSAT and
+    CES per scale. `satisfied_from` as for `csat_satisfied`.
 
     Each dimension is aggregated on its own and all the aggregations run in one parallel
     Polars query, rather than stacking a copy of the responses per dimension."""
     answers = responses.lazy().select(
-        "week", "csat", "nps", "ces", "ces_scale", *SEGMENT_DIMENSIONS, "source", "extra_segments"
+        "week",
+        "csat",
+        pl.col("csat_scale").fill_null("1-5"),
+        csat_satisfied(satisfied_from).alias("_satisfied"),
+        *("nps", "ces", "ces_scale", *SEGMENT_DIMENSIONS, "source", "extra_segments"),
     )
     bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
     low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
@@ -90,8 +112,8 @@ def weekly_scores(
         )
         parts["csat"].append(
             segment.filter(pl.col("csat").is_not_null())
-            .group_by(keys)
-            .agg(n=pl.len(), satisfied=(pl.col("csat") >= 4).sum().cast(pl.Int64))
+            .group_by([*keys, pl.col("csat_scale").alias("scale")])
+            .agg(n=pl.len(), satisfied=pl.col("_satisfied").sum().cast(pl.Int64))
         )
         parts["nps"].append(
             segment.filter(pl.col("nps").is_not_null())
@@ -119,7 +141,6 @@ def weekly_scores(
     csat, nps_scores, ces = pl.collect_all([pl.concat(p) for p in parts.values()])
     csat = csat.with_columns(
         metric=pl.lit("csat"),
-        scale=pl.lit("1-5"),
         score=100.0 * pl.col("satisfied") / pl.col("n"),
     ).with_columns(**_wilson())
     nps_scores = nps_scores.with_columns(

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS raw.responses (
     touchpoint      VARCHAR,
     extra_segments  VARCHAR,                -- JSON object for segments beyond the five above
     csat_answer     VARCHAR,                -- the CSAT answer as written (label or number)
-    csat            TINYINT,                -- 1-5, 5 best
+    csat            TINYINT,                -- points on csat_scale, highest best
+    csat_scale      VARCHAR,                -- '1-5' (most), '1-3' or '1-7'
     nps             TINYINT,                -- 0-10 (or 1-10)
     nps_scale       VARCHAR,                -- '0-10' or '1-10'
     ces_answer      DOUBLE,                 -- the CES answer as given, on its own scale
@@ -25,3 +26,5 @@ CREATE TABLE IF NOT EXISTS raw.responses (
     file_name       VARCHAR   NOT NULL,
     file_row        INTEGER   NOT NULL
 );
+-- Warehouses created before CSAT scales other than 1-5 existed: all their answers were 1-5.
+ALTER TABLE raw.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR DEFAULT '1-5';

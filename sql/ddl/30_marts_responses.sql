@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     extra_segments  VARCHAR,
     csat_answer     VARCHAR,
     csat            TINYINT,
+    csat_scale      VARCHAR,
     nps             TINYINT,
     nps_scale       VARCHAR,
     ces_answer      DOUBLE,
@@ -23,7 +24,8 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     comment         VARCHAR,
     file_name       VARCHAR   NOT NULL,
     file_row        INTEGER   NOT NULL,
-    csat_satisfied  BOOLEAN,                -- CSAT in the top two boxes (4-5)
+    csat_satisfied  BOOLEAN,                -- CSAT at or above its scale's satisfied_from (4-5 of 5)
     nps_category    VARCHAR,                -- promoter (9-10) / passive (7-8) / detractor (0-6)
     has_comment     BOOLEAN   NOT NULL
 );
+ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR;
