@@ -12,14 +12,12 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from satisfaction_pipeline.lib.formats import format_date, format_number, format_percent
 from satisfaction_pipeline.lib.pdf import LocalOnlyFetcher, render_pdf
 from satisfaction_pipeline.lib.redact import redact
 from satisfaction_pipeline.lib.report import (
     TEMPLATES_DIR,
     build_context,
-    format_date,
-    format_number,
-    format_percent,
     render_html,
 )
 

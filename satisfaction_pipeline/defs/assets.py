@@ -16,6 +16,7 @@ from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
+from satisfaction_pipeline.lib.standouts import find_standouts
 
 WEEKLY = {
     "partitions_def": weekly_partitions,
@@ -105,17 +106,38 @@ def responses(
     return dg.MaterializeResult(metadata=table_metadata(scored, per_week.sort("week")))
 
 
-@dg.asset(deps=[responses], kinds={"duckdb", "polars"}, **WEEKLY)
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "weekly_scores",
+            deps=[responses],
+            kinds={"duckdb", "polars"},
+            description="`marts.weekly_scores`: CSAT (% satisfied), NPS and CES (mean, higher "
+            "is better) per week, overall and per segment, with n, the 95 % interval, a "
+            "small-sample flag, and the change vs the previous week and the four before with "
+            "its p-value and significance.",
+        ),
+        dg.AssetSpec(
+            "standouts",
+            deps=["weekly_scores"],
+            kinds={"duckdb", "polars"},
+            description="`marts.standouts`: segments consistently above or below the overall "
+            "score, and segments whose questions diverge (levels or changes), each with a "
+            "one-line explanation in English and French.",
+        ),
+    ],
+    **WEEKLY,
+)
 def weekly_scores(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
-    """`marts.weekly_scores`: CSAT (% top-2-box), NPS and CES (mean, higher is better) per week,
-    overall and per segment, with n, the 95 % interval, a small-sample flag, and the change vs
-    the previous week and the four before with its p-value and significance."""
+):
+    """Both tables come from one scoring pass: standouts look back over weeks that the scores'
+    history already covers, and may never have been built themselves."""
     settings = survey_settings.load()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
+    look_back = max(HISTORY_WEEKS, settings.standouts.window_weeks - 1)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=look_back)}
     with open_warehouse(warehouse) as conn:
         # earlier weeks are scored from raw.responses: they may never have been built
         answers = wh.query(conn, "marts/select_raw_responses", **history)
@@ -125,17 +147,30 @@ def weekly_scores(
             settings.min_sample_size,
             settings.csat_satisfied_from(),
         )
-        scores = with_changes(scores, settings.min_sample_size).filter(
-            pl.col("week").is_in(run_weeks)
-        )
+        scores = with_changes(scores, settings.min_sample_size)
+        found = find_standouts(scores, run_weeks, settings.standouts)
+        scores = scores.filter(pl.col("week").is_in(run_weeks))
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_weekly_scores", **weeks)
             wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
+            wh.execute(conn, "marts/delete_standouts", **weeks)
+            wh.execute(conn, "marts/insert_standouts", standouts=found)
     overall = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")
-    return dg.MaterializeResult(metadata=table_metadata(scores, overall))
+    yield dg.MaterializeResult(asset_key="weekly_scores", metadata=table_metadata(scores, overall))
+    by_kind = found.group_by("week", "kind").len().sort("week", "kind")
+    yield dg.MaterializeResult(
+        asset_key="standouts",
+        metadata={
+            **table_metadata(found, by_kind),
+            "explanations": dg.MetadataValue.md(
+                "\n".join(f"- {line}" for line in found.get_column("explanation_en").head(20))
+                or "No standout."
+            ),
+        },
+    )
 
 
-@dg.asset(deps=[weekly_scores], kinds={"duckdb", "html", "pdf"}, **WEEKLY)
+@dg.asset(deps=["weekly_scores", "standouts"], kinds={"duckdb", "html", "pdf"}, **WEEKLY)
 def weekly_report(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:

@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.defs.assets import responses, survey_files, weekly_scores
+from satisfaction_pipeline.defs.assets import responses, survey_files
 from satisfaction_pipeline.defs.metadata import markdown_table
 from satisfaction_pipeline.defs.resources import open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
@@ -35,7 +35,7 @@ def response_ids_are_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     return _passes_when_empty(warehouse, "checks/duplicate_response_ids", "duplicated_ids")
 
 
-@dg.asset_check(asset=weekly_scores, blocking=True)
+@dg.asset_check(asset="weekly_scores", blocking=True)
 def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """CSAT within 0-100 %, NPS within ±100, CES within its scale, and every n positive."""
     return _passes_when_empty(warehouse, "checks/scores_out_of_range", "rows_out_of_range")

@@ -240,12 +240,36 @@ class Report(_Strict):
     verbatims: int = Field(default=6, ge=0, le=50)
 
 
+class Standouts(_Strict):
+    """Which segments the report highlights (README, "Standouts").
+
+    Consistent: the segment's 95 % interval lies wholly above (or below) the overall score in at
+    least `min_weeks` of the last `window_weeks` weeks. Diverging levels: in the week, one of its
+    questions is above the overall that way while another is below. Diverging changes: one of its
+    questions rose significantly while another fell significantly, against the previous week or
+    the four weeks before (`trailing_weeks`). Small samples never count."""
+
+    window_weeks: int = Field(default=4, ge=1, le=12)
+    min_weeks: int = Field(default=3, ge=1, le=12)
+    diverging_levels: bool = True
+    diverging_changes: Literal["previous_week", "trailing_weeks", "off"] = "previous_week"
+
+    @model_validator(mode="after")
+    def _fits_window(self) -> Standouts:
+        if self.min_weeks > self.window_weeks:
+            raise ValueError(
+                f"min_weeks at most window_weeks (got {self.min_weeks} > {self.window_weeks})"
+            )
+        return self
+
+
 class Settings(_Strict):
     timezone: TimeZone = "Europe/Paris"
     first_week: dt.date = dt.date(2025, 1, 6)
     report: Report = Report()
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
+    standouts: Standouts = Standouts()
     taxonomy: str = "default"
     # Named label sets of your own (label → points), usable as `scale: {labels: name}`.
     label_sets: dict[str, dict[str, int]] = {}
@@ -357,6 +381,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "columns": Columns,
     "report": Report,
     "recipients": Recipients,
+    "standouts": Standouts,
 }
 
 

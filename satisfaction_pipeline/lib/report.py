@@ -17,6 +17,12 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM
+from satisfaction_pipeline.lib.formats import (
+    DIMENSION_LABELS,
+    format_date,
+    format_number,
+    format_percent,
+)
 from satisfaction_pipeline.lib.redact import redact
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
@@ -50,11 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
         "unreadable": "Could not be read (see ops.files):",
         "responses_week": "responses this week",
         "comments_week": "with a comment",
-        "channel": "Channel",
-        "team": "Team",
-        "product": "Product",
-        "touchpoint": "Touchpoint",
-        "source": "Survey",
+        **DIMENSION_LABELS["en"],
         "greyed": "Greyed: fewer than {n} answers, not reliable enough to compare.",
         "page": "page",
         "of": "of",
@@ -85,55 +87,12 @@ TEXT: dict[str, dict[str, str]] = {
         "unreadable": "Illisibles (voir ops.files) :",
         "responses_week": "réponses cette semaine",
         "comments_week": "avec commentaire",
-        "channel": "Canal",
-        "team": "Équipe",
-        "product": "Produit",
-        "touchpoint": "Point de contact",
-        "source": "Enquête",
+        **DIMENSION_LABELS["fr"],
         "greyed": "En gris : moins de {n} réponses, trop peu pour comparer.",
         "page": "page",
         "of": "sur",
     },
 }
-
-MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "fr": [
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ],
-}
-
-
-def format_date(day: dt.date, language: str) -> str:
-    """`16 Nov 2026` / `16 nov. 2026`."""
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
-
-
-def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
-    """`12.5` / `12,5` (French decimal comma, narrow no-break space before %), `–` when missing."""
-    if value is None:
-        return "–"
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    text = text.replace("-", "−")
-    return text.replace(".", ",") if language == "fr" else text
-
-
-def format_percent(value: float | None, language: str, decimals: int = 1) -> str:
-    if value is None:
-        return "–"
-    separator = "\u202f" if language == "fr" else ""
-    return f"{format_number(value, language, decimals)}{separator}%"
 
 
 @dataclass(frozen=True)

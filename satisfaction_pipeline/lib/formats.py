@@ -1,0 +1,94 @@
+"""Numbers, dates, scores and segment names as the reports print them, in English and French
+(French: decimal comma, narrow no-break space before %, `16 nov. 2026`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "fr": [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ],
+}
+
+DIMENSION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "channel": "Channel",
+        "team": "Team",
+        "agent": "Agent",
+        "product": "Product",
+        "touchpoint": "Touchpoint",
+        "source": "Survey",
+    },
+    "fr": {
+        "channel": "Canal",
+        "team": "Équipe",
+        "agent": "Conseiller",
+        "product": "Produit",
+        "touchpoint": "Point de contact",
+        "source": "Enquête",
+    },
+}
+
+
+def format_date(day: dt.date, language: str) -> str:
+    """`16 Nov 2026` / `16 nov. 2026`."""
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+
+
+def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
+    """`12.5` / `12,5` (French decimal comma), a true minus sign, `–` when missing."""
+    if value is None:
+        return "–"
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    text = text.replace("-", "−")
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def format_percent(value: float | None, language: str, decimals: int = 1) -> str:
+    """`12.5%` / `12,5 %` (narrow no-break space)."""
+    if value is None:
+        return "–"
+    separator = "\u202f" if language == "fr" else ""
+    return f"{format_number(value, language, decimals)}{separator}%"
+
+
+def format_score(metric: str, value: float | None, language: str) -> str:
+    """A score in its metric's unit: CSAT `85.1%`, NPS `+12`, CES `4.25`."""
+    if metric == "csat":
+        return format_percent(value, language)
+    if metric == "nps":
+        return format_number(value, language, 0, sign=True)
+    return format_number(value, language, 2)
+
+
+def format_change(metric: str, change: float, language: str) -> str:
+    """The size of a change, unsigned: CSAT `9.5 points`, NPS `18 points`, CES `0.45`."""
+    if metric == "ces":
+        return format_number(abs(change), language, 2)
+    return f"{format_number(abs(change), language, 1 if metric == 'csat' else 0)} points"
+
+
+def metric_name(metric: str, scale: str) -> str:
+    """`CSAT`, `NPS`, `CES 1-7`; the scale is named where a metric can have several."""
+    name = metric.upper()
+    if metric == "ces" or (metric == "csat" and scale != "1-5"):
+        return f"{name} {scale}"
+    return name
+
+
+def dimension_label(dimension: str, language: str) -> str:
+    """`Channel` / `Canal`; a configured dimension of one's own keeps its name."""
+    return DIMENSION_LABELS[language].get(dimension, dimension.replace("_", " ").capitalize())

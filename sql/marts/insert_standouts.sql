@@ -1,0 +1,1 @@
+INSERT INTO marts.standouts BY NAME SELECT * FROM standouts
