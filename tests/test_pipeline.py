@@ -29,6 +29,7 @@ TABLES = [
     "raw.responses",
     "marts.responses",
     "marts.weekly_scores",
+    "marts.standouts",
     "ops.files",
     "ops.rejected_rows",
 ]
@@ -73,7 +74,9 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
     )
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
-    scores = result.asset_materializations_for_node("weekly_scores")[0].metadata
+    materialized = result.asset_materializations_for_node("weekly_scores")
+    assert {m.asset_key.to_user_string() for m in materialized} == {"weekly_scores", "standouts"}
+    scores = materialized[0].metadata
     assert scores["dagster/row_count"].value > 0
     assert "| week | metric | scale | n |" in scores["preview"].value
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:

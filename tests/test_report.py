@@ -102,6 +102,17 @@ def _context(language: str = "en") -> dict:
         title=None,
         verbatims=10,
         min_sample_size=30,
+        standouts=pl.DataFrame(
+            {
+                "kind": ["diverging_levels", "below"],
+                "explanation_en": [
+                    "Team <b>Nantes</b>: CSAT above the overall (92.9% vs 79.2%) but CES 1-5 "
+                    "below (3.23 vs 3.83)",
+                    "Team Lille: CSAT below the overall in 4 of the last 4 weeks",
+                ],
+                "explanation_fr": ["Équipe <b>Nantes</b>\u202f: …", "Équipe Lille\u202f: …"],
+            }
+        ),
     )
 
 
@@ -113,6 +124,16 @@ def test_comments_are_escaped_and_redacted_in_html() -> None:
     assert "6 12 34 56 78" not in html and "[phone]" in html
     assert "4111 1111 1111 1111" not in html and "[card]" in html
     assert "Could not be read (see ops.files):</strong> broken&lt;b&gt;.csv" in html
+
+
+def test_standouts_are_listed_in_the_report_language_and_escaped() -> None:
+    html = render_html(_context())
+    assert "What stands out" in html
+    assert "Team &lt;b&gt;Nantes&lt;/b&gt;: CSAT above the overall" in html
+    assert "<b>Nantes" not in html
+    assert "in 3 of the last 4 weeks, and segments whose questions disagree" in html
+    french = render_html(_context("fr"))
+    assert "Ce qui ressort" in french and "Équipe Lille\u202f: …" in french
 
 
 def test_headline_shows_scores_n_and_change() -> None:

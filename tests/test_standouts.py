@@ -129,7 +129,9 @@ def test_every_standout_holds_against_the_scores_table() -> None:
         if r["kind"] in ("above", "below"):
             wanted = 1 if r["kind"] == "above" else -1
             sides = [side(w, *here, r["metric"], r["scale"]) for w in WEEKS[-4:]]
-            assert sides.count(wanted) == r["weeks_out"] >= 3 and sides[-1] != -wanted
+            assert sides.count(wanted) == r["weeks_out"] >= 3
+            overall = table[(LAST, "overall", "all", r["metric"], r["scale"])]["score"]
+            assert (r["score"] - overall) * wanted > 0
         elif r["kind"] == "diverging_levels":
             assert side(LAST, *here, r["metric"], r["scale"]) == 1
             assert side(LAST, *here, r["other_metric"], r["other_scale"]) == -1
@@ -188,6 +190,7 @@ ABOVE, INSIDE, BELOW = (55.0, 70.0, 62.0, False), (45.0, 60.0, 52.0, False), (30
         ([ABOVE, ABOVE, ABOVE, INSIDE], ["above"]),  # 3 of 4, this week in line
         ([INSIDE, ABOVE, INSIDE, ABOVE], []),  # 2 of 4
         ([ABOVE, ABOVE, ABOVE, BELOW], []),  # this week on the other side
+        ([ABOVE, ABOVE, ABOVE, (40.0, 55.0, 48.0, False)], []),  # …if only by its score
         ([ABOVE, ABOVE, (60.0, 90.0, 75.0, True), INSIDE], []),  # a small sample does not count
         ([BELOW, BELOW, INSIDE, BELOW], ["below"]),
         ([ABOVE, ABOVE, ABOVE], ["above"]),  # a young segment: three weeks of data

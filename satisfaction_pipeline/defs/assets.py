@@ -194,6 +194,8 @@ def weekly_report(
                 verbatims=settings.report.verbatims,
                 min_sample_size=settings.min_sample_size,
                 satisfied_from=settings.csat_satisfied_from(),
+                standouts=wh.query(conn, "report/standouts", week=week),
+                standout_rules=settings.standouts,
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

@@ -244,8 +244,9 @@ class Standouts(_Strict):
     """Which segments the report highlights (README, "Standouts").
 
     Consistent: the segment's 95 % interval lies wholly above (or below) the overall score in at
-    least `min_weeks` of the last `window_weeks` weeks. Diverging levels: in the week, one of its
-    questions is above the overall that way while another is below. Diverging changes: one of its
+    least `min_weeks` of the last `window_weeks` weeks, and its score still does this week.
+    Diverging levels: in the week, one of its questions is above the overall that way while
+    another is below. Diverging changes: one of its
     questions rose significantly while another fell significantly, against the previous week or
     the four weeks before (`trailing_weeks`). Small samples never count."""
 

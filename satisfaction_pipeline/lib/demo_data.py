@@ -47,7 +47,10 @@ TEAMS_FR = {
     "Lille": ["Sarah K.", "Thomas G.", "Manon V."],
 }
 TEAMS_EN = {"Dublin": ["Aoife C.", "Liam O."], "Lisbon": ["Rui S.", "Ana F."]}
-TEAM_EFFECT = {"Lyon": 0.25, "Nantes": 0.1, "Lille": -0.35, "Dublin": 0.15, "Lisbon": -0.1}
+TEAM_EFFECT = {"Lyon": 0.25, "Nantes": 0.45, "Lille": -0.35, "Dublin": 0.15, "Lisbon": -0.1}
+# Nantes: friendly agents, cumbersome procedure: satisfied customers who found it hard (a
+# standout whose questions diverge).
+EASE_EFFECT = {"Nantes": -2.2}
 AGENT_EFFECT = {"Thomas G.": -0.4, "Camille R.": 0.3, "Rui S.": -0.3}
 PRODUCTS = ["Box Fibre", "Forfait Mobile", "Option TV"]
 PRODUCT_EFFECT = {"Box Fibre": -0.1, "Forfait Mobile": 0.1, "Option TV": 0.0}
@@ -149,11 +152,11 @@ class _Generator:
             effect -= 1.4
         return 0.55 + effect + self.rng.gauss(0, 1)
 
-    def scores(self, mood: float) -> tuple[int, int, int]:
+    def scores(self, mood: float, team: str = "") -> tuple[int, int, int]:
         """(CSAT 1-5, NPS 0-10, effort-good 1-7) correlated through the mood."""
         csat = _clip(3.6 + 1.1 * mood + self.rng.gauss(0, 0.45), 1, 5)
         nps = _clip(7.2 + 2.0 * mood + self.rng.gauss(0, 1.1), 0, 10)
-        ease = _clip(5.0 + 1.3 * mood + self.rng.gauss(0, 0.8), 1, 7)
+        ease = _clip(5.0 + EASE_EFFECT.get(team, 0) + 1.3 * mood + self.rng.gauss(0, 0.8), 1, 7)
         return csat, nps, ease
 
     def comment(self, mood: float, french: bool, wait_week: bool, agent: str) -> str:
@@ -219,7 +222,7 @@ class _Generator:
             agent = self.rng.choice(TEAMS_FR[team])
             product = self.rng.choice(PRODUCTS)
             mood = self.mood(index, channel, team, agent, product)
-            csat, nps, ease7 = self.scores(mood)
+            csat, nps, ease7 = self.scores(mood, team)
             effort5 = 6 - _clip(1 + (ease7 - 1) * 4 / 6, 1, 5)  # 1 = very low effort
             answered_nps = self.rng.random() >= 0.04
             wait_week = channel == "téléphone" and index == len(self.weeks) - 1
@@ -388,7 +391,7 @@ class _Generator:
             agent = self.rng.choice(TEAMS_EN[team])
             product = self.rng.choice(PRODUCTS)
             mood = self.mood(index, channel, team, agent, product)
-            csat, nps, ease7 = self.scores(mood)
+            csat, nps, ease7 = self.scores(mood, team)
             nps1 = max(1, nps)
             effort5 = 6 - _clip(1 + (ease7 - 1) * 4 / 6, 1, 5)
             ref, _ = self.customer()

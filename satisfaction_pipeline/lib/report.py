@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM
+from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Standouts
 from satisfaction_pipeline.lib.formats import (
     DIMENSION_LABELS,
     format_date,
@@ -45,6 +45,9 @@ TEXT: dict[str, dict[str, str]] = {
         "no_data": "no answers",
         "small_sample": "small sample",
         "segments": "Scores by segment",
+        "standouts": "What stands out",
+        "standouts_hint": "Segments whose 95 % interval excludes the overall score in {k} of the "
+        "last {w} weeks, and segments whose questions disagree.",
         "segment": "Segment",
         "verbatims": "What customers said",
         "data_quality": "Data quality",
@@ -76,6 +79,9 @@ TEXT: dict[str, dict[str, str]] = {
         "no_data": "aucune réponse",
         "small_sample": "petit échantillon",
         "segments": "Scores par segment",
+        "standouts": "Ce qui ressort",
+        "standouts_hint": "Segments dont l'intervalle à 95\u202f% exclut le score d'ensemble "
+        "{k} semaines sur les {w} dernières, et segments dont les questions divergent.",
         "segment": "Segment",
         "verbatims": "Ce que disent les clients",
         "data_quality": "Qualité des données",
@@ -162,9 +168,12 @@ def build_context(
     verbatims: int,
     min_sample_size: int,
     satisfied_from: dict[str, int] | None = None,
+    standouts: pl.DataFrame | None = None,
+    standout_rules: Standouts | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
-    `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from)."""
+    `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
+    week's rows of marts.standouts, in the order shown."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -199,6 +208,13 @@ def build_context(
         "files": file_counts,
         "week_counts": week_counts,
         "min_sample_size": min_sample_size,
+        "standouts": []
+        if standouts is None
+        else [
+            {"kind": r["kind"], "text": r[f"explanation_{language}"]}
+            for r in standouts.iter_rows(named=True)
+        ],
+        "standout_rules": standout_rules or Standouts(),
     }
 
 

@@ -3,7 +3,7 @@ French. Three rules (configured by `standouts:`, see config.Standouts and the RE
 
 - `above` / `below`: the segment's 95 % interval lies wholly above / below the overall score of
   the same question in at least `min_weeks` of the last `window_weeks` weeks (this week included),
-  and not wholly on the other side this week;
+  and this week's score is still on that side;
 - `diverging_levels`: this week one question is above the overall that way while another is below
   (e.g. a team with high CSAT but poor CES);
 - `diverging_changes`: one question rose significantly while another fell significantly (e.g. a
@@ -106,8 +106,8 @@ def _sides(scores: pl.DataFrame) -> pl.DataFrame:
 
 
 def _consistent(sided: pl.DataFrame, weeks: list[dt.date], rules: Standouts) -> pl.DataFrame:
-    """Segments on the same side of the overall in at least min_weeks of the window, and not on
-    the other side this week."""
+    """Segments on the same side of the overall in at least min_weeks of the window, and still on
+    that side this week (if only by the score itself)."""
     keys = ["week", "dimension", "segment", *QUESTION]
     window = pl.concat(
         sided.select(*keys, "side").with_columns(week=pl.col("week") + pl.duration(weeks=k))
@@ -121,10 +121,12 @@ def _consistent(sided: pl.DataFrame, weeks: list[dt.date], rules: Standouts) -> 
         sided.filter(pl.col("week").is_in(weeks))
         .join(counts, on=keys)
         .with_columns(
-            # not while this week says the opposite
-            kind=pl.when((pl.col("above") >= rules.min_weeks) & (pl.col("side") != -1))
+            # and still on that side this week, if only by its point estimate
+            kind=pl.when(
+                (pl.col("above") >= rules.min_weeks) & (pl.col("score") > pl.col("overall"))
+            )
             .then(pl.lit("above"))
-            .when((pl.col("below") >= rules.min_weeks) & (pl.col("side") != 1))
+            .when((pl.col("below") >= rules.min_weeks) & (pl.col("score") < pl.col("overall")))
             .then(pl.lit("below")),
             weeks_out=pl.max_horizontal("above", "below"),
         )
