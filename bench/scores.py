@@ -21,10 +21,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.scoring import (
-    weekly_scores,
-    with_changes,
-)
+from satisfaction_pipeline.lib.config import Standouts
+from satisfaction_pipeline.lib.scoring import weekly_scores, with_changes
+from satisfaction_pipeline.lib.standouts import find_standouts
 
 SEGMENTS = {"channel": 4, "team": 12, "agent": 120, "product": 8, "touchpoint": 3}
 
@@ -75,6 +74,9 @@ def main() -> None:
 
     table, ours = timed("weekly_scores (scores, intervals, changes)", build)
     print(f"  {len(table):,} rows in weekly_scores")
+    weeks = table.get_column("week").unique().to_list()
+    found, _ = timed("standouts of all 52 weeks", lambda: find_standouts(table, weeks, Standouts()))
+    print(f"  {len(found):,} standouts (random data: few expected)")
 
     dimensions = [*SEGMENTS, "source"]
     sets = ", ".join(["(week)", *[f"(week, {d})" for d in dimensions]])

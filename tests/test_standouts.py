@@ -161,6 +161,9 @@ def test_the_rules_are_configurable() -> None:
     strict = _standouts(frame, Standouts(window_weeks=6, min_weeks=6))
     assert set(strict.filter(kind="above")["segment"]) == {"Alpha"}
     assert strict.filter(kind="above")["weeks_out"].to_list() == [6]
+    # a skipped dimension is never highlighted
+    skipped = _standouts(frame, Standouts(skip_dimensions=["team", "agent"]))
+    assert set(skipped["dimension"]) == {"channel"}
     # against the four weeks before, chat's moves still diverge
     trailing = _standouts(frame, Standouts(diverging_changes="trailing_weeks"))
     chat = trailing.filter(kind="diverging_changes", segment="chat").row(0, named=True)

@@ -254,6 +254,9 @@ class Standouts(_Strict):
     min_weeks: int = Field(default=3, ge=1, le=12)
     diverging_levels: bool = True
     diverging_changes: Literal["previous_week", "trailing_weeks", "off"] = "previous_week"
+    # Dimensions never highlighted. Agents by default: their weekly samples are small, so chance
+    # findings pile up across many of them, and naming one person is a management decision.
+    skip_dimensions: list[str] = ["agent"]
 
     @model_validator(mode="after")
     def _fits_window(self) -> Standouts:

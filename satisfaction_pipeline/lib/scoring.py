@@ -43,6 +43,7 @@ WEEKLY_SCORES_SCHEMA: dict[str, pl.DataType] = {
     "small_sample": pl.Boolean(),
 }
 KEYS = ["dimension", "segment", "metric", "scale"]
+NPS_COUNTS = ("promoters", "passives", "detractors")
 HISTORY_WEEKS = 4  # weeks before a week that its changes are measured against
 ALPHA = 0.05  # a change is significant when its two-sided p-value is below this
 Z = stats.norm.ppf(0.975)
@@ -93,52 +94,74 @@ def weekly_scores(
     """CSAT, NPS and CES per week x dimension x segment (schema WEEKLY_SCORES_SCHEMA); CSAT and
     CES per scale. `satisfied_from` as for `csat_satisfied`.
 
-    Each dimension is aggregated on its own and all the aggregations run in one parallel
-    Polars query, rather than stacking a copy of the responses per dimension."""
-    answers = responses.lazy().select(
-        "week",
-        "csat",
-        pl.col("csat_scale").fill_null("1-5"),
-        csat_satisfied(satisfied_from).alias("_satisfied"),
-        *("nps", "ces", "ces_scale", *SEGMENT_DIMENSIONS, "source", "extra_segments"),
-    )
+    Each dimension is aggregated on its own, in one pass that counts all three metrics per
+    week × segment × CSAT scale × CES scale, and all the passes run in one parallel Polars
+    query (rather than stacking a copy of the responses per dimension). The per-metric rows are
+    then summed from those counts, which add up exactly (CES through its sum and sum of
+    squares)."""
     bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
     low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
+    answers = responses.lazy().select(
+        "week",
+        pl.col("csat_scale").fill_null("1-5"),
+        csat_satisfied(satisfied_from).alias("_satisfied"),
+        "nps",
+        "ces",
+        "ces_scale",
+        (pl.col("ces") >= low + EASY_FROM * (high - low)).alias("_easy"),
+        *SEGMENT_DIMENSIONS,
+        "source",
+        "extra_segments",
+    )
     keys = ["week", "dimension", "segment"]
-    parts: dict[str, list[pl.LazyFrame]] = {"csat": [], "nps": [], "ces": []}
-    for name, expr in _dimensions(extra_dimensions).items():
-        segment = answers.with_columns(dimension=pl.lit(name), segment=expr.cast(pl.String)).filter(
-            pl.col("segment").is_not_null()
+
+    def count(condition: pl.Expr) -> pl.Expr:
+        # signed: summing booleans gives unsigned integers, and promoters - detractors < 0
+        return condition.sum().cast(pl.Int64)
+
+    passes = [
+        answers.with_columns(dimension=pl.lit(name), segment=expr.cast(pl.String))
+        .filter(pl.col("segment").is_not_null())
+        .group_by([*keys, "csat_scale", "ces_scale"])
+        .agg(
+            csat_n=pl.col("_satisfied").count().cast(pl.Int64),
+            satisfied=count(pl.col("_satisfied")),
+            nps_n=pl.col("nps").count().cast(pl.Int64),
+            # categories as in scales.nps_category
+            promoters=count(pl.col("nps") >= 9),
+            passives=count(pl.col("nps").is_between(7, 8)),
+            detractors=count(pl.col("nps") <= 6),
+            ces_n=pl.col("ces").count().cast(pl.Int64),
+            total=pl.col("ces").sum(),
+            squares=(pl.col("ces") * pl.col("ces")).sum(),
+            easy=count(pl.col("_easy")),
         )
-        parts["csat"].append(
-            segment.filter(pl.col("csat").is_not_null())
-            .group_by([*keys, pl.col("csat_scale").alias("scale")])
-            .agg(n=pl.len(), satisfied=pl.col("_satisfied").sum().cast(pl.Int64))
-        )
-        parts["nps"].append(
-            segment.filter(pl.col("nps").is_not_null())
-            .group_by(keys)
-            .agg(
-                n=pl.len(),
-                # Counts as signed integers: summing booleans gives unsigned ones, and
-                # promoters - detractors must be able to go below zero. Categories as in
-                # scales.nps_category.
-                promoters=(pl.col("nps") >= 9).sum().cast(pl.Int64),
-                passives=pl.col("nps").is_between(7, 8).sum().cast(pl.Int64),
-                detractors=(pl.col("nps") <= 6).sum().cast(pl.Int64),
+        for name, expr in _dimensions(extra_dimensions).items()
+    ]
+    counts = pl.concat(passes).collect()
+    csat = (
+        counts.filter(pl.col("csat_n") > 0)
+        .group_by([*keys, pl.col("csat_scale").alias("scale")])
+        .agg(n=pl.col("csat_n").sum(), satisfied=pl.col("satisfied").sum())
+    )
+    nps_scores = (
+        counts.filter(pl.col("nps_n") > 0)
+        .group_by(keys)
+        .agg(pl.col("nps_n").sum().alias("n"), pl.col(*NPS_COUNTS).sum())
+    )
+    ces = (
+        counts.filter(pl.col("ces_n") > 0)
+        .group_by([*keys, pl.col("ces_scale").alias("scale")])
+        .agg(pl.col("ces_n").sum().alias("n"), pl.col("total", "squares", "easy").sum())
+        .with_columns(score=pl.col("total") / pl.col("n"))
+        .with_columns(
+            ces_sd=pl.when(pl.col("n") > 1).then(
+                ((pl.col("squares") - pl.col("n") * pl.col("score") ** 2) / (pl.col("n") - 1))
+                .clip(lower_bound=0)
+                .sqrt()
             )
         )
-        parts["ces"].append(
-            segment.filter(pl.col("ces").is_not_null())
-            .group_by([*keys, pl.col("ces_scale").alias("scale")])
-            .agg(
-                n=pl.len(),
-                score=pl.col("ces").mean(),
-                ces_sd=pl.col("ces").std(),
-                easy=(pl.col("ces") >= low + EASY_FROM * (high - low)).sum().cast(pl.Int64),
-            )
-        )
-    csat, nps_scores, ces = pl.collect_all([pl.concat(p) for p in parts.values()])
+    )
     csat = csat.with_columns(
         metric=pl.lit("csat"),
         score=100.0 * pl.col("satisfied") / pl.col("n"),

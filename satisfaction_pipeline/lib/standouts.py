@@ -9,8 +9,8 @@ French. Three rules (configured by `standouts:`, see config.Standouts and the RE
 - `diverging_changes`: one question rose significantly while another fell significantly (e.g. a
   channel whose NPS moved opposite to its CSAT), against the previous week or the trailing weeks.
 
-A question is a metric on a scale (CES 1-5 and CES 1-7 are two). Small samples never count, and
-the overall row is never a standout of itself.
+A question is a metric on a scale (CES 1-5 and CES 1-7 are two). Small samples never count, the
+overall row is never a standout of itself, and `skip_dimensions` (agent, by default) are left out.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ SEGMENT = ["week", "dimension", "segment"]
 def find_standouts(scores: pl.DataFrame, weeks: list[dt.date], rules: Standouts) -> pl.DataFrame:
     """The standouts of `weeks` (schema STANDOUTS_SCHEMA) from `scores`: weekly_scores rows with
     their changes (scoring.with_changes), covering `weeks` and the `window_weeks - 1` before."""
-    sided = _sides(scores)
+    sided = _sides(scores.filter(~pl.col("dimension").is_in(rules.skip_dimensions)))
     found = [_consistent(sided, weeks, rules)]
     current = sided.filter(pl.col("week").is_in(weeks))
     if rules.diverging_levels:
