@@ -171,6 +171,8 @@ def test_nps_interval_is_adjusted_wald() -> None:
     assert row["score"] == pytest.approx(33.333, abs=1e-3)
     assert row["ci_low"] == pytest.approx(24.9453, abs=1e-3)
     assert row["ci_high"] == pytest.approx(41.1098, abs=1e-3)
+    # the reference standard error, √(5/9) / √324 = 4.14 points, gives nearly the same width
+    assert (row["ci_high"] - row["ci_low"]) / 2 == pytest.approx(1.96 * 4.14, abs=0.05)
     # one promoter: the adjusted centre (25) sits below the score, the interval still holds it
     single = _overall(_responses(nps=[10]), "nps")
     assert single["ci_low"] < 100 == single["score"] == single["ci_high"]
