@@ -1,0 +1,443 @@
+"""Tag open-text comments with the taxonomy's themes, each mention a complaint, praise or neutral,
+with its evidence (the phrase and its character span in the comment).
+
+Every step is a Polars expression or join over all comments at once; Python only runs once per
+distinct word (lemmatisation) and once per pattern (compilation):
+
+1. Pieces. Each comment is cut into pieces that cover it exactly: URLs, HTML tags, numbers,
+   words, and the gaps between them, so a word's character span is the sum of the lengths
+   before it. French elisions (`l'`, `n'`, `qu'`) and English `n't` become words (`le`, `ne`,
+   `not`); numbers become `#`, so `attendu 45 minutes` matches `attendu # minutes`.
+2. Clauses. Punctuation, tags and words such as `mais` / `but` start a new clause: a cue only
+   colours the themes of its own clause ("agent charmant mais 40 minutes d'attente").
+3. Language: French or English by frequent words, `other` when neither shows.
+4. Lemmas. Each distinct word is lemmatised (simplemma) in the comment's language, then folded
+   (case, accents); a long word that no dictionary knows is corrected to the closest word of
+   the patterns or cues within one or two edits ("atente", "remboursemnt").
+5. Matching. Patterns (theme phrases, negators, positive and negative words) are lemmatised the
+   same way, each word with its inflections, and found by a join on their first word and a
+   check of the next ones. A phrase inside a longer phrase of another theme is dropped ("dû
+   rappeler" is not a follow-up).
+6. Polarity. A negator up to three words before a phrase flips it ("pas impoli", "no wait"); a
+   negated topic is a complaint ("pas de chat"). A mention's score is its own sign (complaint
+   −1, praise +1, topic 0) plus twice the sum of the positive and negative words of its clause
+   outside it: below zero a complaint, above praise, else neutral.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+import simplemma
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from satisfaction_pipeline.lib.taxonomy import LANGUAGES, VALENCE, Taxonomy, cues
+
+PIECE = (
+    r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+|[\p{L}\p{M}]+|[^\p{L}\p{M}\p{N}<]+|<"
+)
+URL_OR_TAG = r"^(?:https?://|www\.|<.)"
+BOUNDARY_GAP = r"[.!?;:,()\[\]\n\r…•|]|—|–| - "
+APOSTROPHES = ["'", "’", "‘", "`", "´"]
+FR_ELISIONS = {
+    "l": "le", "d": "de", "j": "je", "n": "ne", "s": "se", "c": "ce", "m": "me", "t": "te",
+    "qu": "que", "jusqu": "jusque", "lorsqu": "lorsque", "puisqu": "puisque",
+}  # fmt: skip
+EN_NOT = {
+    "didn": "did", "doesn": "does", "don": "do", "isn": "is", "aren": "are", "wasn": "was",
+    "weren": "were", "hasn": "has", "haven": "have", "hadn": "had", "couldn": "could",
+    "wouldn": "would", "shouldn": "should", "won": "will", "can": "can", "ain": "is",
+    "mustn": "must", "needn": "need",
+}  # fmt: skip
+NEGATION_WINDOW = 3  # words between a negator and what it negates, at most, plus one
+MAX_PATTERN_WORDS = 6
+POLARITY = {-1: "complaint", 0: "neutral", 1: "praise"}
+ACCENTED = r"[àâçéèêëîïôûùüÿœÀÂÇÉÈÊËÎÏÔÛÙÜŸŒ]"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: `Très` → `tres`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """Mentions (one row per theme phrase found, with polarity and span) and each comment's
+    language."""
+
+    mentions: pl.DataFrame
+    languages: pl.DataFrame
+
+
+def _words(texts: pl.DataFrame) -> pl.DataFrame:
+    """One row per word of `texts` (`id`, `text`): its normalised form, clause and span."""
+    piece = pl.col("piece")
+    pieces = (
+        texts.select("id", piece=pl.col("text").str.extract_all(PIECE))
+        .explode("piece")
+        .drop_nulls("piece")
+        .with_columns(length=piece.str.len_chars().cast(pl.Int64))
+        .with_columns(
+            first=(pl.col("id") != pl.col("id").shift(1)).fill_null(True),
+            offset=pl.col("length").cum_sum() - pl.col("length"),
+        )
+    )
+    comment_start = pl.when(pl.col("first")).then(pl.col("offset")).forward_fill()
+    low = piece.str.to_lowercase()
+    same_next = pl.col("id") == pl.col("id").shift(-1)
+    same_prev = pl.col("id") == pl.col("id").shift(1)
+    apostrophe_after = same_next & piece.shift(-1).is_in(APOSTROPHES)
+    apostrophe_before = same_prev & piece.shift(1).is_in(APOSTROPHES)
+    is_word = piece.str.contains(r"^[\p{L}\p{M}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
+    norm = (
+        pl.when(piece.str.contains(r"^\p{N}+$"))
+        .then(pl.lit("#"))
+        .when(apostrophe_after & low.is_in(list(FR_ELISIONS)))
+        .then(low.replace_strict(FR_ELISIONS, default=low))
+        .when(apostrophe_after & low.is_in(list(EN_NOT)) & (low.shift(-2) == "t"))
+        .then(low.replace_strict(EN_NOT, default=low))
+        .when(apostrophe_before & (low == "t") & low.shift(2).str.ends_with("n"))
+        .then(pl.lit("not"))
+        .otherwise(low)
+    )
+    boundary_words = [fold(w) for lang in LANGUAGES for w in cues()[lang]["boundaries"]]
+    single = [w for w in boundary_words if " " not in w]
+    pairs = [w for w in boundary_words if w.count(" ") == 1]
+    previous_word = pl.col("norm").shift(2)  # the word before, past the gap between them
+    boundary = (
+        pl.col("first")
+        | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.starts_with("<")))
+        | (pl.col("is_word") & pl.col("folded").is_in(single))
+        | (pl.col("is_word") & pl.concat_str(previous_word, pl.col("folded"), separator=" ").is_in(pairs))
+    )  # fmt: skip
+    return (
+        pieces.with_columns(is_word=is_word, norm=norm, start=pl.col("offset") - comment_start)
+        .with_columns(folded=pl.col("norm").map_batches(_fold_series, return_dtype=pl.String))
+        .with_columns(clause=boundary.cast(pl.Int64).cum_sum())
+        .filter(pl.col("is_word"))
+        .select(
+            "id",
+            "clause",
+            "norm",
+            "start",
+            end=pl.col("start") + pl.col("length"),
+            idx=pl.int_range(pl.len(), dtype=pl.Int64),
+        )
+    )
+
+
+def _fold_series(words: pl.Series) -> pl.Series:
+    """fold() for a column: computed once per distinct value."""
+    distinct = words.unique().drop_nulls()
+    mapping = dict(zip(distinct.to_list(), [fold(w) for w in distinct.to_list()], strict=True))
+    return words.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+# -- lemmas -------------------------------------------------------------------------------------
+
+
+def _lemma(word: str, language: str) -> str:
+    if word == "#":
+        return word
+    other = "en" if language == "fr" else "fr"
+    return fold(simplemma.lemmatize(word, lang=(language, other)))
+
+
+def _inflections(word: str, language: str) -> set[str]:
+    """A pattern word and the forms a comment may use, so that `livré` finds `livrée`."""
+    forms = {word}
+    if language == "fr":
+        forms |= {word + "e", word + "s", word + "es"}
+        if word.endswith("er"):
+            forms |= {word[:-2] + ending for ending in ("é", "ée", "és", "ées")}
+        for masculine, feminine in (("eux", "euse"), ("if", "ive"), ("el", "elle"), ("on", "onne")):
+            if word.endswith(masculine):
+                forms.add(word[: -len(masculine)] + feminine)
+    else:
+        forms |= {word + "s", word + "es", word + "ed", word + "d", word + "ing"}
+        if word.endswith("e"):
+            forms.add(word[:-1] + "ing")
+        if word.endswith("y"):
+            forms |= {word[:-1] + "ied", word[:-1] + "ies"}
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return {fold(word)} | {_lemma(form, language) for form in forms}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """Patterns as a table, and the words of the lexicon that typos are corrected to."""
+
+    patterns: pl.DataFrame
+    lexicon: dict[str, str]  # folded word → its lemma key
+
+
+def _compile(taxonomy: Taxonomy) -> _Compiled:
+    return _compile_json(taxonomy.model_dump_json())
+
+
+@cache  # keyed by the taxonomy's JSON: the models hold lists, so they are not hashable
+def _compile_json(taxonomy_json: str) -> _Compiled:
+    taxonomy = Taxonomy.model_validate_json(taxonomy_json)
+    rows = []
+    for theme in taxonomy.themes:
+        for language, group, phrase in theme.phrases():
+            rows.append((language, "theme", theme.id, VALENCE[group], phrase))
+    for language in LANGUAGES:
+        lexicon = cues()[language]
+        rows += [(language, "negator", None, -1, w) for w in lexicon["negators"]]
+        rows += [(language, "cue", None, 1, w) for w in lexicon["positive"]]
+        rows += [(language, "cue", None, -1, w) for w in lexicon["negative"]]
+    phrases = pl.DataFrame(
+        rows, schema=["language", "kind", "theme", "valence", "text"], orient="row"
+    ).with_row_index("id")
+    words = _words(phrases.select("id", "text"))
+    keys: dict[tuple[str, str], list[str]] = {}
+    lexicon: dict[str, str] = {}
+    language_of = dict(zip(phrases["id"], phrases["language"], strict=True))
+    tokens: dict[int, list[list[str]]] = {}
+    for pattern_id, norm in words.select("id", "norm").iter_rows():
+        language = language_of[pattern_id]
+        if (language, norm) not in keys:
+            keys[(language, norm)] = sorted(_inflections(norm, language))
+            lexicon.setdefault(fold(norm), _lemma(norm, language))
+        tokens.setdefault(pattern_id, []).append(keys[(language, norm)])
+    too_long = [i for i, t in tokens.items() if len(t) > MAX_PATTERN_WORDS]
+    if too_long:
+        texts = phrases.filter(pl.col("id").is_in(too_long))["text"].to_list()
+        raise ValueError(f"patterns of at most {MAX_PATTERN_WORDS} words (got {texts})")
+    table = phrases.with_columns(
+        length=pl.col("id").replace_strict({i: len(t) for i, t in tokens.items()}, default=0),
+        **{
+            f"keys{j}": pl.col("id").replace_strict(
+                {i: t[j] for i, t in tokens.items() if len(t) > j},
+                default=None,
+                return_dtype=pl.List(pl.String),
+            )
+            for j in range(MAX_PATTERN_WORDS)
+        },
+    ).filter(pl.col("length") > 0)
+    return _Compiled(table.drop("text"), lexicon)
+
+
+@cache
+def _language_words() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(fold(w) for w in cues()[lang]["language"]) for lang in LANGUAGES}
+
+
+def _vocabulary(norms: pl.Series, compiled: _Compiled) -> pl.DataFrame:
+    """Per distinct word: whether it is a frequent French / English word, and its lemma key in
+    each language (typos of lexicon words corrected)."""
+    language_words = _language_words()
+    lexicon = list(compiled.lexicon)
+    rows = []
+    for norm in norms.unique().drop_nulls().to_list():
+        folded = fold(norm)
+        lemma_fr, lemma_en = _lemma(norm, "fr"), _lemma(norm, "en")
+        if (
+            len(folded) >= 5
+            and folded not in compiled.lexicon
+            and not simplemma.is_known(norm, lang="fr")
+            and not simplemma.is_known(norm, lang="en")
+        ):
+            close = process.extractOne(
+                folded, lexicon, scorer=OSA.distance, score_cutoff=1 if len(folded) < 9 else 2
+            )
+            if close is not None:
+                lemma_fr = lemma_en = compiled.lexicon[close[0]]
+        rows.append(
+            (norm, folded in language_words["fr"], folded in language_words["en"], lemma_fr, lemma_en)
+        )
+    return pl.DataFrame(
+        rows, schema=["norm", "fr_word", "en_word", "lemma_fr", "lemma_en"], orient="row"
+    )
+
+
+# -- tagging ------------------------------------------------------------------------------------
+
+
+def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
+    """Theme mentions in `texts` (columns `id`, `text`): columns id, theme, polarity, start, end
+    (character span of the evidence), clause; and each id's language (fr, en or other)."""
+    compiled = _compile(taxonomy)
+    texts = texts.select("id", "text").filter(pl.col("text").is_not_null())
+    words = _words(texts)
+    vocabulary = _vocabulary(words["norm"], compiled)
+    words = words.join(vocabulary, on="norm", how="left")
+    counts = words.group_by("id").agg(
+        fr=pl.col("fr_word").sum(), en=pl.col("en_word").sum()
+    )
+    languages = (
+        texts.select("id", accented=pl.col("text").str.contains(ACCENTED))
+        .join(counts, on="id", how="left")
+        .select(
+            "id",
+            language=pl.when(pl.col("fr") > pl.col("en"))
+            .then(pl.lit("fr"))
+            .when(pl.col("en") > pl.col("fr"))
+            .then(pl.lit("en"))
+            .when(pl.col("fr") > 0)
+            .then(pl.when(pl.col("accented")).then(pl.lit("fr")).otherwise(pl.lit("en")))
+            .otherwise(pl.lit("other")),
+        )
+    )
+    words = words.join(languages, on="id").select(
+        "id",
+        "clause",
+        "idx",
+        "start",
+        "end",
+        "language",
+        lemma=pl.when(pl.col("language") == "en")
+        .then(pl.col("lemma_en"))
+        .otherwise(pl.col("lemma_fr")),
+    )
+    matches = _match(words, compiled.patterns)
+    return Tagged(_polarity(matches), languages)
+
+
+def _match(words: pl.DataFrame, patterns: pl.DataFrame) -> pl.DataFrame:
+    """Every pattern occurrence: id, clause, idx (first word), last (last word), span, kind,
+    theme, valence."""
+    ahead = words.select(
+        "clause",
+        "idx",
+        "start",
+        "end",
+        "id",
+        "language",
+        "lemma",
+        *[pl.col("lemma").shift(-j).alias(f"next{j}") for j in range(1, MAX_PATTERN_WORDS)],
+        *[pl.col("clause").shift(-j).alias(f"clause{j}") for j in range(1, MAX_PATTERN_WORDS)],
+    )
+    first = patterns.explode("keys0").rename({"keys0": "lemma", "language": "pattern_language"})
+    candidates = ahead.join(first, on="lemma").filter(
+        (pl.col("pattern_language") == pl.col("language")) | (pl.col("language") == "other")
+    )
+    follows = [
+        (pl.col("length") <= j)
+        | (
+            (pl.col(f"clause{j}") == pl.col("clause"))
+            & pl.col(f"keys{j}").list.contains(pl.col(f"next{j}"))
+        ).fill_null(False)
+        for j in range(1, MAX_PATTERN_WORDS)
+    ]
+    found = candidates.filter(*follows).select(
+        "id",
+        "clause",
+        "idx",
+        "start",
+        last=pl.col("idx") + pl.col("length") - 1,
+        kind="kind",
+        theme="theme",
+        valence="valence",
+    )
+    ends = words.select(pl.col("idx").alias("last"), "end")
+    return found.join(ends, on="last").unique(
+        ["idx", "last", "kind", "theme", "valence"], maintain_order=True
+    )
+
+
+def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
+    themes = matches.filter(pl.col("kind") == "theme").with_row_index("mention")
+    # a phrase inside a longer one of another theme, or a longer one of the same theme, goes
+    others = themes.select(
+        "clause", o_idx="idx", o_last="last", o_theme="theme", o_mention="mention"
+    )
+    covered = (
+        themes.join(others, on="clause")
+        .filter(
+            (pl.col("o_mention") != pl.col("mention"))
+            & (pl.col("o_idx") <= pl.col("idx"))
+            & (pl.col("o_last") >= pl.col("last"))
+            & ((pl.col("o_last") - pl.col("o_idx")) > (pl.col("last") - pl.col("idx")))
+        )
+        .select("mention")
+        .unique()
+    )
+    # the same words found by a topic and by a complaint / praise phrase: the latter says more
+    themes = (
+        themes.join(covered, on="mention", how="anti")
+        .sort("mention")
+        .with_columns(strongest=pl.col("valence").abs().max().over("theme", "idx", "last"))
+        .filter(pl.col("valence").abs() == pl.col("strongest"))
+        .drop("strongest")
+    )
+    negators = matches.filter(pl.col("kind") == "negator").select("clause", n_last="last")
+
+    def negated(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+        hits = (
+            frame.select(key, "clause", "idx")
+            .join(negators, on="clause")
+            .filter(pl.col("n_last").is_between(pl.col("idx") - NEGATION_WINDOW, pl.col("idx") - 1))
+            .select(key)
+            .unique()
+            .with_columns(negated=pl.lit(True))
+        )
+        return frame.join(hits, on=key, how="left").with_columns(pl.col("negated").fill_null(False))
+
+    cue_rows = negated(
+        matches.filter(pl.col("kind") == "cue").with_row_index("cue"), "cue"
+    ).with_columns(sign=pl.when(pl.col("negated")).then(-pl.col("valence")).otherwise("valence"))
+    clause_sum = cue_rows.group_by("clause").agg(clause_cues=pl.col("sign").sum())
+    inside = (
+        themes.select("mention", "clause", "idx", "last")
+        .join(cue_rows.select("clause", c_idx="idx", c_last="last", c_sign="sign"), on="clause")
+        .filter((pl.col("c_idx") >= pl.col("idx")) & (pl.col("c_last") <= pl.col("last")))
+        .group_by("mention")
+        .agg(inside_cues=pl.col("c_sign").sum())
+    )
+    own = (
+        pl.when(pl.col("negated") & (pl.col("valence") == 0))
+        .then(-1)
+        .when(pl.col("negated"))
+        .then(-pl.col("valence"))
+        .otherwise(pl.col("valence"))
+    )
+    context = pl.col("clause_cues").fill_null(0) - pl.col("inside_cues").fill_null(0)
+    return (
+        negated(themes, "mention")
+        .join(clause_sum, on="clause", how="left")
+        .join(inside, on="mention", how="left")
+        .with_columns(score=own + 2 * context)
+        .select(
+            "id",
+            "theme",
+            polarity=pl.col("score").sign().cast(pl.Int64).replace_strict(POLARITY),
+            start="start",
+            end="end",
+            clause="clause",
+        )
+        .sort("id", "start", "theme")
+    )
+
+
+def comment_themes(texts: pl.DataFrame, tagged: Tagged) -> pl.DataFrame:
+    """One row per comment × theme × polarity: the first mention's evidence and span, how many
+    mentions, and the comment's language."""
+    return (
+        tagged.mentions.group_by("id", "theme", "polarity")
+        .agg(
+            pl.col("start").first(),
+            pl.col("end").first(),
+            mentions=pl.len().cast(pl.Int32),
+        )
+        .join(texts.select("id", "text"), on="id")
+        .join(tagged.languages, on="id")
+        .select(
+            "id",
+            "theme",
+            "polarity",
+            evidence=pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")),
+            span_start=pl.col("start").cast(pl.Int32),
+            span_end=pl.col("end").cast(pl.Int32),
+            mentions="mentions",
+            language="language",
+            method=pl.lit("pattern"),
+        )
+        .sort("id", "theme", "polarity")
+    )
