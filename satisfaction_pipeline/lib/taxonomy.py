@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 PACKAGED = Path(__file__).resolve().parents[1] / "taxonomies"
 LANGUAGES = ("fr", "en")
 Owner = Literal["customer_service", "product", "billing", "logistics", "sales", "digital"]
-Group = Literal["complaint", "praise", "topic"]
-VALENCE: dict[str, int] = {"complaint": -1, "topic": 0, "praise": 1}
+Group = Literal["complaint", "praise", "topic", "target"]
+VALENCE: dict[str, int] = {"complaint": -1, "topic": 0, "target": 0, "praise": 1}
+GROUPS = ("complaint", "praise", "topic", "target")
 
 
 class TaxonomyError(Exception):
@@ -44,8 +45,9 @@ class Patterns(_Strict):
     complaint: list[str] = []
     praise: list[str] = []
     topic: list[str] = []
+    target: list[str] = []  # counted only where the clause praises or criticises it
 
-    @field_validator("complaint", "praise", "topic")
+    @field_validator("complaint", "praise", "topic", "target")
     @classmethod
     def _phrases(cls, value: list[str]) -> list[str]:
         empty = [p for p in value if not isinstance(p, str) or not re.search(r"\w", p)]
@@ -71,7 +73,7 @@ class Theme(_Strict):
 
     @model_validator(mode="after")
     def _some_pattern(self) -> Theme:
-        if not any(p.complaint or p.praise or p.topic for p in self.patterns.values()):
+        if not any(p.complaint or p.praise or p.topic or p.target for p in self.patterns.values()):
             raise ValueError("at least one pattern, under patterns.fr or patterns.en")
         return self
 
@@ -80,7 +82,7 @@ class Theme(_Strict):
         return [
             (language, group, phrase)
             for language, groups in self.patterns.items()
-            for group in ("complaint", "praise", "topic")
+            for group in GROUPS
             for phrase in getattr(groups, group)
         ]
 
@@ -158,7 +160,9 @@ def build_taxonomy(name: str, extra: list[Theme], base_dir: Path | None = None) 
         base = []
     else:
         path = Path(name)
-        base = list(read_taxonomy(path if path.is_absolute() else (base_dir or Path()) / path).themes)
+        base = list(
+            read_taxonomy(path if path.is_absolute() else (base_dir or Path()) / path).themes
+        )
     by_id = {t.id: t for t in base}
     for theme in extra:
         by_id[theme.id] = theme

@@ -38,7 +38,9 @@ def read_gold(path: Path | str, known_themes: set[str]) -> pl.DataFrame:
         reader = csv.DictReader(handle)
         missing = {"comment", "labels"} - set(reader.fieldnames or [])
         if missing:
-            raise GoldError(f"{path}: missing column(s) {sorted(missing)}; found {reader.fieldnames}")
+            raise GoldError(
+                f"{path}: missing column(s) {sorted(missing)}; found {reader.fieldnames}"
+            )
         rows = []
         for number, row in enumerate(reader, start=2):
             labels = [item.strip() for item in (row["labels"] or "").split(";") if item.strip()]
@@ -82,10 +84,12 @@ def evaluate(gold: pl.DataFrame, taxonomy: Taxonomy) -> Scores:
             counts[theme]["tp"] += 1
             matched += 1
             polarity_right += wanted[theme] == guess[theme]
-    per_theme = pl.DataFrame(
-        [{"theme": t, **c} for t, c in counts.items()]
-    ).with_columns(**_ratios(pl.col("tp"), pl.col("predicted"), pl.col("gold")))
-    tp, predicted_n, gold_n = (sum(c[k] for c in counts.values()) for k in ("tp", "predicted", "gold"))
+    per_theme = pl.DataFrame([{"theme": t, **c} for t, c in counts.items()]).with_columns(
+        **_ratios(pl.col("tp"), pl.col("predicted"), pl.col("gold"))
+    )
+    tp, predicted_n, gold_n = (
+        sum(c[k] for c in counts.values()) for k in ("tp", "predicted", "gold")
+    )
     precision = tp / predicted_n if predicted_n else 0.0
     recall = tp / gold_n if gold_n else 0.0
     micro = {

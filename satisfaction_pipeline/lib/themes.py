@@ -37,9 +37,7 @@ from rapidfuzz.distance import OSA
 
 from satisfaction_pipeline.lib.taxonomy import LANGUAGES, VALENCE, Taxonomy, cues
 
-PIECE = (
-    r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+|[\p{L}\p{M}]+|[^\p{L}\p{M}\p{N}<]+|<"
-)
+PIECE = r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+|[\p{L}\p{M}]+|[^\p{L}\p{M}\p{N}<]+|<"
 URL_OR_TAG = r"^(?:https?://|www\.|<.)"
 BOUNDARY_GAP = r"[.!?;:,()\[\]\n\r…•|]|—|–| - "
 APOSTROPHES = ["'", "’", "‘", "`", "´"]
@@ -108,13 +106,13 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     boundary_words = [fold(w) for lang in LANGUAGES for w in cues()[lang]["boundaries"]]
     single = [w for w in boundary_words if " " not in w]
     pairs = [w for w in boundary_words if w.count(" ") == 1]
-    previous_word = pl.col("norm").shift(2)  # the word before, past the gap between them
+    # a two-word boundary ("par contre"): the word before, past the gap between them, and this one
+    two_words = pl.concat_str(pl.col("folded").shift(2), pl.col("folded"), separator=" ")
     boundary = (
         pl.col("first")
         | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.starts_with("<")))
-        | (pl.col("is_word") & pl.col("folded").is_in(single))
-        | (pl.col("is_word") & pl.concat_str(previous_word, pl.col("folded"), separator=" ").is_in(pairs))
-    )  # fmt: skip
+        | (pl.col("is_word") & (pl.col("folded").is_in(single) | two_words.is_in(pairs)))
+    )
     return (
         pieces.with_columns(is_word=is_word, norm=norm, start=pl.col("offset") - comment_start)
         .with_columns(folded=pl.col("norm").map_batches(_fold_series, return_dtype=pl.String))
@@ -149,7 +147,9 @@ def _lemma(word: str, language: str) -> str:
 
 
 def _inflections(word: str, language: str) -> set[str]:
-    """A pattern word and the forms a comment may use, so that `livré` finds `livrée`."""
+    """A pattern word and the forms a comment may use, so that `livré` finds `livrée`: simplemma
+    leaves some French feminines and participles as they are. (English lemmas are reliable, and
+    English endings would invent words: fee + d is feed.)"""
     forms = {word}
     if language == "fr":
         forms |= {word + "e", word + "s", word + "es"}
@@ -158,13 +158,6 @@ def _inflections(word: str, language: str) -> set[str]:
         for masculine, feminine in (("eux", "euse"), ("if", "ive"), ("el", "elle"), ("on", "onne")):
             if word.endswith(masculine):
                 forms.add(word[: -len(masculine)] + feminine)
-    else:
-        forms |= {word + "s", word + "es", word + "ed", word + "d", word + "ing"}
-        if word.endswith("e"):
-            forms.add(word[:-1] + "ing")
-        if word.endswith("y"):
-            forms |= {word[:-1] + "ied", word[:-1] + "ies"}
-        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
     return {fold(word)} | {_lemma(form, language) for form in forms}
 
 
@@ -186,7 +179,8 @@ def _compile_json(taxonomy_json: str) -> _Compiled:
     rows = []
     for theme in taxonomy.themes:
         for language, group, phrase in theme.phrases():
-            rows.append((language, "theme", theme.id, VALENCE[group], phrase))
+            kind = "target" if group == "target" else "theme"
+            rows.append((language, kind, theme.id, VALENCE[group], phrase))
     for language in LANGUAGES:
         lexicon = cues()[language]
         rows += [(language, "negator", None, -1, w) for w in lexicon["negators"]]
@@ -195,6 +189,8 @@ def _compile_json(taxonomy_json: str) -> _Compiled:
     phrases = pl.DataFrame(
         rows, schema=["language", "kind", "theme", "valence", "text"], orient="row"
     ).with_row_index("id")
+    # `#` in a pattern is any number: written as one so that the tokenizer reads it as one
+    phrases = phrases.with_columns(text=pl.col("text").str.replace_all("#", " 0 ", literal=True))
     words = _words(phrases.select("id", "text"))
     keys: dict[tuple[str, str], list[str]] = {}
     lexicon: dict[str, str] = {}
@@ -210,7 +206,14 @@ def _compile_json(taxonomy_json: str) -> _Compiled:
     if too_long:
         texts = phrases.filter(pl.col("id").is_in(too_long))["text"].to_list()
         raise ValueError(f"patterns of at most {MAX_PATTERN_WORDS} words (got {texts})")
+    negator_ids = set(phrases.filter(pl.col("kind") == "negator")["id"].to_list())
+    negator_keys = {k for i in negator_ids for key_set in tokens.get(i, []) for k in key_set}
+    # a phrase that holds its own negation ("jamais reçu") is not flipped by another ("ne")
+    self_negated = {
+        i: i not in negator_ids and any(negator_keys & set(k) for k in t) for i, t in tokens.items()
+    }
     table = phrases.with_columns(
+        self_negated=pl.col("id").replace_strict(self_negated, default=False),
         length=pl.col("id").replace_strict({i: len(t) for i, t in tokens.items()}, default=0),
         **{
             f"keys{j}": pl.col("id").replace_strict(
@@ -250,7 +253,13 @@ def _vocabulary(norms: pl.Series, compiled: _Compiled) -> pl.DataFrame:
             if close is not None:
                 lemma_fr = lemma_en = compiled.lexicon[close[0]]
         rows.append(
-            (norm, folded in language_words["fr"], folded in language_words["en"], lemma_fr, lemma_en)
+            (
+                norm,
+                folded in language_words["fr"],
+                folded in language_words["en"],
+                lemma_fr,
+                lemma_en,
+            )
         )
     return pl.DataFrame(
         rows, schema=["norm", "fr_word", "en_word", "lemma_fr", "lemma_en"], orient="row"
@@ -268,9 +277,7 @@ def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
     words = _words(texts)
     vocabulary = _vocabulary(words["norm"], compiled)
     words = words.join(vocabulary, on="norm", how="left")
-    counts = words.group_by("id").agg(
-        fr=pl.col("fr_word").sum(), en=pl.col("en_word").sum()
-    )
+    counts = words.group_by("id").agg(fr=pl.col("fr_word").sum(), en=pl.col("en_word").sum())
     languages = (
         texts.select("id", accented=pl.col("text").str.contains(ACCENTED))
         .join(counts, on="id", how="left")
@@ -335,6 +342,7 @@ def _match(words: pl.DataFrame, patterns: pl.DataFrame) -> pl.DataFrame:
         kind="kind",
         theme="theme",
         valence="valence",
+        self_negated="self_negated",
     )
     ends = words.select(pl.col("idx").alias("last"), "end")
     return found.join(ends, on="last").unique(
@@ -343,7 +351,7 @@ def _match(words: pl.DataFrame, patterns: pl.DataFrame) -> pl.DataFrame:
 
 
 def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
-    themes = matches.filter(pl.col("kind") == "theme").with_row_index("mention")
+    themes = matches.filter(pl.col("kind").is_in(["theme", "target"])).with_row_index("mention")
     # a phrase inside a longer one of another theme, or a longer one of the same theme, goes
     others = themes.select(
         "clause", o_idx="idx", o_last="last", o_theme="theme", o_mention="mention"
@@ -378,7 +386,9 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
             .unique()
             .with_columns(negated=pl.lit(True))
         )
-        return frame.join(hits, on=key, how="left").with_columns(pl.col("negated").fill_null(False))
+        return frame.join(hits, on=key, how="left").with_columns(
+            negated=pl.col("negated").fill_null(False) & ~pl.col("self_negated")
+        )
 
     cue_rows = negated(
         matches.filter(pl.col("kind") == "cue").with_row_index("cue"), "cue"
@@ -404,6 +414,7 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
         .join(clause_sum, on="clause", how="left")
         .join(inside, on="mention", how="left")
         .with_columns(score=own + 2 * context)
+        .filter((pl.col("kind") != "target") | (pl.col("score") != 0))
         .select(
             "id",
             "theme",
@@ -411,6 +422,11 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
             start="start",
             end="end",
             clause="clause",
+        )
+        # a topic beside a complaint or praise of the same theme in its clause says nothing more
+        .filter(
+            (pl.col("polarity") != "neutral")
+            | (pl.col("polarity") == "neutral").all().over("clause", "theme")
         )
         .sort("id", "start", "theme")
     )
