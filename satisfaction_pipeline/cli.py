@@ -16,6 +16,8 @@ from pathlib import Path
 
 from satisfaction_pipeline.lib.config import ConfigError, Settings, load_settings
 from satisfaction_pipeline.lib.paths import ENVIRONMENT, Paths
+from satisfaction_pipeline.lib.taxonomy import TaxonomyError, read_taxonomy
+from satisfaction_pipeline.lib.theme_eval import GoldError, evaluate, format_scores, read_gold
 
 JOB_NAME = "weekly_report_job"
 
@@ -92,6 +94,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument(
         "--rows", type=int, default=3, metavar="N", help="rejected rows shown per file (3)"
+    )
+
+    themes = commands.add_parser("themes", help="comment themes: measure the taxonomy")
+    theme_commands = themes.add_subparsers(dest="themes_command", required=True, metavar="ACTION")
+    evaluate = theme_commands.add_parser(
+        "evaluate",
+        parents=[paths],
+        help="precision / recall / F1 per theme against hand-labelled comments",
+    )
+    evaluate.add_argument(
+        "--gold",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="CSV with columns comment and labels (theme:polarity;…)",
+    )
+    evaluate.add_argument(
+        "--taxonomy",
+        type=Path,
+        metavar="FILE",
+        help="a taxonomy YAML file (default: the one the configuration names)",
     )
     return parser
 
@@ -266,6 +289,22 @@ def _ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _evaluate_themes(paths: Paths, gold: Path, taxonomy_file: Path | None) -> int:
+    """Print per-theme and micro-averaged scores of the taxonomy on a gold file."""
+    if taxonomy_file is not None:
+        taxonomy = read_taxonomy(taxonomy_file)
+    else:
+        taxonomy = _settings(paths).theme_taxonomy(paths.config.parent)
+    if not gold.is_file():
+        raise UserError(f"{gold}: gold file not found")
+    try:
+        labelled = read_gold(gold, {t.id for t in taxonomy.themes})
+    except GoldError as exc:
+        raise UserError(str(exc)) from None
+    print(format_scores(evaluate(labelled, taxonomy)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -283,10 +322,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "inspect":
             return _inspect(paths, args.rows)
+        if args.command == "themes":
+            return _evaluate_themes(paths, args.gold, args.taxonomy)
         if args.command == "run":
             return _build(paths, args.week, args.week, {"satisfaction/trigger": "cli"})
         return _build(paths, args.start, args.end, {"satisfaction/trigger": "cli-backfill"})
-    except ConfigError as exc:
+    except (ConfigError, TaxonomyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except UserError as exc:

@@ -17,6 +17,8 @@ from satisfaction_pipeline.lib.report import build_context, render_html, write_r
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 from satisfaction_pipeline.lib.standouts import find_standouts
+from satisfaction_pipeline.lib.themes import comment_themes as tag_themes
+from satisfaction_pipeline.lib.themes import tag_comments
 
 WEEKLY = {
     "partitions_def": weekly_partitions,
@@ -170,7 +172,45 @@ def weekly_scores(
     )
 
 
-@dg.asset(deps=["weekly_scores", "standouts"], kinds={"duckdb", "html", "pdf"}, **WEEKLY)
+@dg.asset(deps=[responses], kinds={"duckdb", "polars"}, **WEEKLY)
+def comment_themes(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`marts.comment_themes`: the themes of every comment of the week (taxonomy patterns, in
+    French and English), each a complaint, praise or neutral, with the phrase that says it."""
+    taxonomy = survey_settings.taxonomy()
+    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    with open_warehouse(warehouse) as conn:
+        comments = wh.query(conn, "marts/select_comments", **weeks).with_row_index("id")
+        texts = comments.select("id", text="comment")
+        found = tag_themes(texts, tag_comments(texts, taxonomy))
+        rows = found.join(comments.select("id", "response_key", "week"), on="id").drop("id")
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_comment_themes", **weeks)
+            wh.execute(conn, "marts/insert_comment_themes", comment_themes=rows)
+    per_theme = (
+        rows.group_by("theme")
+        .agg(
+            complaints=(pl.col("polarity") == "complaint").sum(),
+            praise=(pl.col("polarity") == "praise").sum(),
+            neutral=(pl.col("polarity") == "neutral").sum(),
+        )
+        .sort("complaints", descending=True)
+    )
+    tagged_comments = rows.get_column("response_key").n_unique()
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(rows, per_theme),
+            "comments": comments.height,
+            "comments_with_a_theme": tagged_comments,
+            "themes_in_taxonomy": len(taxonomy.themes),
+        }
+    )
+
+
+@dg.asset(
+    deps=["weekly_scores", "standouts", comment_themes], kinds={"duckdb", "html", "pdf"}, **WEEKLY
+)
 def weekly_report(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:

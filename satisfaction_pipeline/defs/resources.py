@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.lib.config import Settings, load_settings
 from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.warehouse import create_schema
 
 
@@ -24,6 +25,10 @@ class SurveySettings(dg.ConfigurableResource):
 
     def load(self) -> Settings:
         return load_settings(self.config_path)
+
+    def taxonomy(self) -> Taxonomy:
+        """The theme taxonomy the configuration names; a file is found beside the config."""
+        return self.load().theme_taxonomy(Path(self.config_path).parent)
 
     @property
     def inbox_dir(self) -> Path:

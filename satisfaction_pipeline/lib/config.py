@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from satisfaction_pipeline.lib.scales import LABEL_SETS
+from satisfaction_pipeline.lib.taxonomy import Taxonomy, Theme, build_taxonomy
 
 Metric = Literal["csat", "nps", "ces", "comment"]
 SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
@@ -274,7 +275,9 @@ class Settings(_Strict):
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
     standouts: Standouts = Standouts()
+    # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
+    themes: list[Theme] = []  # added, or replacing the taxonomy's theme of the same id
     # Named label sets of your own (label → points), usable as `scale: {labels: name}`.
     label_sets: dict[str, dict[str, int]] = {}
     sources: list[Source] = Field(min_length=1)
@@ -316,6 +319,10 @@ class Settings(_Strict):
         }
         return CSAT_SATISFIED_FROM | configured
 
+    def theme_taxonomy(self, config_dir: Path | None = None) -> Taxonomy:
+        """The taxonomy to tag comments with (taxonomy.build_taxonomy)."""
+        return build_taxonomy(self.taxonomy, self.themes, config_dir)
+
     def extra_segments(self) -> list[str]:
         """Segment dimensions beyond the five standard ones, in the order they are configured."""
         seen: dict[str, None] = {}
@@ -335,7 +342,7 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
         if isinstance(item, int):
             label = f"[{item}]"
             if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                name = node[item].get("name") or node[item].get("column")
+                name = node[item].get("name") or node[item].get("column") or node[item].get("id")
                 label += f" ({name})" if name else ""
             parts.append(label)
         elif not str(item).startswith(("function-", "constrained-")) and item not in {
@@ -386,6 +393,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "report": Report,
     "recipients": Recipients,
     "standouts": Standouts,
+    "themes": Theme,
 }
 
 

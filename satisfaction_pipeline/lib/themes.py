@@ -21,7 +21,7 @@ distinct word (lemmatisation) and once per pattern (compilation):
 6. Polarity. A negator up to three words before a phrase flips it ("pas impoli", "no wait"); a
    negated topic is a complaint ("pas de chat"). A mention's score is its own sign (complaint
    −1, praise +1, topic 0) plus twice the sum of the positive and negative words of its clause
-   outside it: below zero a complaint, above praise, else neutral.
+   that are not part of a theme's phrase: below zero a complaint, above praise, else neutral.
 """
 
 from __future__ import annotations
@@ -276,7 +276,8 @@ def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
     texts = texts.select("id", "text").filter(pl.col("text").is_not_null())
     words = _words(texts)
     vocabulary = _vocabulary(words["norm"], compiled)
-    words = words.join(vocabulary, on="norm", how="left")
+    # joins keep the words in text order: matching reads the next words by position
+    words = words.join(vocabulary, on="norm", how="left", maintain_order="left")
     counts = words.group_by("id").agg(fr=pl.col("fr_word").sum(), en=pl.col("en_word").sum())
     languages = (
         texts.select("id", accented=pl.col("text").str.contains(ACCENTED))
@@ -292,7 +293,7 @@ def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
             .otherwise(pl.lit("other")),
         )
     )
-    words = words.join(languages, on="id").select(
+    words = words.join(languages, on="id", maintain_order="left").select(
         "id",
         "clause",
         "idx",
@@ -393,13 +394,17 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
     cue_rows = negated(
         matches.filter(pl.col("kind") == "cue").with_row_index("cue"), "cue"
     ).with_columns(sign=pl.when(pl.col("negated")).then(-pl.col("valence")).otherwise("valence"))
-    clause_sum = cue_rows.group_by("clause").agg(clause_cues=pl.col("sign").sum())
-    inside = (
-        themes.select("mention", "clause", "idx", "last")
-        .join(cue_rows.select("clause", c_idx="idx", c_last="last", c_sign="sign"), on="clause")
+    # a cue word inside a theme's phrase is part of it ("problem" in "problem solved")
+    used = (
+        themes.select("clause", "idx", "last")
+        .join(cue_rows.select("cue", "clause", c_idx="idx", c_last="last"), on="clause")
         .filter((pl.col("c_idx") >= pl.col("idx")) & (pl.col("c_last") <= pl.col("last")))
-        .group_by("mention")
-        .agg(inside_cues=pl.col("c_sign").sum())
+        .select("cue")
+    )
+    clause_sum = (
+        cue_rows.join(used, on="cue", how="anti")
+        .group_by("clause")
+        .agg(clause_cues=pl.col("sign").sum())
     )
     own = (
         pl.when(pl.col("negated") & (pl.col("valence") == 0))
@@ -408,11 +413,10 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
         .then(-pl.col("valence"))
         .otherwise(pl.col("valence"))
     )
-    context = pl.col("clause_cues").fill_null(0) - pl.col("inside_cues").fill_null(0)
+    context = pl.col("clause_cues").fill_null(0)
     return (
         negated(themes, "mention")
         .join(clause_sum, on="clause", how="left")
-        .join(inside, on="mention", how="left")
         .with_columns(score=own + 2 * context)
         .filter((pl.col("kind") != "target") | (pl.col("score") != 0))
         .select(

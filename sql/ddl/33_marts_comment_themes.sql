@@ -1,0 +1,16 @@
+-- The themes of each comment (lib/themes.py): one row per response x theme x polarity, with the
+-- first mention's evidence. The raw comment stays in marts.responses; `evidence` is the exact
+-- text at [span_start, span_end) of it (0-based character offsets), and is not PII-redacted.
+CREATE TABLE IF NOT EXISTS marts.comment_themes (
+    response_key  VARCHAR NOT NULL,
+    week          DATE    NOT NULL,
+    theme         VARCHAR NOT NULL,  -- a theme id of the taxonomy, e.g. wait_time
+    polarity      VARCHAR NOT NULL,  -- complaint, praise or neutral
+    evidence      VARCHAR NOT NULL,  -- the phrase found, as written
+    span_start    INTEGER NOT NULL,
+    span_end      INTEGER NOT NULL,
+    mentions      INTEGER NOT NULL,  -- how many times the comment says it with this polarity
+    language      VARCHAR NOT NULL,  -- the comment's: fr, en or other
+    method        VARCHAR NOT NULL,  -- what assigned it: pattern (later: model, discovery)
+    PRIMARY KEY (response_key, theme, polarity)
+);

@@ -1,0 +1,1 @@
+INSERT INTO marts.comment_themes BY NAME SELECT * FROM comment_themes
