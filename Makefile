@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest bench-scores clean
+.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes clean
 
 setup: $(INSTALLED)
 
@@ -50,6 +50,9 @@ bench-ingest: setup ## ingest 1,000,000 generated responses vs DuckDB's bare rea
 
 bench-scores: setup ## weekly_scores of 10,000,000 responses vs a bare DuckDB GROUP BY
 	$(VENV)/bin/python bench/scores.py
+
+bench-themes: setup ## tag 1,000,000 generated comments with themes; comments/second
+	$(VENV)/bin/python bench/themes.py
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster

@@ -51,6 +51,7 @@ EN_NOT = {
     "wouldn": "would", "shouldn": "should", "won": "will", "can": "can", "ain": "is",
     "mustn": "must", "needn": "need",
 }  # fmt: skip
+BATCH = 50_000  # comments tagged at a time
 NEGATION_WINDOW = 3  # words between a negator and what it negates, at most, plus one
 MAX_PATTERN_WORDS = 6
 POLARITY = {-1: "complaint", 0: "neutral", 1: "praise"}
@@ -76,7 +77,8 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     """One row per word of `texts` (`id`, `text`): its normalised form, clause and span."""
     piece = pl.col("piece")
     pieces = (
-        texts.select("id", piece=pl.col("text").str.extract_all(PIECE))
+        texts.lazy()
+        .select("id", piece=pl.col("text").str.extract_all(PIECE))
         .explode("piece")
         .drop_nulls("piece")
         .with_columns(length=piece.str.len_chars().cast(pl.Int64))
@@ -103,19 +105,20 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("not"))
         .otherwise(low)
     )
-    boundary_words = [fold(w) for lang in LANGUAGES for w in cues()[lang]["boundaries"]]
+    # boundary words as written and without accents, so that no piece needs folding here
+    written = [w.lower() for lang in LANGUAGES for w in cues()[lang]["boundaries"]]
+    boundary_words = set(written) | {fold(w) for w in written}
     single = [w for w in boundary_words if " " not in w]
     pairs = [w for w in boundary_words if w.count(" ") == 1]
     # a two-word boundary ("par contre"): the word before, past the gap between them, and this one
-    two_words = pl.concat_str(pl.col("folded").shift(2), pl.col("folded"), separator=" ")
+    two_words = pl.concat_str(pl.col("norm").shift(2), pl.col("norm"), separator=" ")
     boundary = (
         pl.col("first")
         | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.starts_with("<")))
-        | (pl.col("is_word") & (pl.col("folded").is_in(single) | two_words.is_in(pairs)))
+        | (pl.col("is_word") & (pl.col("norm").is_in(single) | two_words.is_in(pairs)))
     )
     return (
         pieces.with_columns(is_word=is_word, norm=norm, start=pl.col("offset") - comment_start)
-        .with_columns(folded=pl.col("norm").map_batches(_fold_series, return_dtype=pl.String))
         .with_columns(clause=boundary.cast(pl.Int64).cum_sum())
         .filter(pl.col("is_word"))
         .select(
@@ -126,14 +129,8 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
             end=pl.col("start") + pl.col("length"),
             idx=pl.int_range(pl.len(), dtype=pl.Int64),
         )
+        .collect()
     )
-
-
-def _fold_series(words: pl.Series) -> pl.Series:
-    """fold() for a column: computed once per distinct value."""
-    distinct = words.unique().drop_nulls()
-    mapping = dict(zip(distinct.to_list(), [fold(w) for w in distinct.to_list()], strict=True))
-    return words.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 # -- lemmas -------------------------------------------------------------------------------------
@@ -163,9 +160,14 @@ def _inflections(word: str, language: str) -> set[str]:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """Patterns as a table, and the words of the lexicon that typos are corrected to."""
+    """Patterns as integer tables: each pattern's facts, its first word's keys, and the keys
+    allowed at each later position; the key of every lemma a pattern can match; and the words
+    of the lexicon that typos are corrected to."""
 
-    patterns: pl.DataFrame
+    patterns: pl.DataFrame  # pattern, language, kind, theme, valence, self_negated, length
+    first: pl.DataFrame  # key, pattern
+    follow: dict[int, pl.Series]  # position → pattern · 2³² + a key allowed there
+    key_ids: dict[str, int]  # lemma key → its id (0: no pattern has it)
     lexicon: dict[str, str]  # folded word → its lemma key
 
 
@@ -206,25 +208,40 @@ def _compile_json(taxonomy_json: str) -> _Compiled:
     if too_long:
         texts = phrases.filter(pl.col("id").is_in(too_long))["text"].to_list()
         raise ValueError(f"patterns of at most {MAX_PATTERN_WORDS} words (got {texts})")
-    negator_ids = set(phrases.filter(pl.col("kind") == "negator")["id"].to_list())
-    negator_keys = {k for i in negator_ids for key_set in tokens.get(i, []) for k in key_set}
+    key_ids: dict[str, int] = {}
+    for key_sets in tokens.values():
+        for key_set in key_sets:
+            for key in key_set:
+                key_ids.setdefault(key, len(key_ids) + 1)
+    negator_ids = {i for i in tokens if language_of[i] and phrases["kind"][i] == "negator"}
+    negator_keys = {k for i in negator_ids for key_set in tokens[i] for k in key_set}
     # a phrase that holds its own negation ("jamais reçu") is not flipped by another ("ne")
-    self_negated = {
-        i: i not in negator_ids and any(negator_keys & set(k) for k in t) for i, t in tokens.items()
+    patterns = phrases.filter(pl.col("id").is_in(list(tokens))).select(
+        pattern=pl.col("id").cast(pl.Int64),
+        pattern_language="language",
+        kind="kind",
+        theme="theme",
+        valence="valence",
+        self_negated=pl.col("id").replace_strict(
+            {i: i not in negator_ids and any(negator_keys & set(k) for k in t)
+             for i, t in tokens.items()},
+            return_dtype=pl.Boolean,
+        ),
+        length=pl.col("id").replace_strict({i: len(t) for i, t in tokens.items()}),
+    )  # fmt: skip
+    first = pl.DataFrame(
+        [(key_ids[k], i) for i, t in tokens.items() for k in t[0]],
+        schema={"key": pl.Int64, "pattern": pl.Int64},
+        orient="row",
+    )
+    follow = {
+        j: pl.Series(
+            [i * 2**32 + key_ids[k] for i, t in tokens.items() if len(t) > j for k in t[j]],
+            dtype=pl.Int64,
+        )
+        for j in range(1, MAX_PATTERN_WORDS)
     }
-    table = phrases.with_columns(
-        self_negated=pl.col("id").replace_strict(self_negated, default=False),
-        length=pl.col("id").replace_strict({i: len(t) for i, t in tokens.items()}, default=0),
-        **{
-            f"keys{j}": pl.col("id").replace_strict(
-                {i: t[j] for i, t in tokens.items() if len(t) > j},
-                default=None,
-                return_dtype=pl.List(pl.String),
-            )
-            for j in range(MAX_PATTERN_WORDS)
-        },
-    ).filter(pl.col("length") > 0)
-    return _Compiled(table.drop("text"), lexicon)
+    return _Compiled(patterns, first, follow, key_ids, lexicon)
 
 
 @cache
@@ -233,10 +250,11 @@ def _language_words() -> dict[str, frozenset[str]]:
 
 
 def _vocabulary(norms: pl.Series, compiled: _Compiled) -> pl.DataFrame:
-    """Per distinct word: whether it is a frequent French / English word, and its lemma key in
-    each language (typos of lexicon words corrected)."""
+    """Per distinct word: whether it is a frequent French / English word, and the id of its
+    lemma key in each language (0 when no pattern has it; typos of lexicon words corrected)."""
     language_words = _language_words()
     lexicon = list(compiled.lexicon)
+    key_ids = compiled.key_ids
     rows = []
     for norm in norms.unique().drop_nulls().to_list():
         folded = fold(norm)
@@ -257,23 +275,41 @@ def _vocabulary(norms: pl.Series, compiled: _Compiled) -> pl.DataFrame:
                 norm,
                 folded in language_words["fr"],
                 folded in language_words["en"],
-                lemma_fr,
-                lemma_en,
+                key_ids.get(lemma_fr, 0),
+                key_ids.get(lemma_en, 0),
             )
         )
     return pl.DataFrame(
-        rows, schema=["norm", "fr_word", "en_word", "lemma_fr", "lemma_en"], orient="row"
+        rows,
+        schema={
+            "norm": pl.String,
+            "fr_word": pl.Boolean,
+            "en_word": pl.Boolean,
+            "key_fr": pl.Int64,
+            "key_en": pl.Int64,
+        },
+        orient="row",
     )
 
 
 # -- tagging ------------------------------------------------------------------------------------
 
 
-def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
+def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy, batch: int = BATCH) -> Tagged:
     """Theme mentions in `texts` (columns `id`, `text`): columns id, theme, polarity, start, end
-    (character span of the evidence), clause; and each id's language (fr, en or other)."""
+    (character span of the evidence); and each id's language (fr, en or other).
+
+    Comments are tagged `batch` at a time: the word tables of a million comments would not fit
+    in memory at once, and smaller ones keep the time per comment flat."""
     compiled = _compile(taxonomy)
     texts = texts.select("id", "text").filter(pl.col("text").is_not_null())
+    parts = [_tag_batch(part, compiled) for part in texts.iter_slices(batch)] or [
+        _tag_batch(texts, compiled)
+    ]
+    return Tagged(pl.concat([p.mentions for p in parts]), pl.concat([p.languages for p in parts]))
+
+
+def _tag_batch(texts: pl.DataFrame, compiled: _Compiled) -> Tagged:
     words = _words(texts)
     vocabulary = _vocabulary(words["norm"], compiled)
     # joins keep the words in text order: matching reads the next words by position
@@ -300,54 +336,58 @@ def tag_comments(texts: pl.DataFrame, taxonomy: Taxonomy) -> Tagged:
         "start",
         "end",
         "language",
-        lemma=pl.when(pl.col("language") == "en")
-        .then(pl.col("lemma_en"))
-        .otherwise(pl.col("lemma_fr")),
+        key=pl.when(pl.col("language") == "en").then(pl.col("key_en")).otherwise(pl.col("key_fr")),
     )
-    matches = _match(words, compiled.patterns)
+    matches = _match(words, compiled)
     return Tagged(_polarity(matches), languages)
 
 
-def _match(words: pl.DataFrame, patterns: pl.DataFrame) -> pl.DataFrame:
+def _match(words: pl.DataFrame, compiled: _Compiled) -> pl.DataFrame:
     """Every pattern occurrence: id, clause, idx (first word), last (last word), span, kind,
-    theme, valence."""
-    ahead = words.select(
-        "clause",
-        "idx",
-        "start",
-        "end",
-        "id",
-        "language",
-        "lemma",
-        *[pl.col("lemma").shift(-j).alias(f"next{j}") for j in range(1, MAX_PATTERN_WORDS)],
-        *[pl.col("clause").shift(-j).alias(f"clause{j}") for j in range(1, MAX_PATTERN_WORDS)],
+    theme, valence, self_negated. `words` is in text order, `idx` its row number, so the word
+    at idx + j is found by position."""
+    size = words.height
+    key_at, clause_at = words["key"], words["clause"]
+    candidates = (
+        words.filter(pl.col("key") > 0)
+        .select("id", "clause", "idx", "language", "key")
+        .join(compiled.first, on="key")
+        .join(compiled.patterns.select("pattern", "pattern_language", "length"), on="pattern")
+        .filter(
+            (pl.col("pattern_language") == pl.col("language")) | (pl.col("language") == "other")
+        )
+        .select("id", "clause", "idx", "pattern", "length")
     )
-    first = patterns.explode("keys0").rename({"keys0": "lemma", "language": "pattern_language"})
-    candidates = ahead.join(first, on="lemma").filter(
-        (pl.col("pattern_language") == pl.col("language")) | (pl.col("language") == "other")
-    )
-    follows = [
-        (pl.col("length") <= j)
-        | (
-            (pl.col(f"clause{j}") == pl.col("clause"))
-            & pl.col(f"keys{j}").list.contains(pl.col(f"next{j}"))
-        ).fill_null(False)
-        for j in range(1, MAX_PATTERN_WORDS)
-    ]
-    found = candidates.filter(*follows).select(
-        "id",
-        "clause",
-        "idx",
-        "start",
-        last=pl.col("idx") + pl.col("length") - 1,
-        kind="kind",
-        theme="theme",
-        valence="valence",
-        self_negated="self_negated",
-    )
-    ends = words.select(pl.col("idx").alias("last"), "end")
-    return found.join(ends, on="last").unique(
-        ["idx", "last", "kind", "theme", "valence"], maintain_order=True
+    for j in range(1, MAX_PATTERN_WORDS):
+        longer = candidates.filter(pl.col("length") > j)
+        if longer.is_empty():
+            break
+        position = (longer["idx"] + j).clip(upper_bound=size - 1)
+        nxt = longer.with_columns(
+            next_key=key_at.gather(position), next_clause=clause_at.gather(position)
+        )
+        fits = (
+            (pl.col("idx") + j < size)
+            & (pl.col("next_clause") == pl.col("clause"))
+            & (pl.col("pattern") * 2**32 + pl.col("next_key")).is_in(compiled.follow[j])
+        )
+        candidates = pl.concat(
+            [
+                candidates.filter(pl.col("length") <= j),
+                nxt.filter(fits).drop("next_key", "next_clause"),
+            ]
+        )
+    found = candidates.with_columns(last=pl.col("idx") + pl.col("length") - 1)
+    return (
+        found.with_columns(
+            start=words["start"].gather(found["idx"]), end=words["end"].gather(found["last"])
+        )
+        .join(
+            compiled.patterns.select("pattern", "kind", "theme", "valence", "self_negated"),
+            on="pattern",
+        )
+        .unique(["idx", "last", "kind", "theme", "valence"])
+        .drop("pattern", "length")
     )
 
 
@@ -432,6 +472,7 @@ def _polarity(matches: pl.DataFrame) -> pl.DataFrame:
             (pl.col("polarity") != "neutral")
             | (pl.col("polarity") == "neutral").all().over("clause", "theme")
         )
+        .drop("clause")
         .sort("id", "start", "theme")
     )
 
