@@ -8,8 +8,9 @@ distinct word (lemmatisation) and once per pattern (compilation):
    words, and the gaps between them, so a word's character span is the sum of the lengths
    before it. French elisions (`l'`, `n'`, `qu'`) and English `n't` become words (`le`, `ne`,
    `not`); numbers become `#`, so `attendu 45 minutes` matches `attendu # minutes`.
-2. Clauses. Punctuation, tags and words such as `mais` / `but` start a new clause: a cue only
-   colours the themes of its own clause ("agent charmant mais 40 minutes d'attente").
+2. Clauses. Punctuation, line-breaking tags and words such as `mais` / `but` start a new
+   clause: a cue only colours the themes of its own clause ("agent charmant mais 40 minutes
+   d'attente").
 3. Language: French or English by frequent words, `other` when neither shows.
 4. Lemmas. Each distinct word is lemmatised (simplemma) in the comment's language, then folded
    (case, accents); a long word that no dictionary knows is corrected to the closest word of
@@ -37,7 +38,13 @@ from rapidfuzz.distance import OSA
 
 from satisfaction_pipeline.lib.taxonomy import LANGUAGES, VALENCE, Taxonomy, cues
 
-PIECE = r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+|[\p{L}\p{M}]+|[^\p{L}\p{M}\p{N}<]+|<"
+# URLs, HTML tags, numbers (29,99 and 1.5 are one), words, and whatever lies between them
+PIECE = (
+    r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{M}]+"
+    r"|[^\p{L}\p{M}\p{N}<]+|<"
+)
+# tags that break a line or a block; inline ones (<b>, <a>) leave the clause whole
+BLOCK_TAG = r"(?i)^</?(?:br|p|div|li|ul|ol|tr|td|table|h[1-6]|hr|blockquote)\b"
 URL_OR_TAG = r"^(?:https?://|www\.|<.)"
 BOUNDARY_GAP = r"[.!?;:,()\[\]\n\r…•|]|—|–| - "
 APOSTROPHES = ["'", "’", "‘", "`", "´"]
@@ -95,7 +102,7 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     apostrophe_before = same_prev & piece.shift(1).is_in(APOSTROPHES)
     is_word = piece.str.contains(r"^[\p{L}\p{M}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
     norm = (
-        pl.when(piece.str.contains(r"^\p{N}+$"))
+        pl.when(piece.str.contains(r"^\p{N}"))
         .then(pl.lit("#"))
         .when(apostrophe_after & low.is_in(list(FR_ELISIONS)))
         .then(low.replace_strict(FR_ELISIONS, default=low))
@@ -114,7 +121,7 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     two_words = pl.concat_str(pl.col("norm").shift(2), pl.col("norm"), separator=" ")
     boundary = (
         pl.col("first")
-        | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.starts_with("<")))
+        | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.contains(BLOCK_TAG)))
         | (pl.col("is_word") & (pl.col("norm").is_in(single) | two_words.is_in(pairs)))
     )
     return (
