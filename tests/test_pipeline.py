@@ -30,6 +30,8 @@ TABLES = [
     "marts.responses",
     "marts.weekly_scores",
     "marts.standouts",
+    "marts.comment_themes",
+    "marts.emerging_themes",
     "ops.files",
     "ops.rejected_rows",
 ]
@@ -55,11 +57,13 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
             assets.survey_files,
             assets.responses,
             assets.weekly_scores,
+            assets.comment_themes,
             assets.weekly_report,
             checks.response_ids_are_unique,
             checks.scores_in_range,
             checks.every_row_is_accounted_for,
             checks.every_file_is_readable,
+            checks.evidence_is_in_its_comment,
         ],
         partition_key=LAST_WEEK.isoformat(),
         resources={

@@ -17,8 +17,7 @@ from satisfaction_pipeline.lib.report import build_context, render_html, write_r
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 from satisfaction_pipeline.lib.standouts import find_standouts
-from satisfaction_pipeline.lib.themes import comment_themes as tag_themes
-from satisfaction_pipeline.lib.themes import tag_comments
+from satisfaction_pipeline.lib.theme_pipeline import find_themes
 
 WEEKLY = {
     "partitions_def": weekly_partitions,
@@ -172,24 +171,46 @@ def weekly_scores(
     )
 
 
-@dg.asset(deps=[responses], kinds={"duckdb", "polars"}, **WEEKLY)
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "comment_themes",
+            deps=[responses],
+            kinds={"duckdb", "polars"},
+            description="`marts.comment_themes`: the themes of every comment of the week "
+            "(taxonomy patterns in French and English, and the emerging groups), each a "
+            "complaint, praise or neutral, with the phrase that says it.",
+        ),
+        dg.AssetSpec(
+            "emerging_themes",
+            deps=["comment_themes"],
+            kinds={"duckdb", "polars"},
+            description="`marts.emerging_themes`: groups of low scorers' comments that no "
+            "theme names yet, per language, with their terms, size, trend and examples.",
+        ),
+    ],
+    **WEEKLY,
+)
 def comment_themes(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
-    """`marts.comment_themes`: the themes of every comment of the week (taxonomy patterns, in
-    French and English), each a complaint, praise or neutral, with the phrase that says it."""
+):
+    """Emerging groups are found over each week and the four before, so the comments of that
+    history are tagged too (from `raw.responses`: those weeks may never have been built)."""
+    settings = survey_settings.load()
     taxonomy = survey_settings.taxonomy()
-    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
-        comments = wh.query(conn, "marts/select_comments", **weeks).with_row_index("id")
-        texts = comments.select("id", text="comment")
-        found = tag_themes(texts, tag_comments(texts, taxonomy))
-        rows = found.join(comments.select("id", "response_key", "week"), on="id").drop("id")
+        answers = wh.query(conn, "marts/select_raw_responses", **history)
+        themes, groups = find_themes(answers, taxonomy, settings.csat_satisfied_from(), run_weeks)
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_comment_themes", **weeks)
-            wh.execute(conn, "marts/insert_comment_themes", comment_themes=rows)
+            wh.execute(conn, "marts/insert_comment_themes", comment_themes=themes)
+            wh.execute(conn, "marts/delete_emerging_themes", **weeks)
+            wh.execute(conn, "marts/insert_emerging_themes", emerging_themes=groups)
     per_theme = (
-        rows.group_by("theme")
+        themes.group_by("theme", "method")
         .agg(
             complaints=(pl.col("polarity") == "complaint").sum(),
             praise=(pl.col("polarity") == "praise").sum(),
@@ -197,19 +218,24 @@ def comment_themes(
         )
         .sort("complaints", descending=True)
     )
-    tagged_comments = rows.get_column("response_key").n_unique()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="comment_themes",
         metadata={
-            **table_metadata(rows, per_theme),
-            "comments": comments.height,
-            "comments_with_a_theme": tagged_comments,
+            **table_metadata(themes, per_theme),
+            "comments_with_a_theme": themes.get_column("response_key").n_unique(),
             "themes_in_taxonomy": len(taxonomy.themes),
-        }
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="emerging_themes",
+        metadata=table_metadata(groups, groups.select("week", "language", "label", "comments")),
     )
 
 
 @dg.asset(
-    deps=["weekly_scores", "standouts", comment_themes], kinds={"duckdb", "html", "pdf"}, **WEEKLY
+    deps=["weekly_scores", "standouts", "comment_themes", "emerging_themes"],
+    kinds={"duckdb", "html", "pdf"},
+    **WEEKLY,
 )
 def weekly_report(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
@@ -219,6 +245,7 @@ def weekly_report(
     from satisfaction_pipeline.lib.pdf import render_pdf  # slow import: only when rendering
 
     settings = survey_settings.load()
+    taxonomy = survey_settings.taxonomy()
     written = []
     with open_warehouse(warehouse) as conn:
         file_counts = wh.query(conn, "report/file_counts").to_dicts()[0]
@@ -236,6 +263,9 @@ def weekly_report(
                 satisfied_from=settings.csat_satisfied_from(),
                 standouts=wh.query(conn, "report/standouts", week=week),
                 standout_rules=settings.standouts,
+                themes=wh.query(conn, "report/themes", week=week),
+                emerging=wh.query(conn, "report/emerging", week=week),
+                taxonomy=taxonomy,
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

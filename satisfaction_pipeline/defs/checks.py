@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.defs.assets import comment_themes, responses, survey_files
+from satisfaction_pipeline.defs.assets import responses, survey_files
 from satisfaction_pipeline.defs.metadata import markdown_table
 from satisfaction_pipeline.defs.resources import open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
@@ -57,7 +57,7 @@ def every_file_is_readable(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=comment_themes, blocking=True)
+@dg.asset_check(asset="comment_themes", blocking=True)
 def evidence_is_in_its_comment(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Every theme's evidence is the text at its span of the comment it was found in."""
     return _passes_when_empty(warehouse, "checks/evidence_off_its_comment", "rows_off_their_span")

@@ -74,6 +74,19 @@ COMPLAINTS_FR = {
     ],
     "product": ["La box redémarre sans arrêt, connexion instable depuis des semaines."],
 }
+# A problem no theme of the taxonomy names, growing over the last weeks: eSIM activation. The
+# emerging-themes step should find it.
+EMERGING_FR = [
+    "Ma eSIM n'est toujours pas activée, le QR code d'activation ne fonctionne pas.",
+    "Activation de la eSIM impossible, le QR code est refusé par mon téléphone.",
+    "Le QR code eSIM reçu par mail est invalide, pas de réseau depuis trois jours.",
+    "Toujours sans eSIM active, le QR code d'activation affiche une erreur.",
+]
+EMERGING_EN = [
+    "My eSIM still isn't activated, the activation QR code is rejected.",
+    "The eSIM QR code from the email is invalid, no signal for days.",
+    "eSIM activation failed again, the QR code shows an error on my phone.",
+]
 PRAISE_FR = [
     "Conseiller très aimable et efficace, problème réglé en cinq minutes.",
     "Merci à {agent} pour sa patience et ses explications claires.",
@@ -159,7 +172,7 @@ class _Generator:
         ease = _clip(5.0 + EASE_EFFECT.get(team, 0) + 1.3 * mood + self.rng.gauss(0, 0.8), 1, 7)
         return csat, nps, ease
 
-    def comment(self, mood: float, french: bool, wait_week: bool, agent: str) -> str:
+    def comment(self, mood: float, french: bool, wait_week: bool, agent: str, index: int) -> str:
         rng = self.rng
         if rng.random() < 0.012:
             return rng.choice(HOSTILE)
@@ -168,6 +181,9 @@ class _Generator:
         praise, complaints = (PRAISE_FR, COMPLAINTS_FR) if french else (PRAISE_EN, COMPLAINTS_EN)
         if mood > 0.6:
             return rng.choice(praise).format(agent=agent)
+        weeks_left = len(self.weeks) - 1 - index
+        if weeks_left < 3 and rng.random() < 0.25 - 0.06 * weeks_left:  # eSIM trouble grows
+            return rng.choice(EMERGING_FR if french else EMERGING_EN)
         theme = "wait" if wait_week and rng.random() < 0.75 else rng.choice(list(complaints))
         return rng.choice(complaints[theme])
 
@@ -240,7 +256,7 @@ class _Generator:
                     FR_LABELS[csat - 1],
                     str(nps) if answered_nps else "",
                     str(effort5),
-                    self.comment(mood, True, wait_week, agent),
+                    self.comment(mood, True, wait_week, agent, index),
                 ]
             )
             truth.append(
@@ -328,7 +344,7 @@ class _Generator:
             start = end - dt.timedelta(seconds=duration)
             first, last = email.split("@")[0].split(".")
             fmt = "%Y-%m-%d %H:%M:%S"
-            comment = self.comment(mood, french, False, "")
+            comment = self.comment(mood, french, False, "", index)
             rows.append(
                 [
                     start.strftime(fmt),
@@ -408,7 +424,7 @@ class _Generator:
                     GOOD_LABELS[csat - 1],
                     nps1,
                     effort5,
-                    self.comment(mood, False, False, agent) or None,
+                    self.comment(mood, False, False, agent, index) or None,
                 ]
             )
             self.record("support_en", rid, week, (csat, nps1, 6 - effort5))

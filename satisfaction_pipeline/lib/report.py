@@ -24,6 +24,7 @@ from satisfaction_pipeline.lib.formats import (
     format_percent,
 )
 from satisfaction_pipeline.lib.redact import redact
+from satisfaction_pipeline.lib.taxonomy import Taxonomy
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 
@@ -45,6 +46,21 @@ TEXT: dict[str, dict[str, str]] = {
         "no_data": "no answers",
         "small_sample": "small sample",
         "segments": "Scores by segment",
+        "themes": "What customers talk about",
+        "theme": "Theme",
+        "owner": "Owner",
+        "complaints": "complaints",
+        "praise": "praise",
+        "emerging": "Emerging: complaints no theme names yet",
+        "emerging_hint": "{n} this week, {mean} a week before",
+        "owners": {
+            "customer_service": "Customer service",
+            "product": "Product",
+            "billing": "Billing",
+            "logistics": "Logistics",
+            "sales": "Sales",
+            "digital": "Digital",
+        },
         "standouts": "What stands out",
         "standouts_hint": "Segments whose 95 % interval excludes the overall score in {k} of the "
         "last {w} weeks, and segments whose questions disagree.",
@@ -79,6 +95,21 @@ TEXT: dict[str, dict[str, str]] = {
         "no_data": "aucune réponse",
         "small_sample": "petit échantillon",
         "segments": "Scores par segment",
+        "themes": "De quoi parlent les clients",
+        "theme": "Thème",
+        "owner": "Responsable",
+        "complaints": "plaintes",
+        "praise": "éloges",
+        "emerging": "Émergents : plaintes qu'aucun thème ne nomme encore",
+        "emerging_hint": "{n} cette semaine, {mean} par semaine avant",
+        "owners": {
+            "customer_service": "Service client",
+            "product": "Produit",
+            "billing": "Facturation",
+            "logistics": "Logistique",
+            "sales": "Commercial",
+            "digital": "Digital",
+        },
         "standouts": "Ce qui ressort",
         "standouts_hint": "Segments dont l'intervalle à 95\u202f% exclut le score d'ensemble "
         "{k} semaines sur les {w} dernières, et segments dont les questions divergent.",
@@ -170,10 +201,14 @@ def build_context(
     satisfied_from: dict[str, int] | None = None,
     standouts: pl.DataFrame | None = None,
     standout_rules: Standouts | None = None,
+    themes: pl.DataFrame | None = None,
+    emerging: pl.DataFrame | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
-    week's rows of marts.standouts, in the order shown."""
+    week's rows of marts.standouts, in the order shown; `themes` and `emerging`: the week's
+    theme counts and emerging groups (sql/report), labelled from `taxonomy`."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -215,7 +250,27 @@ def build_context(
             for r in standouts.iter_rows(named=True)
         ],
         "standout_rules": standout_rules or Standouts(),
+        "themes": _theme_rows(themes, taxonomy, language),
+        "emerging": [] if emerging is None else emerging.to_dicts(),
     }
+
+
+def _theme_rows(
+    themes: pl.DataFrame | None, taxonomy: Taxonomy | None, language: str
+) -> list[dict[str, Any]]:
+    """The week's themes with their label and owner in the report's language."""
+    if themes is None or taxonomy is None:
+        return []
+    known = {t.id: t for t in taxonomy.themes}
+    rows = []
+    for row in themes.iter_rows(named=True):
+        theme = known.get(row["theme"])
+        if theme is None:  # a theme since removed from the taxonomy keeps its id
+            label, owner = row["theme"], ""
+        else:
+            label, owner = getattr(theme.label, language), theme.owner
+        rows.append({**row, "label": label, "owner": owner})
+    return rows
 
 
 def _autoescape(template_name: str | None) -> bool:

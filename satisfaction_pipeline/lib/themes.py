@@ -143,6 +143,7 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
 # -- lemmas -------------------------------------------------------------------------------------
 
 
+@cache
 def _lemma(word: str, language: str) -> str:
     if word == "#":
         return word
@@ -508,4 +509,32 @@ def comment_themes(texts: pl.DataFrame, tagged: Tagged) -> pl.DataFrame:
             method=pl.lit("pattern"),
         )
         .sort("id", "theme", "polarity")
+    )
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    """Words that say how, not what: frequent words, negators and judgement words."""
+    words = set()
+    for language in LANGUAGES:
+        for name in ("language", "negators", "positive", "negative"):
+            words |= {fold(w) for w in cues()[language][name]}
+    return frozenset(words)
+
+
+def content_words(texts: pl.DataFrame, languages: pl.DataFrame) -> pl.DataFrame:
+    """The words of `texts` (`id`, `text`) that carry a subject: id, lemma (folded, in the
+    comment's language), start, end; frequent, negating and judging words, numbers and words
+    under three letters left out. What emerging themes are made of."""
+    words = _words(texts).join(languages, on="id", maintain_order="left")
+    distinct = words.select("norm", "language").unique()
+    lemmas = [
+        _lemma(norm, "en" if language == "en" else "fr") for norm, language in distinct.iter_rows()
+    ]
+    stop = _function_words()
+    distinct = distinct.with_columns(lemma=pl.Series(lemmas, dtype=pl.String)).filter(
+        ~pl.col("lemma").is_in(list(stop)) & (pl.col("lemma").str.len_chars() >= 3)
+    )
+    return words.join(distinct, on=["norm", "language"], maintain_order="left").select(
+        "id", "lemma", "start", "end"
     )

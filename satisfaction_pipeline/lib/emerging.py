@@ -1,0 +1,155 @@
+"""Emerging themes: what low scorers complain about that no theme of the taxonomy names yet.
+
+For each week and language, the comments of low scorers (CSAT not satisfied or NPS detractor)
+without a complaint theme, over that week and the four before, are grouped by non-negative
+matrix factorisation of their TF-IDF (lemmas and pairs of lemmas, function words left out).
+NMF is seeded (`nndsvda` start, fixed random state), so a re-run gives the same groups. A group
+is named by its most weighted terms and reported when it holds at least `min_comments` of the
+week's comments, with how many it held per week before (the trend) and its most typical
+comments, so that an analyst can promote it into the taxonomy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import numpy as np
+import polars as pl
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+HISTORY_WEEKS = 4
+MIN_COMMENTS = 5  # in the week, for a group to be reported
+MAX_GROUPS = 8  # per week and language
+COMMENTS_PER_GROUP = 25  # the number of groups grows with the comments, up to MAX_GROUPS
+TOP_TERMS = 3
+EXAMPLES = 3
+SEED = 0
+
+EMERGING_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "language": pl.String(),
+    "group_id": pl.Int32(),
+    "theme": pl.String(),  # emerging_<language>_<week>_<group>: its id in comment_themes
+    "label": pl.String(),  # the top terms, e.g. "carte · bancaire · bloquer"
+    "terms": pl.String(),  # JSON list of the top terms with their weight
+    "comments": pl.Int32(),  # this week
+    "trailing_mean": pl.Float64(),  # per week over the four weeks before
+    "examples": pl.String(),  # JSON list of the most typical comments' response keys
+}
+MEMBER_SCHEMA: dict[str, pl.DataType] = {
+    "response_key": pl.String(),
+    "week": pl.Date(),
+    "theme": pl.String(),
+    "language": pl.String(),
+    "span_start": pl.Int32(),
+    "span_end": pl.Int32(),
+}
+
+
+def find_emerging(
+    candidates: pl.DataFrame, words: pl.DataFrame, weeks: list[dt.date]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Emerging groups of each of `weeks` (EMERGING_SCHEMA) and this week's members of each
+    (MEMBER_SCHEMA, the span of their first top term as evidence).
+
+    `candidates`: the unmatched low-score comments of `weeks` and the four weeks before, with
+    columns response_key, week, language, id; `words`: their content words (themes.content_words:
+    id, lemma, start, end)."""
+    documents = words.group_by("id", maintain_order=True).agg("lemma", "start", "end")
+    table = candidates.join(documents, on="id", how="inner").sort("response_key")
+    groups, members = [], []
+    for week in weeks:
+        window = table.filter(
+            pl.col("week").is_between(week - dt.timedelta(weeks=HISTORY_WEEKS), week)
+        )
+        for language in ("fr", "en"):
+            found = _groups(window.filter(pl.col("language") == language), week, language)
+            if found is not None:
+                groups.append(found[0])
+                members.append(found[1])
+    return (
+        pl.concat(groups) if groups else pl.DataFrame(schema=EMERGING_SCHEMA),
+        pl.concat(members) if members else pl.DataFrame(schema=MEMBER_SCHEMA),
+    )
+
+
+def _terms(lemmas: list[str]) -> list[str]:
+    """A comment's terms: its lemmas and each pair of neighbours ("carte bancaire")."""
+    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
+
+
+def _groups(
+    window: pl.DataFrame, week: dt.date, language: str
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    this_week = window.filter(pl.col("week") == week)
+    if this_week.height < MIN_COMMENTS or window.height < 2 * MIN_COMMENTS:
+        return None
+    vectorizer = TfidfVectorizer(analyzer=_terms, min_df=2, max_df=0.5, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(window["lemma"].to_list())
+    except ValueError:  # no term in two comments: nothing in common to find
+        return None
+    count = int(np.clip(window.height // COMMENTS_PER_GROUP, 2, MAX_GROUPS))
+    count = min(count, matrix.shape[1])
+    if count < 2:
+        return None
+    model = NMF(n_components=count, init="nndsvda", random_state=SEED, max_iter=500)
+    weights = model.fit_transform(matrix)
+    vocabulary = vectorizer.get_feature_names_out()
+    assigned = np.where(weights.max(axis=1) > 0, weights.argmax(axis=1), -1)
+    window = window.with_columns(
+        group_id=pl.Series(assigned, dtype=pl.Int32), weight=pl.Series(weights.max(axis=1))
+    )
+    groups, members = [], []
+    for group in range(count):
+        in_group = window.filter(pl.col("group_id") == group)
+        now = in_group.filter(pl.col("week") == week)
+        if now.height < MIN_COMMENTS:
+            continue
+        order = np.argsort(-model.components_[group])[:TOP_TERMS]
+        terms = [(str(vocabulary[i]), round(float(model.components_[group][i]), 4)) for i in order]
+        theme = f"emerging_{language}_{week:%Y%m%d}_{group}"
+        examples = now.sort("weight", descending=True).head(EXAMPLES)["response_key"].to_list()
+        groups.append(
+            {
+                "week": week,
+                "language": language,
+                "group_id": group,
+                "theme": theme,
+                "label": " · ".join(t for t, _ in terms),
+                "terms": json.dumps(terms, ensure_ascii=False),
+                "comments": now.height,
+                "trailing_mean": (in_group.height - now.height) / HISTORY_WEEKS,
+                "examples": json.dumps(examples),
+            }
+        )
+        top = {t for term, _ in terms for t in term.split(" ")}
+        for row in now.iter_rows(named=True):
+            start, end = _evidence(row["lemma"], row["start"], row["end"], top)
+            members.append(
+                {
+                    "response_key": row["response_key"],
+                    "week": week,
+                    "theme": theme,
+                    "language": language,
+                    "span_start": start,
+                    "span_end": end,
+                }
+            )
+    if not groups:
+        return None
+    return (
+        pl.DataFrame(groups, schema=EMERGING_SCHEMA),
+        pl.DataFrame(members, schema=MEMBER_SCHEMA),
+    )
+
+
+def _evidence(lemmas: list[str], starts: list[int], ends: list[int], top: set[str]) -> tuple:
+    """The span of the comment's first word among the group's top terms (else its first word)."""
+    for lemma, start, end in zip(lemmas, starts, ends, strict=True):
+        if lemma in top:
+            return start, end
+    return starts[0], ends[0]
