@@ -1,32 +1,34 @@
 """Emerging themes: what low scorers complain about that no theme of the taxonomy names yet.
 
 For each week and language, the comments of low scorers (CSAT not satisfied or NPS detractor)
-without a complaint theme, over that week and the four before, are grouped by non-negative
-matrix factorisation of their TF-IDF (lemmas and pairs of lemmas, function words left out).
-NMF is seeded (`nndsvda` start, fixed random state), so a re-run gives the same groups. A group
-is named by its most weighted terms and reported when it holds at least `min_comments` of the
-week's comments, with how many it held per week before (the trend) and its most typical
-comments, so that an analyst can promote it into the taxonomy.
+without a complaint theme, over that week and the four before, are grouped by agglomerative
+clustering (average linkage, cosine distance) of their TF-IDF vectors of lemmas, function words
+left out. (Pairs of lemmas would split the rewordings of one problem apart.) The clustering has
+no random start and the comments go in a fixed order, so a re-run gives the same groups; unlike
+a factorisation into a set number of groups, it leaves one-off comments alone and keeps the
+rewordings of one problem together. A group is named by its most weighted terms and reported
+when it holds at least MIN_COMMENTS of the week's comments, with how many it held per week
+before (the trend) and its most typical comments, so that an analyst can promote it into the
+taxonomy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 
 import numpy as np
 import polars as pl
-from sklearn.decomposition import NMF
+from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 HISTORY_WEEKS = 4
 MIN_COMMENTS = 5  # in the week, for a group to be reported
-MAX_GROUPS = 8  # per week and language
-COMMENTS_PER_GROUP = 25  # the number of groups grows with the comments, up to MAX_GROUPS
+MAX_GROUPS = 8  # per week and language, the largest
+MAX_DISTANCE = 0.9  # cosine distance between groups (average linkage) below which they merge
+MAX_WINDOW = 4000  # most recent comments per language grouped (memory grows with the square)
 TOP_TERMS = 3
 EXAMPLES = 3
-SEED = 0
 
 EMERGING_SCHEMA: dict[str, pl.DataType] = {
     "week": pl.Date(),
@@ -76,48 +78,52 @@ def find_emerging(
     )
 
 
-def _terms(lemmas: list[str]) -> list[str]:
-    """A comment's terms: its lemmas and each pair of neighbours ("carte bancaire")."""
-    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
-
-
 def _groups(
     window: pl.DataFrame, week: dt.date, language: str
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     this_week = window.filter(pl.col("week") == week)
-    if this_week.height < MIN_COMMENTS or window.height < 2 * MIN_COMMENTS:
+    if this_week.height < MIN_COMMENTS:
         return None
-    vectorizer = TfidfVectorizer(analyzer=_terms, min_df=2, max_df=0.5, sublinear_tf=True)
+    window = window.tail(MAX_WINDOW)  # the pairwise distances grow with its square
+    vectorizer = TfidfVectorizer(analyzer=list, min_df=2, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(window["lemma"].to_list())
     except ValueError:  # no term in two comments: nothing in common to find
         return None
-    count = int(np.clip(window.height // COMMENTS_PER_GROUP, 2, MAX_GROUPS))
-    count = min(count, matrix.shape[1])
-    if count < 2:
+    keep = np.asarray(matrix.sum(axis=1)).ravel() > 0  # comments with a shared term
+    if keep.sum() < MIN_COMMENTS:
         return None
-    model = NMF(n_components=count, init="nndsvda", random_state=SEED, max_iter=500)
-    weights = model.fit_transform(matrix)
-    vocabulary = vectorizer.get_feature_names_out()
-    assigned = np.where(weights.max(axis=1) > 0, weights.argmax(axis=1), -1)
-    window = window.with_columns(
-        group_id=pl.Series(assigned, dtype=pl.Int32), weight=pl.Series(weights.max(axis=1))
+    window, matrix = window.filter(pl.Series(keep)), matrix[keep]
+    clustering = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=MAX_DISTANCE
     )
+    labels = clustering.fit_predict(matrix.toarray())
+    window = window.with_columns(group_id=pl.Series(labels, dtype=pl.Int32))
+    vocabulary = vectorizer.get_feature_names_out()
+    sizes = window.filter(pl.col("week") == week).group_by("group_id").len()
+    large = sizes.filter(pl.col("len") >= MIN_COMMENTS).sort("len", "group_id", descending=True)
     groups, members = [], []
-    for group in range(count):
+    for number, group in enumerate(large["group_id"].to_list()[:MAX_GROUPS]):
+        mask = (window["group_id"] == group).to_numpy()
+        centre = np.asarray(matrix[mask].mean(axis=0)).ravel()
+        order = np.argsort(-centre, kind="stable")[:TOP_TERMS]
+        terms = [(str(vocabulary[i]), round(float(centre[i]), 4)) for i in order]
+        theme = f"emerging_{language}_{week:%Y%m%d}_{number}"
         in_group = window.filter(pl.col("group_id") == group)
         now = in_group.filter(pl.col("week") == week)
-        if now.height < MIN_COMMENTS:
-            continue
-        order = np.argsort(-model.components_[group])[:TOP_TERMS]
-        terms = [(str(vocabulary[i]), round(float(model.components_[group][i]), 4)) for i in order]
-        theme = f"emerging_{language}_{week:%Y%m%d}_{group}"
-        examples = now.sort("weight", descending=True).head(EXAMPLES)["response_key"].to_list()
+        typical = np.asarray(matrix[mask] @ centre).ravel()
+        examples = (
+            in_group.with_columns(typical=pl.Series(typical))
+            .filter(pl.col("week") == week)
+            .sort(["typical", "response_key"], descending=[True, False])
+            .head(EXAMPLES)["response_key"]
+            .to_list()
+        )
         groups.append(
             {
                 "week": week,
                 "language": language,
-                "group_id": group,
+                "group_id": number,
                 "theme": theme,
                 "label": " · ".join(t for t, _ in terms),
                 "terms": json.dumps(terms, ensure_ascii=False),

@@ -512,10 +512,16 @@ def comment_themes(texts: pl.DataFrame, tagged: Tagged) -> pl.DataFrame:
     )
 
 
+AUXILIARIES = (
+    "etre", "avoir", "faire", "aller", "pouvoir", "devoir", "vouloir", "falloir",
+    "be", "have", "do", "get", "make", "can", "will", "would", "could", "should",
+)  # fmt: skip
+
+
 @cache
 def _function_words() -> frozenset[str]:
-    """Words that say how, not what: frequent words, negators and judgement words."""
-    words = set()
+    """Words that say how, not what: frequent words, auxiliaries, negators and judgements."""
+    words = set(AUXILIARIES)
     for language in LANGUAGES:
         for name in ("language", "negators", "positive", "negative"):
             words |= {fold(w) for w in cues()[language][name]}
