@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import string
 import time
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -216,12 +218,24 @@ DEMO_PHONE = re.compile(r"(?:\+33\s?|0)[1-9](?:[ .]?\d{2}){4}")
 
 
 def test_no_demo_email_or_phone_reaches_the_report(
-    pipeline_env: Paths, demo_inbox: DemoManifest
+    pipeline_env: Paths, demo_inbox: DemoManifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A copy of the inbox where the week's French export also holds a furious customer leaving
+    # their phone and e-mail: the lowest scores, so it is quoted whatever the demo's seed.
+    inbox = tmp_path / "inbox"
+    shutil.copytree(demo_inbox.files[0].parent, inbox)
+    export = inbox / f"support_fr_{LAST_WEEK.isoformat()}.csv"
+    lines = export.read_text(encoding="cp1252").splitlines()
+    cells = lines[1].split(";")
+    cells[0], cells[8], cells[9], cells[10] = "FR-HOSTILE", "Très insatisfait", "0", "5"
+    cells[11] = "Rappelez-moi au 06 12 34 56 78 ou à jean.dupont@example.com, toujours rien"
+    export.write_text("\n".join([*lines, ";".join(cells)]) + "\n", encoding="cp1252")
+    monkeypatch.setenv("SATISFACTION_INBOX", str(inbox))
+
     emails, phones = set(), set()
-    for path in demo_inbox.files:
+    for path in sorted(inbox.iterdir()):
         if path.suffix in {".csv", ".json"}:
-            raw = path.read_bytes().decode("utf-8", errors="ignore")
+            raw = path.read_bytes().decode("cp1252", errors="ignore")
             emails.update(DEMO_EMAIL.findall(raw))
             phones.update(DEMO_PHONE.findall(raw))
     assert "jean.dupont@example.com" in emails and "06 12 34 56 78" in phones
@@ -235,6 +249,6 @@ def test_no_demo_email_or_phone_reaches_the_report(
     for shown in (html, pdf, pdf_unwrapped):
         assert not [e for e in emails if e in shown]
         assert not [p for p in phones if p in shown]
-    # The week's hostile comment is among the quoted verbatims, so the check above is not vacuous.
+    # The hostile comment is among the quoted verbatims, so the check above is not vacuous.
     assert "Rappelez-moi au [phone] ou à [e-mail]" in html
     assert "[phone]" in pdf and "[e-mail]" in pdf
