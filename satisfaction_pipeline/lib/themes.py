@@ -81,8 +81,15 @@ class Tagged:
 
 
 def _words(texts: pl.DataFrame) -> pl.DataFrame:
-    """One row per word of `texts` (`id`, `text`): its normalised form, clause and span."""
+    """One row per word of `texts` (`id`, `text`): its normalised form, clause and span.
+
+    What needs the gaps (spans, punctuation, apostrophes) is read on all pieces; the rest only
+    on the words, about half of them."""
     piece = pl.col("piece")
+    same_next = pl.col("id") == pl.col("id").shift(-1)
+    same_prev = pl.col("id") == pl.col("id").shift(1)
+    is_word = piece.str.contains(r"^[\p{L}\p{M}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
+    gap_boundary = ~is_word & (piece.str.contains(BOUNDARY_GAP) | piece.str.contains(BLOCK_TAG))
     pieces = (
         texts.lazy()
         .select("id", piece=pl.col("text").str.extract_all(PIECE))
@@ -93,22 +100,34 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
             first=(pl.col("id") != pl.col("id").shift(1)).fill_null(True),
             offset=pl.col("length").cum_sum() - pl.col("length"),
         )
+        .with_columns(
+            is_word=is_word,
+            start=pl.col("offset") - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
+            gaps=(pl.col("first") | gap_boundary).cast(pl.Int64).cum_sum(),
+            apostrophe_after=same_next & piece.shift(-1).is_in(APOSTROPHES),
+            apostrophe_before=same_prev & piece.shift(1).is_in(APOSTROPHES),
+            word_after=piece.shift(-2),  # past the apostrophe: the `t` of `didn't`
+            word_before=piece.shift(2),
+        )
+        .filter(pl.col("is_word"))
     )
-    comment_start = pl.when(pl.col("first")).then(pl.col("offset")).forward_fill()
     low = piece.str.to_lowercase()
-    same_next = pl.col("id") == pl.col("id").shift(-1)
-    same_prev = pl.col("id") == pl.col("id").shift(1)
-    apostrophe_after = same_next & piece.shift(-1).is_in(APOSTROPHES)
-    apostrophe_before = same_prev & piece.shift(1).is_in(APOSTROPHES)
-    is_word = piece.str.contains(r"^[\p{L}\p{M}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
     norm = (
         pl.when(piece.str.contains(r"^\p{N}"))
         .then(pl.lit("#"))
-        .when(apostrophe_after & low.is_in(list(FR_ELISIONS)))
+        .when(pl.col("apostrophe_after") & low.is_in(list(FR_ELISIONS)))
         .then(low.replace_strict(FR_ELISIONS, default=low))
-        .when(apostrophe_after & low.is_in(list(EN_NOT)) & (low.shift(-2) == "t"))
+        .when(
+            pl.col("apostrophe_after")
+            & low.is_in(list(EN_NOT))
+            & pl.col("word_after").is_in(["t", "T"])
+        )
         .then(low.replace_strict(EN_NOT, default=low))
-        .when(apostrophe_before & (low == "t") & low.shift(2).str.ends_with("n"))
+        .when(
+            pl.col("apostrophe_before")
+            & (low == "t")
+            & pl.col("word_before").str.contains("(?i)n$")
+        )
         .then(pl.lit("not"))
         .otherwise(low)
     )
@@ -117,22 +136,17 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     boundary_words = set(written) | {fold(w) for w in written}
     single = [w for w in boundary_words if " " not in w]
     pairs = [w for w in boundary_words if w.count(" ") == 1]
-    # a two-word boundary ("par contre"): the word before, past the gap between them, and this one
-    two_words = pl.concat_str(pl.col("norm").shift(2), pl.col("norm"), separator=" ")
-    boundary = (
-        pl.col("first")
-        | (~pl.col("is_word") & (piece.str.contains(BOUNDARY_GAP) | piece.str.contains(BLOCK_TAG)))
-        | (pl.col("is_word") & (pl.col("norm").is_in(single) | two_words.is_in(pairs)))
-    )
+    # a two-word boundary ("par contre"): the word before and this one
+    two_words = pl.concat_str(pl.col("norm").shift(1), pl.col("norm"), separator=" ")
+    word_boundary = pl.col("norm").is_in(single) | two_words.is_in(pairs).fill_null(False)
     return (
-        pieces.with_columns(is_word=is_word, norm=norm, start=pl.col("offset") - comment_start)
-        .with_columns(clause=boundary.cast(pl.Int64).cum_sum())
-        .filter(pl.col("is_word"))
+        pieces.with_columns(norm=norm)
         .select(
             "id",
-            "clause",
-            "norm",
-            "start",
+            # each punctuation gap or boundary word starts a clause: two counts that only grow
+            clause=pl.col("gaps") + word_boundary.cast(pl.Int64).cum_sum(),
+            norm="norm",
+            start="start",
             end=pl.col("start") + pl.col("length"),
             idx=pl.int_range(pl.len(), dtype=pl.Int64),
         )
