@@ -18,6 +18,7 @@ from satisfaction_pipeline.lib.config import ConfigError, Settings, load_setting
 from satisfaction_pipeline.lib.paths import ENVIRONMENT, Paths
 from satisfaction_pipeline.lib.taxonomy import TaxonomyError, read_taxonomy
 from satisfaction_pipeline.lib.theme_eval import GoldError, evaluate, format_scores, read_gold
+from satisfaction_pipeline.lib.themes import check_taxonomy
 
 JOB_NAME = "weekly_report_job"
 
@@ -315,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = _resolve(args)
         if args.command == "validate-config":
             settings = _settings(paths)
+            check_taxonomy(settings.theme_taxonomy(paths.config.parent))
             print(
                 f"{paths.config}: OK — {len(settings.sources)} source(s): "
                 f"{', '.join(s.name for s in settings.sources)}"

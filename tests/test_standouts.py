@@ -205,6 +205,14 @@ def test_consistency_rule_edges(weeks, expected) -> None:
     assert found["kind"].to_list() == expected
 
 
+def test_a_segment_more_often_below_is_not_called_above() -> None:
+    weeks = [BELOW, BELOW, BELOW, ABOVE, ABOVE, (45.0, 60.0, 52.0, False)]
+    rules = Standouts(window_weeks=6, min_weeks=2)
+    assert find_standouts(_rows(weeks), [LAST], rules).is_empty()
+    found = find_standouts(_rows([ABOVE, ABOVE, ABOVE, BELOW, INSIDE, ABOVE]), [LAST], rules)
+    assert found.select("kind", "weeks_out").rows() == [("above", 4)]
+
+
 def test_standout_rules_are_validated() -> None:
     settings = generic_settings()
     assert settings.standouts == Standouts()

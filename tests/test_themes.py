@@ -141,18 +141,20 @@ def test_evidence_is_the_text_at_its_span() -> None:
 def test_language_per_comment() -> None:
     frame = pl.DataFrame(
         {
-            "id": range(5),
+            "id": range(7),
             "text": [
                 "Le conseiller était très aimable",
                 "The agent was very kind",
                 "Sehr gut, danke schön",
                 "Conseillère au top",  # accents decide a tie
                 "The conseiller was nice but I waited 30 min, c'est long",
+                "On m'a raccroché au nez",  # elisions are French
+                "Gaz coupé par erreur pendant 2 jours",  # no frequent word, but accents
             ],
         }
     )
     languages = dict(tag_comments(frame, default_taxonomy()).languages.iter_rows())
-    assert languages == {0: "fr", 1: "en", 2: "other", 3: "fr", 4: "en"}
+    assert languages == {0: "fr", 1: "en", 2: "other", 3: "fr", 4: "en", 5: "fr", 6: "fr"}
 
 
 def test_results_do_not_depend_on_batches() -> None:
@@ -215,6 +217,29 @@ def test_invalid_taxonomies_name_the_theme_and_the_problem(tmp_path: Path) -> No
     path.write_text(yaml.safe_dump({"themes": [_theme(), _theme()]}))
     with pytest.raises(TaxonomyError, match="unique theme ids"):
         read_taxonomy(path)
+
+
+def test_patterns_the_tagger_cannot_read_are_reported() -> None:
+    long = _theme(patterns={"fr": {"complaint": ["un deux trois quatre cinq six sept"]}})
+    empty = _theme(id="links", patterns={"en": {"topic": ["www.example.com"]}})
+    taxonomy = parse_taxonomy({"themes": [long, empty]})
+    with pytest.raises(TaxonomyError) as caught:
+        tag_comments(pl.DataFrame({"id": [0], "text": ["x"]}), taxonomy)
+    assert set(caught.value.problems) == {
+        "parking: 'un deux trois quatre cinq six sept' has more than 6 words",
+        "links: 'www.example.com' has no word the tagger reads (URLs and tags are not)",
+    }
+
+
+def test_validate_config_reads_the_patterns_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    long = _theme(patterns={"en": {"complaint": ["one two three four five six seven"]}})
+    config = tmp_path / "satisfaction.yaml"
+    config.write_text(yaml.safe_dump(data | {"themes": [long]}, allow_unicode=True))
+    assert main(["validate-config", "--config", str(config)]) == 2
+    assert "'one two three four five six seven' has more than 6 words" in capsys.readouterr().err
 
 
 def test_the_config_extends_or_replaces_the_taxonomy(tmp_path: Path) -> None:

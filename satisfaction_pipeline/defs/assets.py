@@ -17,6 +17,7 @@ from satisfaction_pipeline.lib.report import build_context, render_html, write_r
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 from satisfaction_pipeline.lib.standouts import find_standouts
+from satisfaction_pipeline.lib.taxonomy import TaxonomyError
 from satisfaction_pipeline.lib.theme_pipeline import find_themes
 
 WEEKLY = {
@@ -203,7 +204,12 @@ def comment_themes(
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
         answers = wh.query(conn, "marts/select_raw_responses", **history)
-        themes, groups = find_themes(answers, taxonomy, settings.csat_satisfied_from(), run_weeks)
+        try:
+            themes, groups = find_themes(
+                answers, taxonomy, settings.csat_satisfied_from(), run_weeks
+            )
+        except TaxonomyError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_comment_themes", **weeks)
             wh.execute(conn, "marts/insert_comment_themes", comment_themes=themes)

@@ -61,7 +61,8 @@ def find_emerging(
     columns response_key, week, language, id; `words`: their content words (themes.content_words:
     id, lemma, start, end)."""
     documents = words.group_by("id", maintain_order=True).agg("lemma", "start", "end")
-    table = candidates.join(documents, on="id", how="inner").sort("response_key")
+    # in time order, so that the most recent comments are the last ones (MAX_WINDOW)
+    table = candidates.join(documents, on="id", how="inner").sort("week", "response_key")
     groups, members = [], []
     for week in weeks:
         window = table.filter(
@@ -106,7 +107,7 @@ def _groups(
     for number, group in enumerate(large["group_id"].to_list()[:MAX_GROUPS]):
         mask = (window["group_id"] == group).to_numpy()
         centre = np.asarray(matrix[mask].mean(axis=0)).ravel()
-        order = np.argsort(-centre, kind="stable")[:TOP_TERMS]
+        order = [i for i in np.argsort(-centre, kind="stable")[:TOP_TERMS] if centre[i] > 0]
         terms = [(str(vocabulary[i]), round(float(centre[i]), 4)) for i in order]
         theme = f"emerging_{language}_{week:%Y%m%d}_{number}"
         in_group = window.filter(pl.col("group_id") == group)

@@ -121,16 +121,23 @@ def _consistent(sided: pl.DataFrame, weeks: list[dt.date], rules: Standouts) -> 
         sided.filter(pl.col("week").is_in(weeks))
         .join(counts, on=keys)
         .with_columns(
-            # and still on that side this week, if only by its point estimate
+            # more often on that side than the other, and still there this week, if only by
+            # its point estimate
             kind=pl.when(
-                (pl.col("above") >= rules.min_weeks) & (pl.col("score") > pl.col("overall"))
+                (pl.col("above") >= rules.min_weeks)
+                & (pl.col("above") > pl.col("below"))
+                & (pl.col("score") > pl.col("overall"))
             )
             .then(pl.lit("above"))
-            .when((pl.col("below") >= rules.min_weeks) & (pl.col("score") < pl.col("overall")))
+            .when(
+                (pl.col("below") >= rules.min_weeks)
+                & (pl.col("below") > pl.col("above"))
+                & (pl.col("score") < pl.col("overall"))
+            )
             .then(pl.lit("below")),
-            weeks_out=pl.max_horizontal("above", "below"),
         )
         .filter(pl.col("kind").is_not_null())
+        .with_columns(weeks_out=pl.when(pl.col("kind") == "above").then("above").otherwise("below"))
     )
 
 

@@ -179,4 +179,7 @@ def cues() -> dict[str, dict[str, list[str]]]:
             odd = [w for w in words if not isinstance(w, str)]
             if odd:  # YAML reads a bare no / on as a boolean: quote it
                 raise TaxonomyError("cues.yaml", [f"{language}.{name}: not text: {odd}"])
+        long = [w for w in lists["boundaries"] if len(w.split()) > 2]
+        if long:  # the tokenizer looks one word back, no further
+            raise TaxonomyError("cues.yaml", [f"{language}.boundaries: 1 or 2 words ({long})"])
     return data

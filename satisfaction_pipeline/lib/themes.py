@@ -36,12 +36,12 @@ import simplemma
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from satisfaction_pipeline.lib.taxonomy import LANGUAGES, VALENCE, Taxonomy, cues
+from satisfaction_pipeline.lib.taxonomy import LANGUAGES, VALENCE, Taxonomy, TaxonomyError, cues
 
 # URLs, HTML tags, numbers (29,99 and 1.5 are one), words, and whatever lies between them
 PIECE = (
-    r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{M}]+"
-    r"|[^\p{L}\p{M}\p{N}<]+|<"
+    r"(?:https?://|www\.)[^\s<>\"]+|<[^<>]{0,300}>|\p{N}+(?:[.,]\p{N}+)*|\p{L}[\p{L}\p{M}]*"
+    r"|[^\p{L}\p{N}<]+|<"
 )
 # tags that break a line or a block; inline ones (<b>, <a>) leave the clause whole
 BLOCK_TAG = r"(?i)^</?(?:br|p|div|li|ul|ol|tr|td|table|h[1-6]|hr|blockquote)\b"
@@ -88,7 +88,7 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
     piece = pl.col("piece")
     same_next = pl.col("id") == pl.col("id").shift(-1)
     same_prev = pl.col("id") == pl.col("id").shift(1)
-    is_word = piece.str.contains(r"^[\p{L}\p{M}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
+    is_word = piece.str.contains(r"^[\p{L}\p{N}]") & ~piece.str.contains(URL_OR_TAG)
     gap_boundary = ~is_word & (piece.str.contains(BOUNDARY_GAP) | piece.str.contains(BLOCK_TAG))
     pieces = (
         texts.lazy()
@@ -143,6 +143,8 @@ def _words(texts: pl.DataFrame) -> pl.DataFrame:
         pieces.with_columns(norm=norm)
         .select(
             "id",
+            # `l'`, `qu'`, `n'`: French, whatever the words around say
+            elided=pl.col("apostrophe_after") & low.is_in(list(FR_ELISIONS)),
             # each punctuation gap or boundary word starts a clause: two counts that only grow
             clause=pl.col("gaps") + word_boundary.cast(pl.Int64).cum_sum(),
             norm="norm",
@@ -197,6 +199,11 @@ def _compile(taxonomy: Taxonomy) -> _Compiled:
     return _compile_json(taxonomy.model_dump_json())
 
 
+def check_taxonomy(taxonomy: Taxonomy) -> None:
+    """Raise TaxonomyError for patterns the tagger cannot use (too long, no word in them)."""
+    _compile(taxonomy)
+
+
 @cache  # keyed by the taxonomy's JSON: the models hold lists, so they are not hashable
 def _compile_json(taxonomy_json: str) -> _Compiled:
     taxonomy = Taxonomy.model_validate_json(taxonomy_json)
@@ -226,10 +233,17 @@ def _compile_json(taxonomy_json: str) -> _Compiled:
             keys[(language, norm)] = sorted(_inflections(norm, language))
             lexicon.setdefault(fold(norm), _lemma(norm, language))
         tokens.setdefault(pattern_id, []).append(keys[(language, norm)])
-    too_long = [i for i, t in tokens.items() if len(t) > MAX_PATTERN_WORDS]
-    if too_long:
-        texts = phrases.filter(pl.col("id").is_in(too_long))["text"].to_list()
-        raise ValueError(f"patterns of at most {MAX_PATTERN_WORDS} words (got {texts})")
+    problems = [
+        f"{row['theme'] or row['kind']}: {row['text']!r} has no word the tagger reads "
+        "(URLs and tags are not)"
+        for row in phrases.filter(~pl.col("id").is_in(list(tokens))).iter_rows(named=True)
+    ] + [
+        f"{row['theme'] or row['kind']}: {row['text']!r} has more than {MAX_PATTERN_WORDS} words"
+        for row in phrases.iter_rows(named=True)
+        if len(tokens.get(row["id"], [])) > MAX_PATTERN_WORDS
+    ]
+    if problems:
+        raise TaxonomyError("taxonomy patterns", problems)
     key_ids: dict[str, int] = {}
     for key_sets in tokens.values():
         for key_set in key_sets:
@@ -336,7 +350,9 @@ def _tag_batch(texts: pl.DataFrame, compiled: _Compiled) -> Tagged:
     vocabulary = _vocabulary(words["norm"], compiled)
     # joins keep the words in text order: matching reads the next words by position
     words = words.join(vocabulary, on="norm", how="left", maintain_order="left")
-    counts = words.group_by("id").agg(fr=pl.col("fr_word").sum(), en=pl.col("en_word").sum())
+    counts = words.group_by("id").agg(
+        fr=pl.col("fr_word").sum() + pl.col("elided").sum(), en=pl.col("en_word").sum()
+    )
     languages = (
         texts.select("id", accented=pl.col("text").str.contains(ACCENTED))
         .join(counts, on="id", how="left")
@@ -346,8 +362,10 @@ def _tag_batch(texts: pl.DataFrame, compiled: _Compiled) -> Tagged:
             .then(pl.lit("fr"))
             .when(pl.col("en") > pl.col("fr"))
             .then(pl.lit("en"))
+            .when(pl.col("accented"))  # a tie, or no frequent word: accents say French
+            .then(pl.lit("fr"))
             .when(pl.col("fr") > 0)
-            .then(pl.when(pl.col("accented")).then(pl.lit("fr")).otherwise(pl.lit("en")))
+            .then(pl.lit("en"))
             .otherwise(pl.lit("other")),
         )
     )

@@ -3,7 +3,7 @@
 WITH ranked AS (
     SELECT response_key, source, channel, team, touchpoint, csat, csat_scale, nps, ces,
            ces_scale, comment,
-           coalesce(1 + 4 * (csat - 1) / (CAST(split_part(csat_scale, '-', 2) AS DOUBLE) - 1), 3)
+           coalesce(1 + 4 * (csat - 1) / (CAST(split_part(coalesce(csat_scale, '1-5'), '-', 2) AS DOUBLE) - 1), 3)
              + coalesce(nps, 5) / 2.5 AS lowness
     FROM marts.responses
     WHERE week = $week AND has_comment
