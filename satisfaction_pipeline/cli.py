@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--week", type=_monday, required=True, metavar="YYYY-MM-DD", help="the week's Monday"
     )
+    run.add_argument(
+        "--resend",
+        action="store_true",
+        help="e-mail the report even if this week's report went out before",
+    )
 
     backfill = commands.add_parser(
         "backfill", parents=[paths], help="rebuild a range of weeks in one Dagster run"
@@ -165,7 +170,11 @@ def _check_weeks(settings: Settings, first: dt.date, last: dt.date, today: dt.da
 
 
 def execute_weeks(
-    first: dt.date, last: dt.date, tags: dict[str, str] | None = None, log_level: str = "WARNING"
+    first: dt.date,
+    last: dt.date,
+    tags: dict[str, str] | None = None,
+    log_level: str = "WARNING",
+    resend: bool = False,
 ):
     """Run the weekly job over [first, last] as ONE Dagster run; returns the run result."""
     import dagster as dg
@@ -183,8 +192,11 @@ def execute_weeks(
             "dagster/asset_partition_range_end": last.isoformat(),
         }
     with dg.DagsterInstance.get() as instance:
+        run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+        if resend:
+            run_config["ops"] = {"report_email": {"config": {"resend": True}}}
         return job.execute_in_process(
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config=run_config,
             instance=instance,
             partition_key=partition_key,
             tags=run_tags,
@@ -204,10 +216,12 @@ def _failure_message(result) -> str:
     return "the run failed (see the Dagster UI for its logs)"
 
 
-def _build(paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str]) -> int:
+def _build(
+    paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str], resend: bool = False
+) -> int:
     settings = _settings(paths)
     _check_weeks(settings, first, last, dt.date.today())
-    result = execute_weeks(first, last, tags)
+    result = execute_weeks(first, last, tags, resend=resend)
     if not result.success:
         raise UserError(f"run {result.run_id} failed — {_failure_message(result)}")
     weeks = [first + dt.timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
@@ -215,6 +229,12 @@ def _build(paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str]) ->
     for week in weeks:
         folder = paths.reports / week.isoformat()
         print(f"  {folder / 'report.pdf'}\n  {folder / 'report.html'}")
+    for materialization in result.asset_materializations_for_node("report_email"):
+        outcome = materialization.metadata.get("outcome")
+        value = outcome.value if outcome is not None else None
+        lines = value.items() if isinstance(value, dict) else [("e-mail", value)]
+        for week, what in lines:
+            print(f"E-mail {week}: {what}")
     return 0
 
 
@@ -327,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "themes":
             return _evaluate_themes(paths, args.gold, args.taxonomy)
         if args.command == "run":
-            return _build(paths, args.week, args.week, {"satisfaction/trigger": "cli"})
+            tags = {"satisfaction/trigger": "cli"}
+            return _build(paths, args.week, args.week, tags, resend=args.resend)
         return _build(paths, args.start, args.end, {"satisfaction/trigger": "cli-backfill"})
     except (ConfigError, TaxonomyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.lib.config import Settings, load_settings
+from satisfaction_pipeline.lib.mail import BACKOFF, RETRIES, SmtpSettings
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.warehouse import create_schema
@@ -37,6 +39,26 @@ class SurveySettings(dg.ConfigurableResource):
     def report_dir(self, week: str) -> Path:
         return Path(self.reports) / week
 
+    @property
+    def outbox_dir(self) -> Path:
+        """Where report e-mails are written as .eml files when no SMTP server is configured."""
+        return Path(self.reports) / "outbox"
+
+
+class SmtpResource(dg.ConfigurableResource):
+    """The SMTP server the report is e-mailed through, read from the environment only
+    (SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY, REPORT_SENDER, SMTP_CA_FILE)
+    when it is used: no setting, let alone the password, is stored in Dagster's run config.
+    Without SMTP_HOST the message goes to the outbox folder beside the reports. Its own config
+    is only how hard to try: transient failures are retried `retries` times, waiting
+    `backoff_seconds` · 2^k between tries."""
+
+    retries: int = RETRIES
+    backoff_seconds: float = BACKOFF
+
+    def settings(self) -> SmtpSettings | None:
+        return SmtpSettings.from_environment(dict(os.environ))
+
 
 @contextmanager
 def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -56,5 +78,6 @@ def resources() -> dg.Definitions:
                 config_path=str(paths.config), inbox=str(paths.inbox), reports=str(paths.reports)
             ),
             "warehouse": DuckDBResource(database=str(paths.warehouse)),
+            "smtp": SmtpResource(),
         }
     )

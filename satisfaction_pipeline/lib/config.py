@@ -230,15 +230,31 @@ class Source(_Strict):
         return next((q for q in self.questions if q.metric == metric), None)
 
 
+EMAIL_ADDRESS = r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+"
+
+
+def _addresses(value: list[str]) -> list[str]:
+    bad = [a for a in value if not re.fullmatch(EMAIL_ADDRESS, a)]
+    if bad:
+        raise ValueError(f"e-mail addresses such as direction@example.com (got {bad})")
+    return value
+
+
+Addresses = Annotated[list[str], AfterValidator(_addresses)]
+
+
 class Recipients(_Strict):
-    to: list[str] = []
-    cc: list[str] = []
+    to: Addresses = []
+    cc: Addresses = []
+    operations: Addresses = []  # told when the weekly run fails
 
 
 class Report(_Strict):
     language: Literal["en", "fr"] = "en"
     title: str | None = None
     verbatims: int = Field(default=6, ge=0, le=50)
+    # follow_up.csv names customers: attached to the e-mail only when this says so
+    email_follow_up: bool = False
 
 
 class Standouts(_Strict):

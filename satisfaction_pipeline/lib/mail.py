@@ -1,0 +1,300 @@
+"""The weekly report by e-mail: the message, whether to send it, and sending it (SMTP or an
+outbox of `.eml` files).
+
+Exactly once: `ops.email_log` keeps one row per attempt. A week whose report was sent (or
+written to the outbox) with the same content hash is not sent again; a changed report is sent
+again only when asked (`resend`). The hash covers what the message carries that can change:
+report.html and the CSV files (report.pdf embeds its creation time, so it would differ on
+every render of the same report).
+
+SMTP settings come from the environment only, and the password never enters a message, a log
+line or an exception of ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Literal
+
+from satisfaction_pipeline.lib.formats import format_date, format_score, metric_name
+
+Security = Literal["none", "starttls", "ssl"]
+ATTACHED_CSV = ("action_list.csv", "follow_up.csv")
+RETRIES = 3  # transient failures retried, with backoff of BACKOFF · 2^k seconds
+BACKOFF = 2.0
+
+
+class MailError(Exception):
+    """Sending failed for good: the reason in plain words, without secrets."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: Security
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    ca_file: str | None = None  # a CA to trust beyond the system's (a private relay's)
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str]) -> SmtpSettings | None:
+        """SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY, REPORT_SENDER and
+        SMTP_CA_FILE; None when SMTP_HOST is not set (the message goes to the outbox)."""
+        host = environ.get("SMTP_HOST", "").strip()
+        if not host:
+            return None
+        security = environ.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+        if security not in ("none", "starttls", "ssl"):
+            raise MailError(f"SMTP_SECURITY must be none, starttls or ssl (got {security!r})")
+        default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+        port_text = environ.get("SMTP_PORT", "").strip() or str(default_port)
+        if not port_text.isdigit():
+            raise MailError(f"SMTP_PORT must be a number (got {port_text!r})")
+        sender = environ.get("REPORT_SENDER", "").strip()
+        if not sender:
+            raise MailError("REPORT_SENDER is not set: the From address of the report e-mail")
+        return cls(
+            host=host,
+            port=int(port_text),
+            security=security,  # type: ignore[arg-type]
+            sender=sender,
+            user=environ.get("SMTP_USER") or None,
+            password=environ.get("SMTP_PASSWORD") or None,
+            ca_file=environ.get("SMTP_CA_FILE") or None,
+        )
+
+
+def report_hash(folder: Path) -> str:
+    """SHA-256 of report.html and the CSV files beside it: what says the report changed."""
+    digest = hashlib.sha256()
+    for name in ("report.html", *ATTACHED_CSV):
+        path = folder / name
+        if path.exists():
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+Decision = Literal["send", "already_sent", "changed"]
+
+
+def decide(sent_hashes: list[str], report_sha256: str, resend: bool) -> Decision:
+    """Whether a week's report goes out, given the hashes it was sent with before."""
+    if resend or not sent_hashes:
+        return "send"
+    return "already_sent" if report_sha256 in sent_hashes else "changed"
+
+
+# -- the message --------------------------------------------------------------------------------
+
+TEXT = {
+    "en": {
+        "subject": "Customer satisfaction — week of {week}",
+        "intro": "The weekly customer-satisfaction report for the week of {week} is attached.",
+        "actions": "What customers complain about most",
+        "no_actions": "No complaint theme this week.",
+        "answers": "answers",
+        "attached": "Attached: {files}.",
+        "footer": "Sent by satisfaction_pipeline. Comments are quoted without personal data.",
+    },
+    "fr": {
+        "subject": "Satisfaction client — semaine du {week}",
+        "intro": "Le rapport hebdomadaire de satisfaction client de la semaine du {week} est en "
+        "pièce jointe.",
+        "actions": "Les plaintes les plus fréquentes",
+        "no_actions": "Aucun thème de plainte cette semaine.",
+        "answers": "réponses",
+        "attached": "En pièces jointes : {files}.",
+        "footer": "Envoyé par satisfaction_pipeline. Les commentaires sont cités sans données "
+        "personnelles.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    metric: str
+    scale: str
+    score: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    owner: str
+    complaints: int
+    recommendation: str
+
+
+def build_message(
+    *,
+    week: dt.date,
+    language: str,
+    sender: str,
+    to: list[str],
+    cc: list[str],
+    headline: list[Headline],
+    actions: list[Action],
+    folder: Path,
+    follow_up: bool,
+) -> EmailMessage:
+    """The report e-mail: subject with the week and headline scores, a plain-text body and an
+    HTML alternative (inline styles, no script, no remote image), report.pdf and the CSVs
+    (follow_up.csv only if `follow_up`). Everything in it is escaped: labels come from the
+    configuration, never from customers."""
+    from html import escape
+
+    text = TEXT[language]
+    week_label = format_date(week, language)
+    scores = ", ".join(
+        f"{metric_name(h.metric, h.scale)} {format_score(h.metric, h.score, language)}"
+        for h in headline
+    )
+    message = EmailMessage()
+    colon = "\u202f: " if language == "fr" else ": "  # French puts a space before the colon
+    subject = text["subject"].format(week=week_label)
+    message["Subject"] = f"{subject}{colon}{scores}" if scores else subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    attachments = [folder / "report.pdf"] + [
+        folder / name
+        for name in ATTACHED_CSV
+        if (folder / name).exists() and (follow_up or name != "follow_up.csv")
+    ]
+    lines = [text["intro"].format(week=week_label), ""]
+    lines += [
+        f"  {metric_name(h.metric, h.scale)}{colon}{format_score(h.metric, h.score, language)}"
+        f" (n = {h.n} {text['answers']})"
+        for h in headline
+    ]
+    lines += ["", text["actions"]]
+    lines += [
+        f"  {k}. {a.label} ({a.owner}, {a.complaints}) — {a.recommendation}"
+        for k, a in enumerate(actions, 1)
+    ] or [f"  {text['no_actions']}"]
+    files = ", ".join(p.name for p in attachments)
+    lines += ["", text["attached"].format(files=files), "", text["footer"]]
+    message.set_content("\n".join(lines))
+    cell = "padding:6px 10px;border-bottom:1px solid #dde;font-family:Arial,sans-serif;"
+    kpis = "".join(
+        f'<td style="{cell}text-align:center"><div style="font-size:12px;color:#556">'
+        f'{escape(metric_name(h.metric, h.scale))}</div><div style="font-size:22px;'
+        f'font-weight:bold;color:#123">{escape(format_score(h.metric, h.score, language))}</div>'
+        f'<div style="font-size:11px;color:#778">n = {h.n}</div></td>'
+        for h in headline
+    )
+    rows = (
+        "".join(
+            f'<tr><td style="{cell}">{k}</td><td style="{cell}"><b>{escape(a.label)}</b><br>'
+            f'<span style="color:#556;font-size:12px">{escape(a.recommendation)}</span></td>'
+            f'<td style="{cell}">{escape(a.owner)}</td>'
+            f'<td style="{cell}text-align:right">{a.complaints}</td></tr>'
+            for k, a in enumerate(actions, 1)
+        )
+        or f'<tr><td style="{cell}">{escape(text["no_actions"])}</td></tr>'
+    )
+    html = (
+        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"></head>'
+        f'<body style="margin:0;padding:16px;font-family:Arial,sans-serif;color:#123">'
+        f"<p>{escape(text['intro'].format(week=week_label))}</p>"
+        f'<table role="presentation" style="border-collapse:collapse"><tr>{kpis}</tr></table>'
+        f'<h3 style="font-family:Arial,sans-serif">{escape(text["actions"])}</h3>'
+        f'<table role="presentation" style="border-collapse:collapse">{rows}</table>'
+        f"<p>{escape(text['attached'].format(files=files))}</p>"
+        f'<p style="font-size:11px;color:#778">{escape(text["footer"])}</p></body></html>'
+    )
+    message.add_alternative(html, subtype="html")
+    for path in attachments:
+        maintype, subtype = ("application", "pdf") if path.suffix == ".pdf" else ("text", "csv")
+        message.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
+    return message
+
+
+# -- delivery -----------------------------------------------------------------------------------
+
+
+def write_outbox(message: EmailMessage, outbox: Path, week: dt.date, report_sha256: str) -> Path:
+    """The message as an .eml file, for when no SMTP server is configured."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"report-{week.isoformat()}-{report_sha256[:12]}.eml"
+    partial = path.with_suffix(".eml.partial")
+    partial.write_bytes(bytes(message))
+    partial.replace(path)
+    return path
+
+
+def _transient(exc: Exception) -> bool:
+    """Worth another try: the server is unreachable, hung up, or answered 4xx."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
+
+
+def _describe(exc: Exception) -> str:
+    """A reason a person can act on; the server's words, never our credentials."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"the server refused the login of SMTP_USER ({exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = exc.smtp_error
+        reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        return f"the server answered {exc.smtp_code} {reply.strip()}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"every recipient was refused ({', '.join(exc.recipients)})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc.__class__.__name__})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused: no SMTP server listens there"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def send(
+    message: EmailMessage,
+    smtp: SmtpSettings,
+    retries: int = RETRIES,
+    backoff: float = BACKOFF,
+    sleep=time.sleep,
+) -> None:
+    """Deliver `message` to its To and Cc, retrying transient failures `retries` times with
+    exponential backoff; raise MailError with a readable reason when it cannot be delivered."""
+    where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
+    for attempt in range(retries + 1):
+        try:
+            _deliver(message, smtp)
+            return
+        except Exception as exc:  # classified below; none of them holds the password
+            if not _transient(exc) or attempt == retries:
+                tries = f" after {attempt + 1} attempts" if attempt else ""
+                raise MailError(f"{where}: {_describe(exc)}{tries}") from None
+            sleep(backoff * 2**attempt)
+
+
+def _deliver(message: EmailMessage, smtp: SmtpSettings) -> None:
+    context = ssl.create_default_context(cafile=smtp.ca_file)
+    if smtp.security == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, context=context, timeout=30)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=30)
+    with client:
+        if smtp.security == "starttls":
+            client.starttls(context=context)
+        if smtp.user:
+            client.login(smtp.user, smtp.password or "")
+        client.send_message(message)

@@ -1,0 +1,11 @@
+-- One row per attempt to deliver a week's report e-mail (lib/mail.py). A week whose report was
+-- sent or written to the outbox with the same hash is not sent again.
+CREATE TABLE IF NOT EXISTS ops.email_log (
+    week           DATE      NOT NULL,
+    report_sha256  VARCHAR   NOT NULL,  -- report.html and the CSVs beside it
+    recipients     VARCHAR   NOT NULL,  -- To and Cc, comma-separated
+    message_id     VARCHAR   NOT NULL,
+    status         VARCHAR   NOT NULL,  -- sent, written (to the outbox), failed
+    detail         VARCHAR,             -- the outbox file, or why it failed
+    logged_at      TIMESTAMP NOT NULL   -- UTC
+);
