@@ -65,8 +65,13 @@ def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnect
     """A connection to the warehouse file, with its schemas and tables created if new."""
     Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
     with warehouse.get_connection() as conn:
-        create_schema(conn)
-        yield conn
+        # closed here too: the resource's own close is skipped when the step raises, and
+        # Dagster keeps the failure's traceback, so the file would stay open and locked
+        try:
+            create_schema(conn)
+            yield conn
+        finally:
+            conn.close()
 
 
 @dg.definitions

@@ -18,6 +18,7 @@ import hashlib
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -30,6 +31,9 @@ Security = Literal["none", "starttls", "ssl"]
 ATTACHED_CSV = ("action_list.csv", "follow_up.csv")
 RETRIES = 3  # transient failures retried, with backoff of BACKOFF · 2^k seconds
 BACKOFF = 2.0
+
+
+pause = time.sleep  # between tries; tests replace it
 
 
 class MailError(Exception):
@@ -270,7 +274,7 @@ def send(
     smtp: SmtpSettings,
     retries: int = RETRIES,
     backoff: float = BACKOFF,
-    sleep=time.sleep,
+    sleep: Callable[[float], object] | None = None,
 ) -> None:
     """Deliver `message` to its To and Cc, retrying transient failures `retries` times with
     exponential backoff; raise MailError with a readable reason when it cannot be delivered."""
@@ -283,7 +287,7 @@ def send(
             if not _transient(exc) or attempt == retries:
                 tries = f" after {attempt + 1} attempts" if attempt else ""
                 raise MailError(f"{where}: {_describe(exc)}{tries}") from None
-            sleep(backoff * 2**attempt)
+            (sleep or pause)(backoff * 2**attempt)
 
 
 def _deliver(message: EmailMessage, smtp: SmtpSettings) -> None:

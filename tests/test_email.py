@@ -1,0 +1,210 @@
+"""The report e-mail against a real SMTP server on loopback (aiosmtpd): STARTTLS with a test
+certificate, a login, the message as received, exactly-once delivery, backfills, failures and
+retries, and the password kept out of every log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import socket
+import ssl
+from email import policy
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib import mail
+from satisfaction_pipeline.lib.mail import MailError, SmtpSettings, decide, send
+from satisfaction_pipeline.lib.paths import Paths
+
+from .conftest import LAST_WEEK
+
+PASSWORD = "s3cret-Pa55w0rd!"
+USER = "reports@example.com"
+
+
+class _Inbox:
+    """The aiosmtpd handler: keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode(),
+        auth_data.password.decode(),
+    ) == (USER, PASSWORD)
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A STARTTLS server that requires the login, and the SMTP_* environment pointing at it."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context,
+        require_starttls=True,
+        authenticator=_authenticate,
+        auth_required=True,
+    )
+    controller.start()
+    for name, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_SECURITY": "starttls",
+        "SMTP_USER": USER,
+        "SMTP_PASSWORD": PASSWORD,
+        "SMTP_CA_FILE": str(ca_file),
+        "REPORT_SENDER": "Satisfaction <reports@example.com>",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield inbox, controller, port
+    controller.stop()
+
+
+def _email_log(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(
+            "SELECT week, status, recipients, detail FROM ops.email_log ORDER BY logged_at"
+        ).fetchall()
+
+
+def test_the_report_arrives_once_with_its_pdf(
+    pipeline_env: Paths, smtp_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox, _, _ = smtp_server
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert len(inbox.received) == 1
+    recipients, raw = inbox.received[0]
+    assert recipients == ["direction.relation-client@example.com"]
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"].startswith("Satisfaction client — semaine du 9 nov. 2026\u202f: CSAT")
+    assert "NPS" in message["Subject"] and message["Message-ID"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Les plaintes les plus fréquentes" in text and "1. " in text
+    assert "<script" not in html and "src=" not in html and "style=" in html
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    pdf = (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes()
+    assert attachments["report.pdf"].get_content() == pdf
+    assert "follow_up.csv" not in attachments
+    assert f"E-mail {LAST_WEEK}: sent" in capsys.readouterr().out
+    assert [r[1] for r in _email_log(pipeline_env.warehouse)] == ["sent"]
+
+    # the same week again: nothing; --resend: once more; a backfill of 3 weeks: nothing
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert len(inbox.received) == 1
+    assert main(["run", "--week", LAST_WEEK.isoformat(), "--resend"]) == 0
+    assert len(inbox.received) == 2
+    first = (LAST_WEEK - dt.timedelta(weeks=2)).isoformat()
+    assert main(["backfill", "--from", first, "--to", LAST_WEEK.isoformat()]) == 0
+    assert len(inbox.received) == 2
+    assert [r[1] for r in _email_log(pipeline_env.warehouse)] == ["sent", "sent"]
+
+
+def test_a_ui_backfill_never_sends(pipeline_env: Paths, smtp_server) -> None:
+    inbox, _, _ = smtp_server
+    from satisfaction_pipeline.cli import execute_weeks
+
+    result = execute_weeks(LAST_WEEK, LAST_WEEK, {"dagster/backfill": "abcdefgh"})
+    assert result.success and inbox.received == []
+
+
+def test_server_down_fails_clearly_then_the_next_run_sends(
+    pipeline_env: Paths, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, _, port = smtp_server
+    waits: list[float] = []
+    monkeypatch.setattr(mail, "pause", waits.append)
+    monkeypatch.setenv("SMTP_PORT", str(_free_port()))  # nobody listens there
+    code = main(["run", "--week", LAST_WEEK.isoformat()])
+    assert code == 1 and waits == [2.0, 4.0, 8.0]  # three retries, with backoff
+    log = _email_log(pipeline_env.warehouse)
+    assert [r[1] for r in log] == ["failed"] and "connection refused" in log[0][3]
+    assert (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").exists()
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert len(inbox.received) == 1
+    assert [r[1] for r in _email_log(pipeline_env.warehouse)] == ["failed", "sent"]
+
+
+def test_the_password_never_reaches_a_log(
+    pipeline_env: Paths,
+    smtp_server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD + "-wrong")  # a refused login fails the run
+    assert main(["run", "--week", LAST_WEEK.isoformat(), "--resend"]) == 1
+    captured = capsys.readouterr()
+    assert "refused the login of SMTP_USER" in captured.err
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        events = [e for run in runs for e in instance.all_logs(run.run_id)]
+    assert len(runs) == 2 and events
+    everything = captured.out + captured.err + "".join(repr(e) for e in events)
+    everything += "".join(str(run.run_config) for run in runs)
+    assert PASSWORD not in everything
+    log = _email_log(pipeline_env.warehouse)
+    assert PASSWORD not in repr(log) and [r[1] for r in log] == ["sent", "failed"]
+
+
+def test_without_smtp_the_message_goes_to_the_outbox(
+    pipeline_env: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    written = list((pipeline_env.reports / "outbox").glob("*.eml"))
+    assert len(written) == 1 and written[0].name.startswith(f"report-{LAST_WEEK}")
+    message = email.message_from_bytes(written[0].read_bytes(), policy=policy.default)
+    assert message["To"] == "direction.relation-client@example.com"
+    assert f"E-mail {LAST_WEEK}: written to {written[0]}" in capsys.readouterr().out
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0  # once only
+    assert len(list((pipeline_env.reports / "outbox").glob("*.eml"))) == 1
+
+
+def test_retries_and_decisions_without_a_pipeline() -> None:
+    closed = SmtpSettings("127.0.0.1", _free_port(), "none", "r@example.com")
+    waits: list[float] = []
+    message = email.message.EmailMessage()
+    message["To"] = "a@example.com"
+    message["From"] = "r@example.com"
+    message.set_content("x")
+    with pytest.raises(MailError, match=r"connection refused.*after 3 attempts"):
+        send(message, closed, retries=2, backoff=0.5, sleep=waits.append)
+    assert waits == [0.5, 1.0]
+    assert decide([], "a", resend=False) == "send"
+    assert decide(["a"], "a", resend=False) == "already_sent"
+    assert decide(["a"], "b", resend=False) == "changed"
+    assert decide(["a"], "a", resend=True) == "send"
+    assert SmtpSettings.from_environment({}) is None
+    with pytest.raises(MailError, match="SMTP_SECURITY must be none, starttls or ssl"):
+        SmtpSettings.from_environment({"SMTP_HOST": "h", "SMTP_SECURITY": "tls"})
+    with pytest.raises(MailError, match="REPORT_SENDER is not set"):
+        SmtpSettings.from_environment({"SMTP_HOST": "h"})
