@@ -208,3 +208,73 @@ def test_retries_and_decisions_without_a_pipeline() -> None:
         SmtpSettings.from_environment({"SMTP_HOST": "h", "SMTP_SECURITY": "tls"})
     with pytest.raises(MailError, match="REPORT_SENDER is not set"):
         SmtpSettings.from_environment({"SMTP_HOST": "h"})
+
+
+def _failed_run(pipeline_env: Paths, config: Path, monkeypatch: pytest.MonkeyPatch):
+    """A weekly run that fails at its first step (the inbox is gone), and the sensor's context."""
+    from satisfaction_pipeline.cli import execute_weeks
+    from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings
+
+    monkeypatch.setenv("SATISFACTION_INBOX", str(pipeline_env.inbox.parent / "no_such_inbox"))
+    result = execute_weeks(LAST_WEEK, LAST_WEEK)
+    assert not result.success
+    instance = dg.DagsterInstance.get()
+    failure = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0]
+    settings = SurveySettings(
+        config_path=str(config),
+        inbox=str(pipeline_env.inbox),
+        reports=str(pipeline_env.reports),
+    )
+    context = dg.build_run_status_sensor_context(
+        sensor_name="weekly_run_failure_email",
+        dagster_event=failure.dagster_event,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        resources={"survey_settings": settings, "smtp": SmtpResource()},
+    ).for_run_failure()
+    return result.run_id, context, instance
+
+
+def _with_operations(pipeline_env: Paths, tmp_path: Path, monkeypatch) -> Path:
+    """The example configuration with an operations address, in use."""
+    import yaml
+
+    data = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    data["recipients"]["operations"] = ["ops@example.com"]
+    config = tmp_path / "with_operations.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SATISFACTION_CONFIG", str(config))
+    return config
+
+
+def test_a_failed_weekly_run_is_e_mailed_to_operations(
+    pipeline_env: Paths, smtp_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from satisfaction_pipeline.defs.sensors import weekly_run_failure_email
+
+    inbox, _, _ = smtp_server
+    config = _with_operations(pipeline_env, tmp_path, monkeypatch)
+    run_id, context, instance = _failed_run(pipeline_env, config, monkeypatch)
+    with instance:
+        weekly_run_failure_email(context)
+    assert len(inbox.received) == 1
+    recipients, raw = inbox.received[0]
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert recipients == ["ops@example.com"]
+    assert "step survey_files" in message["Subject"] and LAST_WEEK.isoformat() in message["Subject"]
+    body = message.get_content()
+    assert run_id in body and "Failing step: survey_files" in body and "inbox" in body
+    assert PASSWORD not in raw.decode("utf-8", "replace")
+
+
+def test_without_smtp_the_failure_goes_to_the_outbox(
+    pipeline_env: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from satisfaction_pipeline.defs.sensors import weekly_run_failure_email
+
+    config = _with_operations(pipeline_env, tmp_path, monkeypatch)
+    run_id, context, instance = _failed_run(pipeline_env, config, monkeypatch)
+    with instance:
+        weekly_run_failure_email(context)
+    written = pipeline_env.reports / "outbox" / f"failure-{run_id}.eml"
+    assert "Failing step: survey_files" in written.read_text(encoding="utf-8")

@@ -144,7 +144,7 @@ def _deliver(
         "logged_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
     if server is None:
-        path = write_outbox(message, outbox, week, digest)
+        path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}")
         wh.execute(conn, "ops/log_email", **row, status="written", detail=str(path))
         context.log.info(f"week {week}: no SMTP_HOST set, so the e-mail was written to {path}")
         return f"written to {path}"

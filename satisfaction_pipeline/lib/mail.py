@@ -233,10 +233,10 @@ def build_message(
 # -- delivery -----------------------------------------------------------------------------------
 
 
-def write_outbox(message: EmailMessage, outbox: Path, week: dt.date, report_sha256: str) -> Path:
-    """The message as an .eml file, for when no SMTP server is configured."""
+def write_outbox(message: EmailMessage, outbox: Path, stem: str) -> Path:
+    """The message as `<outbox>/<stem>.eml`, for when no SMTP server is configured."""
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"report-{week.isoformat()}-{report_sha256[:12]}.eml"
+    path = outbox / f"{stem}.eml"
     partial = path.with_suffix(".eml.partial")
     partial.write_bytes(bytes(message))
     partial.replace(path)
@@ -302,3 +302,24 @@ def _deliver(message: EmailMessage, smtp: SmtpSettings) -> None:
         if smtp.user:
             client.login(smtp.user, smtp.password or "")
         client.send_message(message)
+
+
+def failure_message(
+    *, sender: str, to: list[str], run_id: str, job: str, weeks: str, step: str, reason: str
+) -> EmailMessage:
+    """The message to the operations address when the weekly job fails: which run, which
+    step, why, and where to look. Plain text: it is read by whoever runs the pipeline."""
+    message = EmailMessage()
+    message["Subject"] = f"[satisfaction_pipeline] {job} failed for {weeks}: step {step}"
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(
+        f"The run {run_id} of {job} for {weeks} failed.\n\n"
+        f"Failing step: {step}\nReason: {reason}\n\n"
+        "Its logs are in the Dagster UI (Runs → this run id). The warehouse is as it was before "
+        "the failing step; once the cause is fixed, re-run the week with\n"
+        f"  satisfaction-pipeline run --week <the week's Monday>\n"
+    )
+    return message
