@@ -278,3 +278,29 @@ def test_without_smtp_the_failure_goes_to_the_outbox(
         weekly_run_failure_email(context)
     written = pipeline_env.reports / "outbox" / f"failure-{run_id}.eml"
     assert "Failing step: survey_files" in written.read_text(encoding="utf-8")
+
+
+def test_implicit_tls_and_a_plain_relay(tmp_path: Path) -> None:
+    """SMTP_SECURITY=ssl (port 465 style) and none (an internal relay on port 25)."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    message = email.message.EmailMessage()
+    message["To"] = "a@example.com"
+    message["From"] = "r@example.com"
+    message["Subject"] = "test"
+    message.set_content("x")
+    for security, extra in (("ssl", {"ssl_context": server_context}), ("none", {})):
+        inbox, port = _Inbox(), _free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, **extra)
+        controller.start()
+        try:
+            settings = SmtpSettings(
+                "127.0.0.1", port, security, "r@example.com", ca_file=str(ca_file)
+            )
+            send(message, settings, retries=0)
+        finally:
+            controller.stop()
+        assert [r for r, _ in inbox.received] == [["a@example.com"]], security
