@@ -304,3 +304,11 @@ def test_implicit_tls_and_a_plain_relay(tmp_path: Path) -> None:
         finally:
             controller.stop()
         assert [r for r, _ in inbox.received] == [["a@example.com"]], security
+
+
+def test_settings_never_show_the_password() -> None:
+    settings = SmtpSettings.from_environment(
+        {"SMTP_HOST": "h", "REPORT_SENDER": "r@example.com", "SMTP_PASSWORD": PASSWORD}
+    )
+    assert settings is not None and settings.password == PASSWORD
+    assert PASSWORD not in repr(settings) and PASSWORD not in str(settings)

@@ -19,7 +19,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -47,7 +47,7 @@ class SmtpSettings:
     security: Security
     sender: str
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
     ca_file: str | None = None  # a CA to trust beyond the system's (a private relay's)
 
     @classmethod
