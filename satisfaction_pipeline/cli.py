@@ -232,9 +232,11 @@ def _build(
     for materialization in result.asset_materializations_for_node("report_email"):
         outcome = materialization.metadata.get("outcome")
         value = outcome.value if outcome is not None else None
-        lines = value.items() if isinstance(value, dict) else [("e-mail", value)]
-        for week, what in lines:
-            print(f"E-mail {week}: {what}")
+        if isinstance(value, dict):
+            for week, what in value.items():
+                print(f"E-mail {week}: {what}")
+        elif value:
+            print(f"E-mail: {value}")
     return 0
 
 

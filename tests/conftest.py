@@ -51,6 +51,9 @@ def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.M
         "DAGSTER_HOME": tmp_path / "dagster_home",
     }.items():
         monkeypatch.setenv(variable, str(value))
+    for variable in ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SECURITY",
+                     "REPORT_SENDER", "SMTP_CA_FILE"):  # fmt: skip
+        monkeypatch.delenv(variable, raising=False)  # tests never e-mail the real world
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return paths

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import re
 import socket
 import ssl
 from email import policy
@@ -105,7 +106,8 @@ def test_the_report_arrives_once_with_its_pdf(
     assert recipients == ["direction.relation-client@example.com"]
     message = email.message_from_bytes(raw, policy=policy.default)
     assert message["Subject"].startswith("Satisfaction client — semaine du 9 nov. 2026\u202f: CSAT")
-    assert "NPS" in message["Subject"] and message["Message-ID"]
+    assert "NPS" in message["Subject"]
+    assert re.fullmatch(r"<[^<>@\s]+@example\.com>", message["Message-ID"])
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "Les plaintes les plus fréquentes" in text and "1. " in text
@@ -200,10 +202,16 @@ def test_retries_and_decisions_without_a_pipeline() -> None:
         send(message, closed, retries=2, backoff=0.5, sleep=waits.append)
     assert waits == [0.5, 1.0]
     assert decide([], "a", resend=False) == "send"
-    assert decide(["a"], "a", resend=False) == "already_sent"
-    assert decide(["a"], "b", resend=False) == "changed"
-    assert decide(["a"], "a", resend=True) == "send"
+    assert decide([("a", "sent")], "a", resend=False) == "already_sent"
+    assert decide([("a", "written")], "b", resend=False) == "changed"
+    assert decide([("a", "sent")], "a", resend=True) == "send"
+    assert decide([("a", "failed")], "a", resend=False) == "send"  # never delivered
+    assert decide([("a", "sending")], "a", resend=False) == "already_sent"  # may have left
+    # a failed --resend of a changed report is tried again by the next run
+    assert decide([("a", "sent"), ("b", "failed")], "b", resend=False) == "send"
     assert SmtpSettings.from_environment({}) is None
+    with pytest.raises(MailError, match="REPORT_SENDER must be an address"):
+        SmtpSettings.from_environment({"SMTP_HOST": "h", "REPORT_SENDER": "reports"})
     with pytest.raises(MailError, match="SMTP_SECURITY must be none, starttls or ssl"):
         SmtpSettings.from_environment({"SMTP_HOST": "h", "SMTP_SECURITY": "tls"})
     with pytest.raises(MailError, match="REPORT_SENDER is not set"):
@@ -312,3 +320,37 @@ def test_settings_never_show_the_password() -> None:
     )
     assert settings is not None and settings.password == PASSWORD
     assert PASSWORD not in repr(settings) and PASSWORD not in str(settings)
+
+
+class _GrumpyAtQuit(_Inbox):
+    """Accepts the message, then answers QUIT with 421, as overloaded servers do; and refuses
+    one of the recipients."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        return "421 closing, busy"
+
+
+def test_an_accepted_message_is_never_sent_twice_and_refusals_are_returned() -> None:
+    inbox, port = _GrumpyAtQuit(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    message = email.message.EmailMessage()
+    message["To"] = "a@example.com, refused@example.com"
+    message["From"] = "r@example.com"
+    message["Subject"] = "test"
+    message.set_content("x")
+    try:
+        settings = SmtpSettings("127.0.0.1", port, "none", "r@example.com")
+        refused = send(message, settings, retries=3, backoff=0, sleep=lambda _: None)
+    finally:
+        controller.stop()
+    assert len(inbox.received) == 1
+    assert list(refused) == ["refused@example.com"] and refused["refused@example.com"].startswith(
+        "550"
+    )

@@ -60,14 +60,16 @@ def report_email(
         server = smtp.settings()
     except MailError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+    if tags.get("satisfaction/trigger") == "demo":
+        server = None  # the demo shows the outbox, whatever SMTP_HOST says
     taxonomy = survey_settings.taxonomy()
     outcomes: dict[str, str] = {}
     with open_warehouse(warehouse) as conn:
         for week in weeks_in(context.partition_time_window):
             folder = survey_settings.report_dir(week.isoformat())
             digest = report_hash(folder)
-            sent = wh.query(conn, "ops/sent_hashes", week=week)["report_sha256"].to_list()
-            decision = decide(sent, digest, config.resend)
+            history = wh.query(conn, "ops/email_history", week=week).rows()
+            decision = decide(history, digest, config.resend)
             if decision != "send":
                 outcomes[week.isoformat()] = decision
                 if decision == "changed":
@@ -134,8 +136,10 @@ def _deliver(
     outbox: Path,
     smtp: SmtpResource,
 ) -> str:
-    """Send the message (or write it to the outbox) and log the attempt; a failure is logged,
-    then fails the asset with the reason, the report files staying where they are."""
+    """Send the message (or write it to the outbox) and log the attempt: logged as 'sending'
+    before it leaves, so that a crash after the server accepted it cannot send it twice; a
+    failure is logged, then fails the asset with the reason, the report files staying where
+    they are."""
     row = {
         "week": week,
         "report_sha256": digest,
@@ -144,19 +148,26 @@ def _deliver(
         "logged_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
     if server is None:
-        path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}")
+        stamp = row["logged_at"].strftime("%Y%m%dT%H%M%S")
+        path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}-{stamp}")
         wh.execute(conn, "ops/log_email", **row, status="written", detail=str(path))
         context.log.info(f"week {week}: no SMTP_HOST set, so the e-mail was written to {path}")
         return f"written to {path}"
+    wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
+    settle = {"message_id": row["message_id"]}
     try:
-        send(message, server, smtp.retries, smtp.backoff_seconds)
+        refused = send(message, server, smtp.retries, smtp.backoff_seconds)
     except MailError as exc:
-        wh.execute(conn, "ops/log_email", **row, status="failed", detail=str(exc))
+        wh.execute(conn, "ops/settle_email", **settle, status="failed", detail=str(exc))
         raise dg.Failure(
             description=f"week {week}: the report was not e-mailed: {exc}. The report files "
             "are on disk; a later run of the week sends it.",
             allow_retries=False,
         ) from None
-    wh.execute(conn, "ops/log_email", **row, status="sent", detail=None)
+    detail = "; ".join(f"refused {a}: {why}" for a, why in refused.items()) or None
+    wh.execute(conn, "ops/settle_email", **settle, status="sent", detail=detail)
+    if refused:
+        context.log.warning(f"week {week}: e-mailed, but the server refused {detail}")
+        return f"sent ({detail})"
     context.log.info(f"week {week}: report e-mailed to {row['recipients']}")
     return "sent"

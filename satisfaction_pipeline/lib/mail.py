@@ -14,14 +14,16 @@ line or an exception of ours.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +51,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)  # never in a log or a traceback
     ca_file: str | None = None  # a CA to trust beyond the system's (a private relay's)
+    timeout: float = 30.0  # seconds per network operation
 
     @classmethod
     def from_environment(cls, environ: dict[str, str]) -> SmtpSettings | None:
@@ -67,6 +70,11 @@ class SmtpSettings:
         sender = environ.get("REPORT_SENDER", "").strip()
         if not sender:
             raise MailError("REPORT_SENDER is not set: the From address of the report e-mail")
+        if "@" not in parseaddr(sender)[1]:
+            raise MailError(
+                f"REPORT_SENDER must be an address, e.g. Reports <reports@example.com> "
+                f"(got {sender!r})"
+            )
         return cls(
             host=host,
             port=int(port_text),
@@ -76,6 +84,12 @@ class SmtpSettings:
             password=environ.get("SMTP_PASSWORD") or None,
             ca_file=environ.get("SMTP_CA_FILE") or None,
         )
+
+
+def _message_id(sender: str) -> str:
+    """A Message-ID in the sender's domain: `Name <reports@example.com>` gives @example.com."""
+    address = parseaddr(sender)[1]
+    return make_msgid(domain=address.rpartition("@")[2] or None)
 
 
 def report_hash(folder: Path) -> str:
@@ -91,11 +105,21 @@ def report_hash(folder: Path) -> str:
 Decision = Literal["send", "already_sent", "changed"]
 
 
-def decide(sent_hashes: list[str], report_sha256: str, resend: bool) -> Decision:
-    """Whether a week's report goes out, given the hashes it was sent with before."""
-    if resend or not sent_hashes:
+DELIVERED = ("sent", "written", "sending")  # "sending": it may have left; never twice
+
+
+def decide(history: list[tuple[str, str]], report_sha256: str, resend: bool) -> Decision:
+    """Whether a week's report goes out, given its earlier attempts (hash, status), oldest
+    first: yes the first time, or when asked; not when this report went out; for a changed
+    report only when asked, unless the last try of this very report failed (a failed
+    --resend is retried by the next run)."""
+    delivered = [h for h, status in history if status in DELIVERED]
+    if resend or not delivered:
         return "send"
-    return "already_sent" if report_sha256 in sent_hashes else "changed"
+    if report_sha256 in delivered:
+        return "already_sent"
+    mine = [status for h, status in history if h == report_sha256]
+    return "send" if mine and mine[-1] == "failed" else "changed"
 
 
 # -- the message --------------------------------------------------------------------------------
@@ -173,7 +197,7 @@ def build_message(
     if cc:
         message["Cc"] = ", ".join(cc)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = _message_id(sender)
     attachments = [folder / "report.pdf"] + [
         folder / name
         for name in ATTACHED_CSV
@@ -249,6 +273,10 @@ def _transient(exc: Exception) -> bool:
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, socket.gaierror):  # a name server that did not answer in time
+        return exc.errno == socket.EAI_AGAIN
+    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return True
     return isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
 
 
@@ -266,7 +294,11 @@ def _describe(exc: Exception) -> str:
         return f"TLS failed ({exc.reason or exc.__class__.__name__})"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused: no SMTP server listens there"
-    return f"{exc.__class__.__name__}: {exc}"
+    if isinstance(exc, UnicodeError):  # its text would quote the login or the password
+        return "SMTP_USER and SMTP_PASSWORD must be ASCII: smtplib sends them as such"
+    if isinstance(exc, OSError):  # the system's words: host not found, unreachable…
+        return f"{exc.__class__.__name__}: {exc.strerror or exc}"
+    return exc.__class__.__name__  # nothing of an unknown error's text, in case it quotes
 
 
 def send(
@@ -275,14 +307,16 @@ def send(
     retries: int = RETRIES,
     backoff: float = BACKOFF,
     sleep: Callable[[float], object] | None = None,
-) -> None:
+) -> dict[str, str]:
     """Deliver `message` to its To and Cc, retrying transient failures `retries` times with
-    exponential backoff; raise MailError with a readable reason when it cannot be delivered."""
+    exponential backoff; raise MailError with a readable reason when it cannot be delivered.
+    Returns the recipients the server refused while accepting the others (address → reply).
+    Once the server has accepted the message nothing is retried: a hiccup at QUIT must not
+    deliver it twice."""
     where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
     for attempt in range(retries + 1):
         try:
-            _deliver(message, smtp)
-            return
+            return _deliver(message, smtp)
         except Exception as exc:  # classified below; none of them holds the password
             if not _transient(exc) or attempt == retries:
                 tries = f" after {attempt + 1} attempts" if attempt else ""
@@ -290,18 +324,31 @@ def send(
             (sleep or pause)(backoff * 2**attempt)
 
 
-def _deliver(message: EmailMessage, smtp: SmtpSettings) -> None:
+def _deliver(message: EmailMessage, smtp: SmtpSettings) -> dict[str, str]:
     context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, context=context, timeout=30)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp.host, smtp.port, context=context, timeout=smtp.timeout
+        )
     else:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=30)
-    with client:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    try:
         if smtp.security == "starttls":
             client.starttls(context=context)
         if smtp.user:
             client.login(smtp.user, smtp.password or "")
-        client.send_message(message)
+        refused = client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    try:  # accepted: whatever QUIT says, it is delivered
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+    return {
+        address: f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
+        for address, (code, reply) in refused.items()
+    }
 
 
 def failure_message(
@@ -314,7 +361,7 @@ def failure_message(
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = _message_id(sender)
     message.set_content(
         f"The run {run_id} of {job} for {weeks} failed.\n\n"
         f"Failing step: {step}\nReason: {reason}\n\n"

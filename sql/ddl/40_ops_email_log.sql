@@ -5,7 +5,9 @@ CREATE TABLE IF NOT EXISTS ops.email_log (
     report_sha256  VARCHAR   NOT NULL,  -- report.html and the CSVs beside it
     recipients     VARCHAR   NOT NULL,  -- To and Cc, comma-separated
     message_id     VARCHAR   NOT NULL,
-    status         VARCHAR   NOT NULL,  -- sent, written (to the outbox), failed
+    status         VARCHAR   NOT NULL,  -- sending (logged first), then sent, written (to the
+                                        --   outbox) or failed; a 'sending' left by a crash
+                                        --   blocks re-sending until --resend
     detail         VARCHAR,             -- the outbox file, or why it failed
     logged_at      TIMESTAMP NOT NULL   -- UTC
 );
