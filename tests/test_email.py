@@ -354,3 +354,34 @@ def test_an_accepted_message_is_never_sent_twice_and_refusals_are_returned() -> 
     assert list(refused) == ["refused@example.com"] and refused["refused@example.com"].startswith(
         "550"
     )
+
+
+def test_attachments_follow_the_configuration(tmp_path: Path) -> None:
+    from satisfaction_pipeline.lib.mail import Action, Headline, build_message
+
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7 test")
+    (tmp_path / "action_list.csv").write_text("rank,theme\n1,wait_time\n")
+    (tmp_path / "follow_up.csv").write_text("customer,email\nC1,a@example.com\n")
+
+    def attached(follow_up: bool) -> list[str]:
+        message = build_message(
+            week=LAST_WEEK,
+            language="en",
+            sender="Reports <reports@example.com>",
+            to=["boss@example.com"],
+            cc=["deputy@example.com"],
+            headline=[Headline("csat", "1-5", 72.5, 120), Headline("nps", "0-10", -12.0, 100)],
+            actions=[Action("Wait <b>time</b>", "Customer service", 32, "Staff the peaks")],
+            folder=tmp_path,
+            follow_up=follow_up,
+        )
+        assert (
+            message["Subject"] == "Customer satisfaction — week of 9 Nov 2026: CSAT 72.5%, NPS −12"
+        )
+        assert message["Cc"] == "deputy@example.com"
+        html = message.get_body(("html",)).get_content()
+        assert "Wait &lt;b&gt;time&lt;/b&gt;" in html  # configured text is escaped too
+        return [part.get_filename() for part in message.iter_attachments()]
+
+    assert attached(False) == ["report.pdf", "action_list.csv"]
+    assert attached(True) == ["report.pdf", "action_list.csv", "follow_up.csv"]
