@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 
 import polars as pl
 import pytest
@@ -130,6 +131,19 @@ def test_csat_on_three_and_seven_points_is_scored_per_scale_with_its_satisfied_r
     custom = weekly_scores(frame, [], 30, satisfied_from={"1-7": 5})
     assert custom.filter(metric="csat", scale="1-7", dimension="overall")["satisfied"][0] == 4
     assert score_responses(frame, {"1-7": 5})["csat_satisfied"].sum() == 8
+
+
+def test_ces_spread_is_exact_for_fractional_answers() -> None:
+    """Merging the segments' spreads must not lose it in rounding: 1,000 answers of 4.1
+    have no spread at all (a sum of squares gave 7e-7), and two halves merge exactly."""
+    row = _overall(_responses(ces=[4.1] * 1000, ces_scale=["1-5"] * 1000), "ces")
+    assert row["ces_sd"] == 0.0 and row["score"] == pytest.approx(4.1, rel=1e-12)
+    values = [1.5, 2.25, 3.75, 4.5, 2.0, 3.0]
+    frame = _responses(ces=values, ces_scale=["1-5"] * 6, channel=["a", "a", "a", "b", "b", "b"])
+    overall = (
+        weekly_scores(frame, [], 30).filter(dimension="overall", metric="ces").row(0, named=True)
+    )
+    assert overall["ces_sd"] == pytest.approx(statistics.stdev(values), rel=1e-12)
 
 
 def test_ces_is_averaged_per_scale_never_across_scales() -> None:

@@ -132,8 +132,10 @@ def weekly_scores(
             passives=count(pl.col("nps").is_between(7, 8)),
             detractors=count(pl.col("nps") <= 6),
             ces_n=pl.col("ces").count().cast(pl.Int64),
-            total=pl.col("ces").sum(),
-            squares=(pl.col("ces") * pl.col("ces")).sum(),
+            ces_mean=pl.col("ces").mean(),
+            # squared deviations from the group's own mean: merged below without the
+            # cancellation of a sum of squares (1,000 answers of 4.1 would give sd 7e-7)
+            deviations=pl.col("ces").var(ddof=0) * pl.col("ces").count(),
             easy=count(pl.col("_easy")),
         )
         for name, expr in _dimensions(extra_dimensions).items()
@@ -149,17 +151,25 @@ def weekly_scores(
         .group_by(keys)
         .agg(pl.col("nps_n").sum().alias("n"), pl.col(*NPS_COUNTS).sum())
     )
+    ces_keys = [*keys, "ces_scale"]
     ces = (
         counts.filter(pl.col("ces_n") > 0)
-        .group_by([*keys, pl.col("ces_scale").alias("scale")])
-        .agg(pl.col("ces_n").sum().alias("n"), pl.col("total", "squares", "easy").sum())
-        .with_columns(score=pl.col("total") / pl.col("n"))
         .with_columns(
-            ces_sd=pl.when(pl.col("n") > 1).then(
-                ((pl.col("squares") - pl.col("n") * pl.col("score") ** 2) / (pl.col("n") - 1))
-                .clip(lower_bound=0)
-                .sqrt()
-            )
+            score=(pl.col("ces_n") * pl.col("ces_mean")).sum().over(ces_keys)
+            / pl.col("ces_n").sum().over(ces_keys)
+        )
+        .group_by([*keys, pl.col("ces_scale").alias("scale")])
+        .agg(
+            pl.col("ces_n").sum().alias("n"),
+            pl.col("score").first(),
+            pl.col("easy").sum(),
+            # Chan et al.: each part's deviations, plus its size times its mean's offset squared
+            (pl.col("deviations") + pl.col("ces_n") * (pl.col("ces_mean") - pl.col("score")) ** 2)
+            .sum()
+            .alias("deviations"),
+        )
+        .with_columns(
+            ces_sd=pl.when(pl.col("n") > 1).then((pl.col("deviations") / (pl.col("n") - 1)).sqrt())
         )
     )
     csat = csat.with_columns(
