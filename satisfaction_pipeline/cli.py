@@ -12,12 +12,30 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from satisfaction_pipeline.lib.config import ConfigError, Settings, load_settings
 from satisfaction_pipeline.lib.paths import ENVIRONMENT, Paths
 from satisfaction_pipeline.lib.taxonomy import TaxonomyError, read_taxonomy
-from satisfaction_pipeline.lib.theme_eval import GoldError, evaluate, format_scores, read_gold
+from satisfaction_pipeline.lib.theme_eval import (
+    GoldError,
+    Scores,
+    evaluate,
+    format_scores,
+    read_gold,
+    taxonomy_predictor,
+)
+from satisfaction_pipeline.lib.theme_examples import ExamplesError, keep_language, read_examples
+from satisfaction_pipeline.lib.theme_model import (
+    ModelError,
+    cross_validate,
+    describe,
+    format_cross_validation,
+    load_model,
+    train,
+)
+from satisfaction_pipeline.lib.theme_pipeline import check_detection
 from satisfaction_pipeline.lib.themes import check_taxonomy
 
 JOB_NAME = "weekly_report_job"
@@ -102,8 +120,40 @@ def _parser() -> argparse.ArgumentParser:
         "--rows", type=int, default=3, metavar="N", help="rejected rows shown per file (3)"
     )
 
-    themes = commands.add_parser("themes", help="comment themes: measure the taxonomy")
+    themes = commands.add_parser(
+        "themes", help="comment themes: learn them from labelled comments, measure detection"
+    )
     theme_commands = themes.add_subparsers(dest="themes_command", required=True, metavar="ACTION")
+    train = theme_commands.add_parser(
+        "train",
+        help="learn a theme model from hand-coded comments; prints its cross-validated scores",
+    )
+    train.add_argument(
+        "--examples",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="CSV/XLSX with a text column and theme column(s), or SemEval ABSA XML",
+    )
+    train.add_argument(
+        "--out", required=True, type=Path, metavar="MODEL", help="model file to write"
+    )
+    train.add_argument(
+        "--language",
+        choices=["fr", "en", "auto"],
+        default="auto",
+        help="train on the French or English texts only, or on all (auto, the default)",
+    )
+    train.add_argument("--text-column", metavar="NAME", help="the text column (default: found)")
+    train.add_argument(
+        "--theme-columns",
+        metavar="NAME,…",
+        type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
+        help="the theme columns (default: theme…, code…, label…, category… and 0/1 columns)",
+    )
+    train.add_argument(
+        "--folds", type=int, default=5, metavar="K", help="cross-validation folds (5; 0: none)"
+    )
     evaluate = theme_commands.add_parser(
         "evaluate",
         parents=[paths],
@@ -114,13 +164,17 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         type=Path,
         metavar="FILE",
-        help="CSV with columns comment and labels (theme:polarity;…)",
+        help="labelled comments: CSV (comment, labels = theme:polarity;…), XLSX or SemEval XML",
     )
-    evaluate.add_argument(
+    measured = evaluate.add_mutually_exclusive_group()
+    measured.add_argument(
         "--taxonomy",
         type=Path,
         metavar="FILE",
         help="a taxonomy YAML file (default: the one the configuration names)",
+    )
+    measured.add_argument(
+        "--model", type=Path, metavar="MODEL", help="a model written by `themes train`"
     )
     return parser
 
@@ -312,19 +366,57 @@ def _ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def _evaluate_themes(paths: Paths, gold: Path, taxonomy_file: Path | None) -> int:
-    """Print per-theme and micro-averaged scores of the taxonomy on a gold file."""
-    if taxonomy_file is not None:
-        taxonomy = read_taxonomy(taxonomy_file)
-    else:
-        taxonomy = _settings(paths).theme_taxonomy(paths.config.parent)
+def _train_themes(args: argparse.Namespace) -> int:
+    """Cross-validate, then fit on all the examples and write the model."""
+    try:
+        examples = read_examples(args.examples, args.text_column, args.theme_columns)
+        examples = keep_language(examples, args.language)
+        print(examples.summary())
+        cross_validation = None
+        if args.folds:
+            started = time.perf_counter()
+            result = cross_validate(examples, folds=args.folds)
+            print(
+                f"\n{args.folds}-fold cross-validation (folds keep a group's texts together), "
+                f"{time.perf_counter() - started:.0f} s:"
+            )
+            print(format_scores(Scores.of(result.per_theme, result.means(), len(examples.items))))
+            print(format_cross_validation(result))
+            cross_validation = result.summary()
+        started = time.perf_counter()
+        model = train(examples)
+        describe(model, examples, cross_validation)
+        model.save(args.out)
+    except (ExamplesError, ModelError) as exc:
+        raise UserError(str(exc)) from None
+    print(
+        f"\nModel: {args.out} ({args.out.stat().st_size / 1e6:.1f} MB, {len(model.themes)} themes, "
+        f"trained in {time.perf_counter() - started:.1f} s)"
+    )
+    return 0
+
+
+def _evaluate_themes(
+    paths: Paths, gold: Path, taxonomy_file: Path | None, model_file: Path | None
+) -> int:
+    """Print per-theme and micro-averaged scores of the taxonomy or a model on a gold file."""
     if not gold.is_file():
         raise UserError(f"{gold}: gold file not found")
     try:
-        labelled = read_gold(gold, {t.id for t in taxonomy.themes})
-    except GoldError as exc:
+        if model_file is not None:
+            model = load_model(model_file)
+            themes, predict, against = model.themes, model.predict, f"the model {model_file}"
+        else:
+            if taxonomy_file is not None:
+                taxonomy = read_taxonomy(taxonomy_file)
+            else:
+                taxonomy = _settings(paths).theme_taxonomy(paths.config.parent)
+            themes = [t.id for t in taxonomy.themes]
+            predict, against = taxonomy_predictor(taxonomy), "the taxonomy"
+        labelled = read_gold(gold, set(themes), against)
+    except (GoldError, ModelError) as exc:
         raise UserError(str(exc)) from None
-    print(format_scores(evaluate(labelled, taxonomy)))
+    print(format_scores(evaluate(labelled, predict, themes)))
     return 0
 
 
@@ -335,10 +427,14 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "ui":
             return _ui(args)
+        if args.command == "themes" and args.themes_command == "train":
+            return _train_themes(args)
         paths = _resolve(args)
         if args.command == "validate-config":
             settings = _settings(paths)
-            check_taxonomy(settings.theme_taxonomy(paths.config.parent))
+            taxonomy = settings.theme_taxonomy(paths.config.parent)
+            check_taxonomy(taxonomy)
+            check_detection(taxonomy, settings.learned_themes(taxonomy, paths.config.parent))
             print(
                 f"{paths.config}: OK — {len(settings.sources)} source(s): "
                 f"{', '.join(s.name for s in settings.sources)}"
@@ -347,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             return _inspect(paths, args.rows)
         if args.command == "themes":
-            return _evaluate_themes(paths, args.gold, args.taxonomy)
+            return _evaluate_themes(paths, args.gold, args.taxonomy, args.model)
         if args.command == "run":
             tags = {"satisfaction/trigger": "cli"}
             return _build(paths, args.week, args.week, tags, resend=args.resend)

@@ -179,7 +179,8 @@ def weekly_scores(
             deps=[responses],
             kinds={"duckdb", "polars"},
             description="`marts.comment_themes`: the themes of every comment of the week "
-            "(taxonomy patterns in French and English, and the emerging groups), each a "
+            "(taxonomy patterns in French and English, a trained model if configured, and the "
+            "emerging groups), each a "
             "complaint, praise or neutral, with the phrase that says it.",
         ),
         dg.AssetSpec(
@@ -199,6 +200,10 @@ def comment_themes(
     history are tagged too (from `raw.responses`: those weeks may never have been built)."""
     settings = survey_settings.load()
     taxonomy = survey_settings.taxonomy()
+    try:
+        learned = survey_settings.learned_themes(taxonomy)
+    except TaxonomyError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
@@ -206,7 +211,7 @@ def comment_themes(
         answers = wh.query(conn, "marts/select_raw_responses", **history)
         try:
             themes, groups = find_themes(
-                answers, taxonomy, settings.csat_satisfied_from(), run_weeks
+                answers, taxonomy, settings.csat_satisfied_from(), run_weeks, learned
             )
         except TaxonomyError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
@@ -230,6 +235,7 @@ def comment_themes(
             **table_metadata(themes, per_theme),
             "comments_with_a_theme": themes.get_column("response_key").n_unique(),
             "themes_in_taxonomy": len(taxonomy.themes),
+            "themes_from_model": sorted(learned.themes) if learned else [],
         },
     )
     yield dg.MaterializeResult(

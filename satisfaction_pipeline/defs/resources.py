@@ -15,6 +15,7 @@ from satisfaction_pipeline.lib.config import Settings, load_settings
 from satisfaction_pipeline.lib.mail import BACKOFF, RETRIES, SmtpSettings
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
+from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
 from satisfaction_pipeline.lib.warehouse import create_schema
 
 
@@ -31,6 +32,10 @@ class SurveySettings(dg.ConfigurableResource):
     def taxonomy(self) -> Taxonomy:
         """The theme taxonomy the configuration names; a file is found beside the config."""
         return self.load().theme_taxonomy(Path(self.config_path).parent)
+
+    def learned_themes(self, taxonomy: Taxonomy) -> ModelThemes | None:
+        """The trained theme model the configuration names (a file beside it), if any."""
+        return self.load().learned_themes(taxonomy, Path(self.config_path).parent)
 
     @property
     def inbox_dir(self) -> Path:

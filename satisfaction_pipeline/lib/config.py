@@ -11,7 +11,7 @@ import difflib
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -27,6 +27,9 @@ from pydantic import (
 
 from satisfaction_pipeline.lib.scales import LABEL_SETS
 from satisfaction_pipeline.lib.taxonomy import Taxonomy, Theme, build_taxonomy
+
+if TYPE_CHECKING:
+    from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
 
 Metric = Literal["csat", "nps", "ces", "comment"]
 SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
@@ -284,6 +287,12 @@ class Standouts(_Strict):
         return self
 
 
+class ThemeModelSettings(_Strict):
+    file: str  # written by `satisfaction-pipeline themes train`; relative to the config's folder
+    themes: list[str] | None = None  # the themes it assigns (default: every theme it knows)
+    languages: list[Literal["fr", "en"]] | None = None  # default: those it was trained on
+
+
 class Settings(_Strict):
     timezone: TimeZone = "Europe/Paris"
     first_week: dt.date = dt.date(2025, 1, 6)
@@ -294,6 +303,7 @@ class Settings(_Strict):
     # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
     themes: list[Theme] = []  # added, or replacing the taxonomy's theme of the same id
+    theme_model: ThemeModelSettings | None = None  # themes learned from labelled comments
     # Named label sets of your own (label → points), usable as `scale: {labels: name}`.
     label_sets: dict[str, dict[str, int]] = {}
     sources: list[Source] = Field(min_length=1)
@@ -338,6 +348,19 @@ class Settings(_Strict):
     def theme_taxonomy(self, config_dir: Path | None = None) -> Taxonomy:
         """The taxonomy to tag comments with (taxonomy.build_taxonomy)."""
         return build_taxonomy(self.taxonomy, self.themes, config_dir)
+
+    def learned_themes(
+        self, taxonomy: Taxonomy, config_dir: Path | None = None
+    ) -> ModelThemes | None:
+        """The trained model that assigns some themes, checked against `taxonomy`; None when
+        the configuration has none."""
+        from satisfaction_pipeline.lib.theme_pipeline import model_themes
+
+        if self.theme_model is None:
+            return None
+        file = Path(self.theme_model.file)
+        file = file if file.is_absolute() else (config_dir or Path()) / file
+        return model_themes(taxonomy, file, self.theme_model.themes, self.theme_model.languages)
 
     def extra_segments(self) -> list[str]:
         """Segment dimensions beyond the five standard ones, in the order they are configured."""
@@ -410,6 +433,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "recipients": Recipients,
     "standouts": Standouts,
     "themes": Theme,
+    "theme_model": ThemeModelSettings,
 }
 
 

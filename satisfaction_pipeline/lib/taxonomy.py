@@ -62,7 +62,8 @@ class Theme(_Strict):
     label: Bilingual
     description: Bilingual
     action: Bilingual
-    patterns: dict[Literal["fr", "en"], Patterns]
+    # None: the theme is learned, assigned only by a trained theme model (`theme_model:`)
+    patterns: dict[Literal["fr", "en"], Patterns] | None = None
 
     @field_validator("id")
     @classmethod
@@ -73,7 +74,9 @@ class Theme(_Strict):
 
     @model_validator(mode="after")
     def _some_pattern(self) -> Theme:
-        if not any(p.complaint or p.praise or p.topic or p.target for p in self.patterns.values()):
+        if self.patterns is not None and not any(
+            p.complaint or p.praise or p.topic or p.target for p in self.patterns.values()
+        ):
             raise ValueError("at least one pattern, under patterns.fr or patterns.en")
         return self
 
@@ -81,7 +84,7 @@ class Theme(_Strict):
         """(language, group, phrase) for every pattern."""
         return [
             (language, group, phrase)
-            for language, groups in self.patterns.items()
+            for language, groups in (self.patterns or {}).items()
             for group in GROUPS
             for phrase in getattr(groups, group)
         ]

@@ -1,28 +1,34 @@
-"""Measure theme detection against hand-labelled comments.
+"""Measure theme detection — the taxonomy's patterns or a trained model — against hand-labelled
+comments.
 
-Gold file: CSV with columns `comment` and `labels` (`theme:polarity` items separated by `;`,
-empty for none), optionally `id` and `language`. Detection is scored like SemEval's aspect
-categories: per comment, the set of predicted themes against the gold set; precision, recall
-and F1 per theme and micro-averaged over comments. Polarity accuracy is the share of correctly
-detected themes whose polarity (complaint / praise / neutral) is also right.
+The gold file is any examples file (`theme_examples`): a CSV such as `tests/data/themes_gold.csv`
+(columns `comment` and `labels`, `theme:polarity` items separated by `;`), an XLSX coding frame,
+or SemEval ABSA XML. Detection is scored like SemEval's aspect categories (slot 1): per comment,
+the set of predicted themes against the gold set; precision, recall and F1 per theme and
+micro-averaged over comments. Polarity accuracy is the share of correctly detected themes whose
+polarity (complaint / praise / neutral) is also right, where the gold gives one.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
+from satisfaction_pipeline.lib.theme_examples import Examples, ExamplesError, read_examples
+from satisfaction_pipeline.lib.theme_model import score_sets
 from satisfaction_pipeline.lib.themes import comment_themes, tag_comments
 
 POLARITIES = ("complaint", "praise", "neutral")
 
+Predictor = Callable[[list[str]], list[dict[str, str]]]
+
 
 class GoldError(Exception):
-    """A gold file that cannot be read: the file, row and what was expected."""
+    """A gold file that cannot be used: the file, row and what was expected."""
 
 
 @dataclass(frozen=True)
@@ -30,76 +36,56 @@ class Scores:
     per_theme: pl.DataFrame  # theme, gold, predicted, tp, precision, recall, f1
     micro: dict[str, float]  # precision, recall, f1, polarity_accuracy, comments
 
-
-def read_gold(path: Path | str, known_themes: set[str]) -> pl.DataFrame:
-    """Rows id, comment, gold (list of theme:polarity), from a CSV gold file."""
-    path = Path(path)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"comment", "labels"} - set(reader.fieldnames or [])
-        if missing:
-            raise GoldError(
-                f"{path}: missing column(s) {sorted(missing)}; found {reader.fieldnames}"
-            )
-        rows = []
-        for number, row in enumerate(reader, start=2):
-            labels = [item.strip() for item in (row["labels"] or "").split(";") if item.strip()]
-            for label in labels:
-                theme, _, polarity = label.partition(":")
-                if theme not in known_themes or polarity not in POLARITIES:
-                    raise GoldError(
-                        f"{path}, row {number}: label {label!r} is not theme:polarity with a "
-                        f"theme of the taxonomy and one of {', '.join(POLARITIES)}"
-                    )
-            rows.append((row.get("id") or str(number), row["comment"], labels))
-    return pl.DataFrame(rows, schema=["id", "comment", "gold"], orient="row")
+    @classmethod
+    def of(cls, per_theme: dict[str, dict[str, int]], micro: dict[str, float], comments: int):
+        """From counts per theme (gold, predicted, tp) and the micro-averaged figures."""
+        table = pl.DataFrame([{"theme": t, **c} for t, c in per_theme.items()]).with_columns(
+            **_ratios(pl.col("tp"), pl.col("predicted"), pl.col("gold"))
+        )
+        return cls(table.sort("theme"), {**micro, "comments": float(comments)})
 
 
-def predict(comments: pl.Series, taxonomy: Taxonomy) -> list[dict[str, str]]:
+def read_gold(path: Path | str, known_themes: set[str], against: str = "the taxonomy") -> Examples:
+    """The labelled comments of a gold file, every theme one that `against` can find."""
+    try:
+        gold = read_examples(path)
+    except ExamplesError as exc:
+        raise GoldError(str(exc)) from None
+    unknown = sorted(set(gold.themes) - known_themes)
+    if unknown:
+        where = {theme: next(e.id for e in gold.items if theme in e.labels) for theme in unknown}
+        listing = ", ".join(f"{t!r} (first in {where[t]})" for t in unknown)
+        raise GoldError(
+            f"{path}: theme(s) {listing} are not in {against}; its themes are "
+            f"{', '.join(sorted(known_themes))}"
+        )
+    return gold
+
+
+def taxonomy_predictor(taxonomy: Taxonomy) -> Predictor:
     """For each comment, theme → its polarity (the most mentioned; ties: complaint first)."""
-    texts = pl.DataFrame({"id": range(len(comments)), "text": comments})
-    found = comment_themes(texts, tag_comments(texts, taxonomy))
-    rank = {p: i for i, p in enumerate(POLARITIES)}
-    predicted: list[dict[str, str]] = [{} for _ in range(len(comments))]
-    best = sorted(
-        found.select("id", "theme", "polarity", "mentions").iter_rows(),
-        key=lambda r: (r[0], r[1], -r[3], rank[r[2]]),
-    )
-    for comment, theme, polarity, _ in best:
-        predicted[comment].setdefault(theme, polarity)
-    return predicted
+
+    def predict(comments: list[str]) -> list[dict[str, str]]:
+        texts = pl.DataFrame({"id": range(len(comments)), "text": comments}, strict=False)
+        found = comment_themes(texts, tag_comments(texts, taxonomy))
+        rank = {p: i for i, p in enumerate(POLARITIES)}
+        predicted: list[dict[str, str]] = [{} for _ in comments]
+        best = sorted(
+            found.select("id", "theme", "polarity", "mentions").iter_rows(),
+            key=lambda r: (r[0], r[1], -r[3], rank[r[2]]),
+        )
+        for comment, theme, polarity, _ in best:
+            predicted[comment].setdefault(theme, polarity)
+        return predicted
+
+    return predict
 
 
-def evaluate(gold: pl.DataFrame, taxonomy: Taxonomy) -> Scores:
-    predicted = predict(gold["comment"], taxonomy)
-    counts = {t.id: {"gold": 0, "predicted": 0, "tp": 0} for t in taxonomy.themes}
-    polarity_right = matched = 0
-    for labels, guess in zip(gold["gold"].to_list(), predicted, strict=True):
-        wanted = dict(label.split(":", 1) for label in labels)
-        for theme in wanted:
-            counts[theme]["gold"] += 1
-        for theme in guess:
-            counts[theme]["predicted"] += 1
-        for theme in wanted.keys() & guess.keys():
-            counts[theme]["tp"] += 1
-            matched += 1
-            polarity_right += wanted[theme] == guess[theme]
-    per_theme = pl.DataFrame([{"theme": t, **c} for t, c in counts.items()]).with_columns(
-        **_ratios(pl.col("tp"), pl.col("predicted"), pl.col("gold"))
-    )
-    tp, predicted_n, gold_n = (
-        sum(c[k] for c in counts.values()) for k in ("tp", "predicted", "gold")
-    )
-    precision = tp / predicted_n if predicted_n else 0.0
-    recall = tp / gold_n if gold_n else 0.0
-    micro = {
-        "precision": precision,
-        "recall": recall,
-        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "polarity_accuracy": polarity_right / matched if matched else 0.0,
-        "comments": float(gold.height),
-    }
-    return Scores(per_theme.sort("theme"), micro)
+def evaluate(gold: Examples, predict: Predictor, themes: list[str]) -> Scores:
+    """Scores of `predict` on the gold comments; `themes` are the ones it can find."""
+    per_theme = {t: {"gold": 0, "predicted": 0, "tp": 0} for t in themes}
+    micro = score_sets([e.labels for e in gold.items], predict(gold.texts), per_theme)
+    return Scores.of(per_theme, micro, len(gold.items))
 
 
 def _ratios(tp: pl.Expr, predicted: pl.Expr, gold: pl.Expr) -> dict[str, pl.Expr]:
@@ -115,18 +101,22 @@ def _ratios(tp: pl.Expr, predicted: pl.Expr, gold: pl.Expr) -> dict[str, pl.Expr
 
 def format_scores(scores: Scores) -> str:
     """A plain-text table: one line per theme, then the micro average."""
-    lines = [f"{'theme':<24}{'gold':>6}{'found':>7}{'P':>7}{'R':>7}{'F1':>7}"]
+    width = max([24, *(len(t) + 2 for t in scores.per_theme["theme"])])
+    lines = [f"{'theme':<{width}}{'gold':>6}{'found':>7}{'P':>7}{'R':>7}{'F1':>7}"]
     for row in scores.per_theme.iter_rows(named=True):
         lines.append(
-            f"{row['theme']:<24}{row['gold']:>6}{row['predicted']:>7}"
+            f"{row['theme']:<{width}}{row['gold']:>6}{row['predicted']:>7}"
             f"{row['precision']:>7.2f}{row['recall']:>7.2f}{row['f1']:>7.2f}"
         )
     m = scores.micro
     lines.append(
-        f"{'micro-average':<24}{'':>6}{'':>7}{m['precision']:>7.2f}{m['recall']:>7.2f}{m['f1']:>7.2f}"
+        f"{'micro-average':<{width}}{'':>6}{'':>7}"
+        f"{m['precision']:>7.2f}{m['recall']:>7.2f}{m['f1']:>7.2f}"
     )
+    polarity = m["polarity_accuracy"]
     lines.append(
-        f"polarity accuracy on the themes found correctly: {m['polarity_accuracy']:.2f} "
+        f"polarity accuracy on the themes found correctly: "
+        f"{'n/a (the gold gives no polarity)' if polarity != polarity else f'{polarity:.2f}'} "
         f"({int(m['comments'])} comments)"
     )
     return "\n".join(lines)

@@ -409,7 +409,7 @@ def _match(words: pl.DataFrame, compiled: _Compiled) -> pl.DataFrame:
         fits = (
             (pl.col("idx") + j < size)
             & (pl.col("next_clause") == pl.col("clause"))
-            & (pl.col("pattern") * 2**32 + pl.col("next_key")).is_in(compiled.follow[j])
+            & (pl.col("pattern") * 2**32 + pl.col("next_key")).is_in(compiled.follow[j].implode())
         )
         candidates = pl.concat(
             [
