@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes clean
+.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model clean
 
 setup: $(INSTALLED)
 
@@ -53,6 +53,9 @@ bench-scores: setup ## weekly_scores of 10,000,000 responses vs a bare DuckDB GR
 
 bench-themes: setup ## tag 1,000,000 generated comments with themes; comments/second
 	$(VENV)/bin/python bench/themes.py
+
+bench-theme-model: setup ## train a theme model on the gold set; comments/second it reads
+	$(VENV)/bin/python bench/theme_model.py
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster

@@ -29,6 +29,7 @@ from satisfaction_pipeline.lib.theme_eval import (
 from satisfaction_pipeline.lib.theme_examples import ExamplesError, keep_language, read_examples
 from satisfaction_pipeline.lib.theme_model import (
     ModelError,
+    Recipe,
     cross_validate,
     describe,
     format_cross_validation,
@@ -153,6 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--folds", type=int, default=5, metavar="K", help="cross-validation folds (5; 0: none)"
+    )
+    train.add_argument(
+        "--no-encoder",
+        action="store_true",
+        help="TF-IDF alone, without the sentence encoder: smaller and faster, less accurate",
     )
     evaluate = theme_commands.add_parser(
         "evaluate",
@@ -372,10 +378,11 @@ def _train_themes(args: argparse.Namespace) -> int:
         examples = read_examples(args.examples, args.text_column, args.theme_columns)
         examples = keep_language(examples, args.language)
         print(examples.summary())
+        recipe = Recipe(encoder=not args.no_encoder)
         cross_validation = None
         if args.folds:
             started = time.perf_counter()
-            result = cross_validate(examples, folds=args.folds)
+            result = cross_validate(examples, recipe, folds=args.folds)
             print(
                 f"\n{args.folds}-fold cross-validation (folds keep a group's texts together), "
                 f"{time.perf_counter() - started:.0f} s:"
@@ -384,7 +391,7 @@ def _train_themes(args: argparse.Namespace) -> int:
             print(format_cross_validation(result))
             cross_validation = result.summary()
         started = time.perf_counter()
-        model = train(examples)
+        model = train(examples, recipe)
         describe(model, examples, cross_validation)
         model.save(args.out)
     except (ExamplesError, ModelError) as exc:

