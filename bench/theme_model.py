@@ -2,7 +2,7 @@
 and (with --folds) its cross-validated accuracy on a labelled file.
 
     make bench-theme-model
-    .venv/bin/python bench/theme_model.py --examples absa16/EN_ABSA16_Restaurants_Train_SB1_v2.xml --folds 5
+    .venv/bin/python bench/theme_model.py --examples absa16_en_train.xml --folds 5
 
 Both models are measured: TF-IDF with the sentence encoder (the default of `themes train`) and
 TF-IDF alone (`--no-encoder`). Prediction runs `ThemeModel.find`, as the pipeline does (whole

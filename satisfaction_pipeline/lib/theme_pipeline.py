@@ -111,7 +111,10 @@ def find_themes(
     tagged = tag_comments(texts, taxonomy)
     found = comment_themes(texts, tagged)
     if model is not None:
-        found = _with_model(found, texts, tagged, model)
+        # the model is slow next to patterns: it reads the comments that end in the table and
+        # the earlier weeks' low scorers (the emerging groups' candidates), not all history
+        needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
+        found = _with_model(found, texts.join(needed.select("id"), on="id"), tagged, model)
     found = found.join(comments.select("id", "response_key", "week"), on="id")
     complained = found.filter(pl.col("polarity") == "complaint").select("id").unique()
     candidates = (
@@ -146,7 +149,8 @@ def find_themes(
 def _with_model(
     found: pl.DataFrame, texts: pl.DataFrame, tagged: Tagged, model: ModelThemes
 ) -> pl.DataFrame:
-    """The model's themes replace the patterns' for the same themes in its languages."""
+    """The model's themes replace the patterns' for the same themes, in the comments of
+    `texts` written in its languages."""
     readable = texts.join(tagged.languages, on="id").filter(
         pl.col("language").is_in(list(model.languages))
     )

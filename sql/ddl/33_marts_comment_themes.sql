@@ -11,6 +11,6 @@ CREATE TABLE IF NOT EXISTS marts.comment_themes (
     span_end      INTEGER NOT NULL,
     mentions      INTEGER NOT NULL,  -- how many times the comment says it with this polarity
     language      VARCHAR NOT NULL,  -- the comment's: fr, en or other
-    method        VARCHAR NOT NULL,  -- what assigned it: pattern (later: model, discovery)
+    method        VARCHAR NOT NULL,  -- what assigned it: pattern, model (theme_model) or discovery
     PRIMARY KEY (response_key, theme, polarity)
 );
