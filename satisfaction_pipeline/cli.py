@@ -30,6 +30,7 @@ from satisfaction_pipeline.lib.theme_examples import ExamplesError, keep_languag
 from satisfaction_pipeline.lib.theme_model import (
     ModelError,
     Recipe,
+    check_trainable,
     cross_validate,
     describe,
     format_cross_validation,
@@ -145,13 +146,6 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="train on the French or English texts only, or on all (auto, the default)",
     )
-    train.add_argument("--text-column", metavar="NAME", help="the text column (default: found)")
-    train.add_argument(
-        "--theme-columns",
-        metavar="NAME,…",
-        type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
-        help="the theme columns (default: theme…, code…, label…, category… and 0/1 columns)",
-    )
     train.add_argument(
         "--folds", type=int, default=5, metavar="K", help="cross-validation folds (5; 0: none)"
     )
@@ -172,6 +166,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="labelled comments: CSV (comment, labels = theme:polarity;…), XLSX or SemEval XML",
     )
+    for command in (train, evaluate):
+        command.add_argument(
+            "--text-column", metavar="NAME", help="the text column (default: found by its name)"
+        )
+        command.add_argument(
+            "--theme-columns",
+            metavar="NAME,…",
+            type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
+            help="the theme columns (default: theme…, code…, label…, category…; else 0/1 columns)",
+        )
     measured = evaluate.add_mutually_exclusive_group()
     measured.add_argument(
         "--taxonomy",
@@ -374,10 +378,14 @@ def _ui(args: argparse.Namespace) -> int:
 
 def _train_themes(args: argparse.Namespace) -> int:
     """Cross-validate, then fit on all the examples and write the model."""
+    out: Path = args.out
+    if out.is_dir() or not os.access(_existing_parent(out), os.W_OK):
+        raise UserError(f"--out {out}: cannot write a model file there")
     try:
         examples = read_examples(args.examples, args.text_column, args.theme_columns)
         examples = keep_language(examples, args.language)
         print(examples.summary())
+        check_trainable(examples.items)
         if not examples.has_polarity():
             print(
                 "note: no theme has a polarity (theme:complaint, …): the model's themes will all "
@@ -390,28 +398,37 @@ def _train_themes(args: argparse.Namespace) -> int:
             result = cross_validate(examples, recipe, folds=args.folds)
             print(
                 f"\n{args.folds}-fold cross-validation (folds keep a group's texts together), "
-                f"{time.perf_counter() - started:.0f} s:"
+                f"{time.perf_counter() - started:.0f} s; the table pools the folds' predictions:"
             )
-            print(format_scores(Scores.of(result.per_theme, result.means(), len(examples.items))))
+            print(format_scores(Scores.of(result.per_theme, result.pooled(), len(examples.items))))
             print(format_cross_validation(result))
             cross_validation = result.summary()
         started = time.perf_counter()
         model = train(examples, recipe)
         describe(model, examples, cross_validation)
-        model.save(args.out)
+        model.save(out)
     except (ExamplesError, ModelError) as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write the model ({exc.strerror})") from None
     print(
-        f"\nModel: {args.out} ({args.out.stat().st_size / 1e6:.1f} MB, {len(model.themes)} themes, "
+        f"\nModel: {out} ({out.stat().st_size / 1e6:.1f} MB, {len(model.themes)} themes, "
         f"trained in {time.perf_counter() - started:.1f} s)"
     )
     return 0
 
 
-def _evaluate_themes(
-    paths: Paths, gold: Path, taxonomy_file: Path | None, model_file: Path | None
-) -> int:
+def _existing_parent(path: Path) -> Path:
+    """The nearest folder of `path` that exists (the model's folders are created)."""
+    for folder in path.absolute().parents:
+        if folder.exists():
+            return folder
+    return Path("/")
+
+
+def _evaluate_themes(paths: Paths, args: argparse.Namespace) -> int:
     """Print per-theme and micro-averaged scores of the taxonomy or a model on a gold file."""
+    gold, taxonomy_file, model_file = args.gold, args.taxonomy, args.model
     if not gold.is_file():
         raise UserError(f"{gold}: gold file not found")
     try:
@@ -425,7 +442,7 @@ def _evaluate_themes(
                 taxonomy = _settings(paths).theme_taxonomy(paths.config.parent)
             themes = [t.id for t in taxonomy.themes]
             predict, against = taxonomy_predictor(taxonomy), "the taxonomy"
-        labelled = read_gold(gold, set(themes), against)
+        labelled = read_gold(gold, set(themes), against, args.text_column, args.theme_columns)
     except (GoldError, ModelError) as exc:
         raise UserError(str(exc)) from None
     print(format_scores(evaluate(labelled, predict, themes)))
@@ -455,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             return _inspect(paths, args.rows)
         if args.command == "themes":
-            return _evaluate_themes(paths, args.gold, args.taxonomy, args.model)
+            return _evaluate_themes(paths, args)
         if args.command == "run":
             tags = {"satisfaction/trigger": "cli"}
             return _build(paths, args.week, args.week, tags, resend=args.resend)

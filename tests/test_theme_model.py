@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib.config import ConfigError, parse_settings
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import TaxonomyError, default_taxonomy
 from satisfaction_pipeline.lib.theme_examples import (
@@ -89,6 +91,14 @@ def test_semeval_xml_is_read_with_what_is_left_out_counted(tmp_path: Path) -> No
     path.write_text(SEMEVAL.replace("</Reviews>", ""))
     with pytest.raises(ExamplesError, match=r"absa.xml: not well-formed XML"):
         read_examples(path)
+    path.write_text(  # SemEval-2014: no reviews, <aspectCategory>
+        '<sentences><sentence id="7"><text>Slow service.</text><aspectCategories>'
+        '<aspectCategory category="service" polarity="negative"/></aspectCategories>'
+        "</sentence></sentences>"
+    )
+    assert [(e.group, e.labels) for e in read_examples(path).items] == [
+        ("7", {"service": "complaint"})
+    ]
 
 
 def test_hostile_xml_is_refused_not_expanded_or_fetched(tmp_path: Path) -> None:
@@ -114,34 +124,61 @@ def test_hostile_xml_is_refused_not_expanded_or_fetched(tmp_path: Path) -> None:
 def test_csv_coding_frames_in_their_usual_shapes(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
     path.write_text(
-        "Verbatim;Code 1;Code 2;Remboursement\n"
-        "Livraison en retard;Délai de livraison:négatif;;non\n"
-        "Bon accueil, remboursé vite;Accueil:positive;Prix;oui\n"
-        ";Accueil;;non\n"
-        "Rien à dire;;;non\n",
+        "Verbatim;Code 1;Code_2;Thème;Résolu\n"
+        "Livraison en retard;Délai de livraison:négatif;;;0\n"
+        "Bon accueil, remboursé vite;Accueil:positive;Prix;Remboursement;1\n"
+        ";Accueil;;;0\n"
+        "?!;Accueil;;;0\n"
+        "Rien à dire;;;;0\n",
         encoding="cp1252",
     )
     examples = read_examples(path)
     assert [e.labels for e in examples.items] == [
         {"delai_de_livraison": "complaint"},
-        {"accueil": "praise", "prix": None, "remboursement": None},  # 0/1 column: a theme
+        {"accueil": "praise", "prix": None, "remboursement": None},
         {},
-    ]
+    ]  # a 0/1 column beside named theme columns is not a theme (a CSAT flag, say)
+    assert examples.columns == ["Code 1", "Code_2", "Thème"]
     assert examples.names["delai_de_livraison"] == "Délai de livraison"
-    assert examples.skipped == {"rows with an empty text": 1}
-    assert examples.has_polarity() is not False
+    assert examples.skipped == {"rows with no word in the text": 2}
+    assert examples.has_polarity()
+    assert "themes read from column(s): Code 1, Code_2, Thème" in examples.summary()
 
     path.write_text("comment,themes\nok,Accueil:furious\n")
     with pytest.raises(ExamplesError, match=r"row 2, column 'themes': polarity 'furious'"):
         read_examples(path)
-    path.write_text("note,score\nok,1\n")
+    path.write_text("note,score\nok,4\n")
     with pytest.raises(ExamplesError, match=r"no text column .*--text-column"):
         read_examples(path)
     path.write_text("comment,score\nok,4\n")
     with pytest.raises(ExamplesError, match=r"no theme column .*--theme-columns"):
         read_examples(path)
+    path.write_text("comment,labels\n")
+    with pytest.raises(ExamplesError, match=r"no row with a text in column 'comment'"):
+        read_examples(path)
     path.write_text("body,tags\nok,Accueil\n")  # named on the command line
     assert read_examples(path, "body", ["tags"]).items[0].labels == {"accueil": None}
+
+
+def test_indicator_columns_numeric_codes_and_role_columns(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.csv"
+    path.write_text(
+        "ID,Comment,Group,Language,Delivery,Billing\n"
+        "a,Colis perdu,c1,Français,x,\n"
+        "b,Refund please,c1,English,,yes\n"
+        "c,Merci,c2,,0,non\n"
+    )
+    examples = read_examples(path)  # no named theme column: the 1/0 columns are the themes
+    assert [(e.id, e.group, e.language, e.labels) for e in examples.items] == [
+        ("a", "c1", "fr", {"delivery": None}),
+        ("b", "c1", "en", {"billing": None}),
+        ("c", "c2", None, {}),
+    ]
+    path.write_text("comment,Code,Code\nLate,1,3\nLost,1,\n")  # numeric codes, a repeated header
+    assert [e.labels for e in read_examples(path).items] == [
+        {"theme_1": None, "theme_3": None},
+        {"theme_1": None},
+    ]
 
 
 def test_xlsx_coding_frame(tmp_path: Path) -> None:
@@ -171,7 +208,10 @@ def test_language_filter_uses_the_column_or_detection(tmp_path: Path) -> None:
     french = keep_language(examples, "fr")
     assert 0 < len(french.items) < len(examples.items)
     assert all(e.language == "fr" for e in french.items)
-    assert french.skipped == {"texts not in 'fr'": len(examples.items) - len(french.items)}
+    assert french.skipped == {
+        "rows with no word in the text": 3,  # emoji only
+        "texts not in 'fr'": len(examples.items) - len(french.items),
+    }
     path = tmp_path / "no_language.csv"
     path.write_text(
         "comment,labels\nThe agent was lovely,staff_attitude\nLe conseiller était charmant,staff\n"
@@ -202,7 +242,7 @@ def test_a_saved_model_predicts_as_trained_and_says_where_it_comes_from(
     assert np.allclose(model.probabilities(texts), retrained.probabilities(texts), atol=1e-5)
     assert model.predict(texts)[:2] == [{"wait_time": "complaint"}, {"delivery": "complaint"}]
     header = model.header
-    assert header["training_data"]["texts"] == 484 and len(header["training_data"]["sha256"]) == 64
+    assert header["training_data"]["texts"] == 481 and len(header["training_data"]["sha256"]) == 64
     assert {"scikit-learn", "numpy", "satisfaction_pipeline"} <= set(header["libraries"])
     assert header["languages"] == ["fr", "en"] and len(model.themes) == 12
     assert gold_model.stat().st_size < 2_000_000
@@ -277,11 +317,19 @@ def test_sentences_and_slot1_scores() -> None:
 def test_training_needs_labels() -> None:
     examples = read_examples(GOLD)
     with pytest.raises(ModelError, match="no theme label"):
-        train([e.__class__(e.id, e.text, {}, e.group) for e in examples.items])
+        train([replace(e, labels={}) for e in examples.items])
     lonely = [*examples.items[:50]]
-    lonely[0] = lonely[0].__class__("x", "Le parking est plein", {"parking": None}, "x")
-    with pytest.raises(ModelError, match=r"\['parking'\] have fewer than 2"):
+    lonely[0] = replace(lonely[0], labels={"parking": None})
+    with pytest.raises(ModelError, match=r"fewer than 2 labelled examples: 'parking' \(.*row 2\)"):
         train(lonely)
+
+
+def test_a_frame_that_codes_complaints_only_gives_complaints() -> None:
+    items = [
+        replace(e, labels=dict.fromkeys(e.labels, "complaint")) for e in read_examples(GOLD).items
+    ]
+    model = train(items, Recipe(encoder=False))
+    assert model.predict(["Parcel arrived two weeks late!"]) == [{"delivery": "complaint"}]
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -306,6 +354,14 @@ def test_train_and_evaluate_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "'parking' (first in 2) are not in the model" in capsys.readouterr().err
     assert main(["themes", "train", "--examples", str(bad), "--out", str(out), "--folds", "0"]) == 1
     assert "fewer than 2 labelled examples" in capsys.readouterr().err
+    assert main(["themes", "train", "--examples", str(GOLD), "--out", str(tmp_path)]) == 1
+    assert f"--out {tmp_path}: cannot write a model file there" in capsys.readouterr().err
+    assert main(["themes", "evaluate", "--model", str(GOLD), "--gold", str(GOLD)]) == 1
+    assert "not a theme model file" in capsys.readouterr().err
+    single = tmp_path / "one_group.csv"
+    single.write_text("comment,labels,group\nLate,delivery,g\nLost,delivery,g\n")
+    assert main(["themes", "train", "--examples", str(single), "--out", str(out)]) == 1
+    assert "needs 5 groups of texts, the examples have 1" in capsys.readouterr().err
 
 
 # -- the pipeline ----------------------------------------------------------------------------
@@ -348,6 +404,7 @@ def test_learned_themes_must_be_described_and_patternless_ones_learned(
     taxonomy = default_taxonomy()
     learned = model_themes(taxonomy, gold_model, ["wait_time"], ["fr"])
     assert learned.themes == {"wait_time"} and learned.languages == {"fr"}
+    assert model_themes(taxonomy, gold_model).languages == {"fr", "en", "other"}
     with pytest.raises(TaxonomyError, match=r"'parking' is not a theme of gold.npz"):
         model_themes(taxonomy, gold_model, ["parking"])
     smaller = taxonomy.model_copy(update={"themes": taxonomy.themes[:3]})
@@ -400,3 +457,15 @@ def test_a_theme_with_no_patterns_comes_from_the_model_alone(
     del data["theme_model"]  # nothing assigns the theme any more: a clear error, no run
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["validate-config"]) == 2
+
+
+def test_theme_model_settings_are_checked() -> None:
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError, match=r"theme_model\.themes: expected at least 1 item"):
+        parse_settings(config | {"theme_model": {"file": "m.npz", "themes": []}})
+    with pytest.raises(ConfigError, match=r"languages\[0\]: expected 'fr', 'en' or 'other'"):
+        parse_settings(config | {"theme_model": {"file": "m.npz", "languages": ["de"]}})
+    with pytest.raises(
+        ConfigError, match=r"theme_model\.model: unknown key; known keys: file, themes"
+    ):
+        parse_settings(config | {"theme_model": {"model": "m.npz"}})

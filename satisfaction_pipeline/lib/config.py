@@ -289,8 +289,11 @@ class Standouts(_Strict):
 
 class ThemeModelSettings(_Strict):
     file: str  # written by `satisfaction-pipeline themes train`; relative to the config's folder
-    themes: list[str] | None = None  # the themes it assigns (default: every theme it knows)
-    languages: list[Literal["fr", "en"]] | None = None  # default: those it was trained on
+    # the themes it assigns (default: every theme it knows)
+    themes: list[str] | None = Field(default=None, min_length=1)
+    # the comments it reads, by language (default: those it was trained on, and `other`: the
+    # comments too short for the language to show, "Colis perdu")
+    languages: list[Literal["fr", "en", "other"]] | None = Field(default=None, min_length=1)
 
 
 class Settings(_Strict):

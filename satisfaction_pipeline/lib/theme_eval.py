@@ -45,10 +45,16 @@ class Scores:
         return cls(table.sort("theme"), {**micro, "comments": float(comments)})
 
 
-def read_gold(path: Path | str, known_themes: set[str], against: str = "the taxonomy") -> Examples:
+def read_gold(
+    path: Path | str,
+    known_themes: set[str],
+    against: str = "the taxonomy",
+    text_column: str | None = None,
+    theme_columns: list[str] | None = None,
+) -> Examples:
     """The labelled comments of a gold file, every theme one that `against` can find."""
     try:
-        gold = read_examples(path)
+        gold = read_examples(path, text_column, theme_columns)
     except ExamplesError as exc:
         raise GoldError(str(exc)) from None
     unknown = sorted(set(gold.themes) - known_themes)

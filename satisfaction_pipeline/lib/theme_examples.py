@@ -32,7 +32,9 @@ from satisfaction_pipeline.lib.readers import SPREADSHEETS, ReadError, read_deli
 from satisfaction_pipeline.lib.themes import fold
 
 TEXT_COLUMNS = ("text", "comment", "comments", "verbatim", "commentaire", "sentence", "review")
-THEME_COLUMN = re.compile(r"(?i)^(themes?|codes?|labels?|categor(y|ies)|catégories?)\b.*")
+THEME_COLUMN = re.compile(r"^(themes?|codes?|labels?|categor(y|ies)|categories)(?![a-z])")  # folded
+LANGUAGE_NAMES = {"fr": "fr", "french": "fr", "francais": "fr", "en": "en", "english": "en",
+                  "anglais": "en"}  # fmt: skip
 POLARITIES = {
     "complaint": "complaint",
     "negative": "complaint",
@@ -47,6 +49,7 @@ POLARITIES = {
     "conflict": "neutral",
     "mixed": "neutral",
 }
+WORD = re.compile(r"\w")
 YES = {"1", "x", "yes", "y", "true", "oui", "vrai"}
 NO = {"0", "", "no", "n", "false", "non", "faux"}
 
@@ -62,6 +65,7 @@ class Example:
     labels: dict[str, str | None]  # theme id → complaint / praise / neutral, None when not given
     group: str
     language: str | None = None
+    where: str = ""  # the row (tables) or sentence id (XML), for messages
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Examples:
     source: str
     names: dict[str, str] = field(default_factory=dict)  # theme id → the name in the file
     skipped: Counter = field(default_factory=Counter)  # reason → sentences or rows left out
+    columns: list[str] = field(default_factory=list)  # the theme columns read (tables)
 
     @property
     def themes(self) -> list[str]:
@@ -89,6 +94,8 @@ class Examples:
             f"{self.source}: {len(self.items)} texts, {labelled} with at least one theme, "
             f"{len(counts)} themes"
         ]
+        if self.columns:
+            lines.append(f"  themes read from column(s): {', '.join(self.columns)}")
         lines += [f"  left out: {n} {reason}" for reason, n in sorted(self.skipped.items())]
         return "\n".join(lines)
 
@@ -130,7 +137,9 @@ def read_examples(
         table = read_xlsx(data) if path.suffix.lower() in SPREADSHEETS else read_delimited(data)
     except ReadError as exc:
         raise ExamplesError(f"{path}: {exc}") from None
-    return _read_table(path, table.records(), table.row_numbers, text_column, theme_columns)
+    return _read_table(
+        path, table.columns, table.records(), table.row_numbers, text_column, theme_columns
+    )
 
 
 def _read_semeval(path: Path, data: bytes) -> Examples:
@@ -141,31 +150,35 @@ def _read_semeval(path: Path, data: bytes) -> Examples:
     except ET.ParseError as exc:
         raise ExamplesError(f"{path}: not well-formed XML ({exc})") from None
     examples = Examples([], str(path))
-    for review_number, review in enumerate(root.iter("Review")):
+    # SemEval 2015/16: <Review rid><sentences><sentence>…<Opinion category polarity/>;
+    # 2014: <sentences><sentence>…<aspectCategory category polarity/>, no reviews
+    reviews = list(root.iter("Review")) or [root]
+    for review_number, review in enumerate(reviews):
         group = review.get("rid") or f"review {review_number + 1}"
         for sentence in review.iter("sentence"):
             sentence_id = sentence.get("id") or f"{group}:{len(examples.items)}"
+            where = f"{path}, sentence {sentence_id}"
+            short = f"sentence {sentence_id}"
             text = (sentence.findtext("text") or "").strip()
             if sentence.get("OutOfScope", "").upper() == "TRUE":
                 examples.skipped["sentences marked OutOfScope"] += 1
                 continue
-            if not text:
+            if not WORD.search(text):
                 examples.skipped["sentences with no text"] += 1
                 continue
             labels: dict[str, str | None] = {}
-            for opinion in sentence.iter("Opinion"):
+            for opinion in [*sentence.iter("Opinion"), *sentence.iter("aspectCategory")]:
                 category = opinion.get("category")
                 if not category:
-                    raise ExamplesError(
-                        f"{path}, sentence {sentence_id}: an <Opinion> has no category"
-                    )
-                theme = _theme(examples, category, f"{path}, sentence {sentence_id}")
+                    raise ExamplesError(f"{where}: an <{opinion.tag}> has no category")
+                theme = _theme(examples, category, where)
                 try:
                     polarity = polarity_of(opinion.get("polarity", ""))
                 except ValueError as exc:
-                    raise ExamplesError(f"{path}, sentence {sentence_id}: {exc}") from None
+                    raise ExamplesError(f"{where}: {exc}") from None
                 labels[theme] = _merge(labels.get(theme), polarity, theme in labels)
-            examples.items.append(Example(sentence_id, text, labels, group))
+            own_group = group if reviews[0] is not root else sentence_id
+            examples.items.append(Example(sentence_id, text, labels, own_group, None, short))
     if not examples.items:
         raise ExamplesError(
             f"{path}: no <sentence> with text was found (SemEval ABSA XML expected: "
@@ -176,42 +189,49 @@ def _read_semeval(path: Path, data: bytes) -> Examples:
 
 def _read_table(
     path: Path,
+    columns: list[str],
     records: list[dict[str, str]],
     rows: list[int],
     text_column: str | None,
     theme_columns: list[str] | None,
 ) -> Examples:
-    columns = list(records[0]) if records else []
-    text = text_column or next((c for c in columns if fold(c).strip() in TEXT_COLUMNS), None)
+    by_name = {fold(c).strip(): c for c in reversed(columns)}  # the first of equal names wins
+    text = text_column or next((by_name[n] for n in TEXT_COLUMNS if n in by_name), None)
     if text is None or text not in columns:
         wanted = repr(text_column) if text_column else f"one named {', '.join(TEXT_COLUMNS)}"
         raise ExamplesError(
             f"{path}: no text column ({wanted}; found {columns}). Name it with --text-column."
         )
-    themed = theme_columns or [c for c in columns if c != text and THEME_COLUMN.match(c)]
-    missing = [c for c in themed if c not in columns]
-    if missing or not themed:
+    named = [c for c in columns if c != text and THEME_COLUMN.match(fold(c).strip())]
+    if theme_columns:
+        missing = [c for c in theme_columns if c not in columns]
+        if missing:
+            raise ExamplesError(f"{path}: no column {missing} (found {columns})")
+        themed = theme_columns
+        indicators = {c for c in themed if c not in named and _indicator(records, c)}
+    else:  # theme-named columns hold names; without any, 1/0 (x, yes/no) columns are themes
+        roles = {by_name.get(n) for n in ("id", "group", "language")}
+        indicators = set() if named else {
+            c for c in columns if c != text and c not in roles and _indicator(records, c)
+        }  # fmt: skip
+        themed = named or [c for c in columns if c in indicators]
+    if not themed:
         raise ExamplesError(
-            f"{path}: no theme column {missing or ''} (expected columns named theme, code, "
-            f"label or category, or --theme-columns; found {columns})"
+            f"{path}: no theme column (expected columns named theme, code, label or category, "
+            f"columns of 1/0 or yes/no, or --theme-columns; found {columns})"
         )
-    if theme_columns is None:  # any other column holding only 1/0, x, yes/no is an indicator
-        others = [c for c in columns if c not in (text, *themed, "id", "group", "language")]
-        themed += [c for c in others if _indicator(records, c)]
-    indicators = {c for c in themed if _indicator(records, c)}
-    examples = Examples([], str(path))
+    examples = Examples([], str(path), columns=themed)
     for row, record in zip(rows, records, strict=True):
         where = f"{path}, row {row}"
-        if not record[text].strip():
-            examples.skipped["rows with an empty text"] += 1
+        if not WORD.search(record[text]):
+            examples.skipped["rows with no word in the text"] += 1
             continue
         labels: dict[str, str | None] = {}
         for column in themed:
             cell = record[column].strip()
             if column in indicators:
                 if fold(cell) in YES:
-                    theme = _theme(examples, column, f"{where}, column {column!r}")
-                    labels[theme] = None
+                    labels[_theme(examples, column, f"{where}, column {column!r}")] = None
                 continue
             for item in filter(None, (part.strip() for part in cell.split(";"))):
                 name, _, polarity_text = item.rpartition(":") if ":" in item else (item, "", "")
@@ -221,10 +241,12 @@ def _read_table(
                     raise ExamplesError(f"{where}, column {column!r}: {exc}") from None
                 theme = _theme(examples, name, f"{where}, column {column!r}")
                 labels[theme] = _merge(labels.get(theme), polarity, theme in labels)
-        ident = record.get("id") or str(row)
-        language = fold(record.get("language", "")).strip() or None
-        group = record.get("group") or ident
-        examples.items.append(Example(ident, record[text], labels, group, language))
+        ident = record.get(by_name.get("id", ""), "") or str(row)
+        language = fold(record.get(by_name.get("language", ""), "")).strip()
+        group = record.get(by_name.get("group", ""), "") or ident
+        examples.items.append(
+            Example(ident, record[text], labels, group, LANGUAGE_NAMES.get(language), f"row {row}")
+        )
     if not examples.items:
         raise ExamplesError(f"{path}: no row with a text in column {text!r}")
     return examples
@@ -255,7 +277,8 @@ def _merge(before: str | None, polarity: str | None, seen: bool) -> str | None:
 
 def keep_language(examples: Examples, language: str) -> Examples:
     """Only the texts in `language` (fr, en; auto keeps all): the file's language column where
-    it has one, else the language the comment tagger recognises."""
+    it has one, else the language the comment tagger recognises; texts too short for either
+    to show are kept."""
     from satisfaction_pipeline.lib.taxonomy import Taxonomy
     from satisfaction_pipeline.lib.themes import tag_comments
 
@@ -271,7 +294,8 @@ def keep_language(examples: Examples, language: str) -> Examples:
         replace(e, language=e.language or found)
         for e, found in zip(examples.items, detected, strict=True)
     ]
-    kept = items if language == "auto" else [e for e in items if e.language == language]
+    # a text no frequent word places ("Colis perdu", "refund pls") is kept: too short to say
+    kept = [e for e in items if language == "auto" or e.language in (language, "other")]
     if not kept:
         raise ExamplesError(f"{examples.source}: no text in {language!r}")
     skipped = Counter(examples.skipped)

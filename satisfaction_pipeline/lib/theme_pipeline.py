@@ -71,7 +71,7 @@ def model_themes(
     problems += _unassigned(taxonomy, assigned)
     if problems:
         raise TaxonomyError("theme_model", problems)
-    trained_on = languages or model.header.get("languages") or ["fr", "en"]
+    trained_on = languages or [*model.header.get("languages", ["fr", "en"]), "other"]
     return ModelThemes(model, assigned, frozenset(trained_on))
 
 

@@ -6,10 +6,10 @@ CREATE TABLE IF NOT EXISTS marts.comment_themes (
     week          DATE    NOT NULL,
     theme         VARCHAR NOT NULL,  -- a theme id of the taxonomy, e.g. wait_time
     polarity      VARCHAR NOT NULL,  -- complaint, praise or neutral
-    evidence      VARCHAR NOT NULL,  -- the phrase found, as written
+    evidence      VARCHAR NOT NULL,  -- the phrase found (model: the sentence), as written
     span_start    INTEGER NOT NULL,
     span_end      INTEGER NOT NULL,
-    mentions      INTEGER NOT NULL,  -- how many times the comment says it with this polarity
+    mentions      INTEGER NOT NULL,  -- times the comment says it with this polarity (model: sentences)
     language      VARCHAR NOT NULL,  -- the comment's: fr, en or other
     method        VARCHAR NOT NULL,  -- what assigned it: pattern, model (theme_model) or discovery
     PRIMARY KEY (response_key, theme, polarity)
