@@ -19,10 +19,8 @@ import polars as pl
 
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.theme_examples import Examples, ExamplesError, read_examples
-from satisfaction_pipeline.lib.theme_model import score_sets
+from satisfaction_pipeline.lib.theme_model import POLARITIES, score_sets
 from satisfaction_pipeline.lib.themes import comment_themes, tag_comments
-
-POLARITIES = ("complaint", "praise", "neutral")
 
 Predictor = Callable[[list[str]], list[dict[str, str]]]
 
