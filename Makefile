@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model clean
+.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model bench-actions clean
 
 setup: $(INSTALLED)
 
@@ -56,6 +56,9 @@ bench-themes: setup ## tag 1,000,000 generated comments with themes; comments/se
 
 bench-theme-model: setup ## train a theme model on the gold set; comments/second it reads
 	$(VENV)/bin/python bench/theme_model.py
+
+bench-actions: setup ## points at stake with their bootstrap: 200,000 responses x 15 themes
+	$(VENV)/bin/python bench/actions.py
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster
