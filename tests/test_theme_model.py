@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.config import ConfigError, parse_settings
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import TaxonomyError, default_taxonomy
@@ -396,6 +397,9 @@ def test_the_pipeline_uses_the_model_for_its_themes(
     assert not by_method["pattern"] & {"wait_time", "delivery"}
     assert "staff_attitude" in by_method["pattern"]
     assert all(evidence == span for *_, evidence, span in rows)
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        reported = wh.query(conn, "report/themes", week=LAST_WEEK).get_column("theme").to_list()
+    assert "wait_time" in reported  # the report and the e-mail count the model's themes too
 
 
 def test_learned_themes_must_be_described_and_patternless_ones_learned(

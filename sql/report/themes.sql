@@ -1,9 +1,10 @@
--- The week's taxonomy themes: comments that complain about each, and that praise it.
+-- The week's taxonomy themes (found by patterns or by the theme model, not the emerging groups):
+-- comments that complain about each, and that praise it.
 SELECT theme,
        count(*) FILTER (WHERE polarity = 'complaint') AS complaints,
        count(*) FILTER (WHERE polarity = 'praise') AS praise
 FROM marts.comment_themes
-WHERE week = $week AND method = 'pattern'
+WHERE week = $week AND method IN ('pattern', 'model')
 GROUP BY theme
 HAVING count(*) FILTER (WHERE polarity IN ('complaint', 'praise')) > 0
 ORDER BY complaints DESC, praise DESC, theme
