@@ -23,6 +23,7 @@ from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.lib import mail
 from satisfaction_pipeline.lib.mail import MailError, SmtpSettings, decide, send
 from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.lib.taxonomy import default_taxonomy
 
 from .conftest import LAST_WEEK
 
@@ -97,9 +98,20 @@ def _email_log(warehouse: Path) -> list[tuple]:
 
 
 def test_the_report_arrives_once_with_its_pdf(
-    pipeline_env: Paths, smtp_server, capsys: pytest.CaptureFixture[str]
+    pipeline_env: Paths,
+    smtp_server,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, _, _ = smtp_server
+    import yaml
+
+    data = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    data["actions"] = {"min_mentions": 10}  # the test weeks are a third of the demo's size
+    config = tmp_path / "smaller_weeks.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SATISFACTION_CONFIG", str(config))
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
     assert len(inbox.received) == 1
     recipients, raw = inbox.received[0]
@@ -110,12 +122,24 @@ def test_the_report_arrives_once_with_its_pdf(
     assert re.fullmatch(r"<[^<>@\s]+@example\.com>", message["Message-ID"])
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "Les plaintes les plus fréquentes" in text and "1. " in text
+    assert "À traiter en priorité" in text
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        ranked = conn.execute(
+            "SELECT theme FROM marts.action_list WHERE week = ? AND metric = 'csat'"
+            " AND status = 'ranked' ORDER BY rank",
+            [LAST_WEEK],
+        ).fetchall()
+    labels = {t.id: t.label.fr for t in default_taxonomy().themes}
+    assert ranked, "the demo week has a theme that costs points clearly"
+    assert f"1. {labels[ranked[0][0]]} (Service client" in text
     assert "<script" not in html and "src=" not in html and "style=" in html
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     pdf = (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes()
     assert attachments["report.pdf"].get_content() == pdf
     assert "follow_up.csv" not in attachments
+    action_csv = (pipeline_env.reports / LAST_WEEK.isoformat() / "action_list.csv").read_bytes()
+    assert attachments["action_list.csv"].get_payload(decode=True) == action_csv
+    assert attachments["action_list.csv"].get_content_charset() == "utf-8"
     assert f"E-mail {LAST_WEEK}: sent" in capsys.readouterr().out
     assert [r[1] for r in _email_log(pipeline_env.warehouse)] == ["sent"]
 

@@ -12,6 +12,8 @@ from satisfaction_pipeline.defs.metadata import markdown_table, table_metadata
 from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
+from satisfaction_pipeline.lib.actions import action_list_csv, weekly_action_list
+from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
@@ -244,8 +246,55 @@ def comment_themes(
     )
 
 
+@dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
+def action_list(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`marts.action_list` and `<reports>/<week>/action_list.csv`: each complaint theme's points
+    at stake in CSAT, NPS and CES with a bootstrap interval, ranked on a priority that weighs
+    CSAT and CES above NPS; themes with few mentions or no interval above zero are watched."""
+    settings = survey_settings.load()
+    taxonomy = survey_settings.taxonomy()
+    owners = {t.id: t.owner for t in taxonomy.themes}
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    with open_warehouse(warehouse) as conn:
+        scored = wh.query(conn, "marts/select_responses", **weeks)
+        complaints = wh.query(conn, "marts/select_week_complaints", **weeks)
+        table = pl.concat(
+            [
+                weekly_action_list(
+                    week,
+                    scored.filter(pl.col("week") == week),
+                    complaints.filter(pl.col("week") == week),
+                    owners,
+                    settings.actions.ranking(),
+                )
+                for week in run_weeks
+            ]
+        )
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_action_list", **weeks)
+            wh.execute(conn, "marts/insert_action_list", action_list=table)
+    for week in run_weeks:
+        rows = table.filter(pl.col("week") == week)
+        if not rows.is_empty():
+            csv = action_list_csv(rows, taxonomy, settings.report.language)
+            write_csv(csv, survey_settings.report_dir(week.isoformat()) / "action_list.csv")
+    ranked = table.filter(pl.col("metric") == "csat").select(
+        "week", "rank", "theme", "owner", "mentions", "priority", "status"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(table, ranked.sort("week", "rank", nulls_last=True).head(20)),
+            "ranked_themes": ranked.filter(pl.col("status") == "ranked").height,
+            "watched_themes": ranked.filter(pl.col("status") == "watch").height,
+        }
+    )
+
+
 @dg.asset(
-    deps=["weekly_scores", "standouts", "comment_themes", "emerging_themes"],
+    deps=["weekly_scores", "standouts", "comment_themes", "emerging_themes", action_list],
     kinds={"duckdb", "html", "pdf"},
     **WEEKLY,
 )

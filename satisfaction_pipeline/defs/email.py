@@ -94,8 +94,8 @@ def _message(
     folder: Path,
     sender: str,
 ) -> EmailMessage:
-    """The week's message: headline scores, and the most complained-about themes with their
-    owner and recommended action (until the ranked action list exists)."""
+    """The week's message: headline scores, and the top of the ranked action list with each
+    theme's owner and recommended action."""
     language = settings.report.language
     headline = [
         Headline(r["metric"], r["scale"], r["score"], r["n"])
@@ -106,12 +106,12 @@ def _message(
     actions = [
         Action(
             label=getattr(known[r["theme"]].label, language),
-            owner=owners.get(known[r["theme"]].owner, known[r["theme"]].owner),
-            complaints=r["complaints"],
+            owner=owners.get(r["owner"], r["owner"]),
+            complaints=r["mentions"],
             recommendation=getattr(known[r["theme"]].action, language),
         )
-        for r in wh.query(conn, "report/themes", week=week).iter_rows(named=True)
-        if r["theme"] in known and r["complaints"] > 0
+        for r in wh.query(conn, "report/actions", week=week).iter_rows(named=True)
+        if r["theme"] in known and r["status"] == "ranked"
     ][:TOP_ACTIONS]
     return build_message(
         week=week,

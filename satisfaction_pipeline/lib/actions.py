@@ -20,11 +20,16 @@ number of responses.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+
+from satisfaction_pipeline.lib.formats import DIMENSION_LABELS, OWNER_LABELS
+from satisfaction_pipeline.lib.redact import redact
+from satisfaction_pipeline.lib.taxonomy import Taxonomy
 
 METRICS = ("csat", "nps", "ces")
 RESAMPLES = 2_000
@@ -196,3 +201,228 @@ def rank(stake_rows: pl.DataFrame, ranking: Ranking = Ranking()) -> pl.DataFrame
         on="group",
         maintain_order="left",
     ).sort(["rank", "group", "metric"], nulls_last=True)
+
+
+# -- the weekly action list ----------------------------------------------------------------
+
+OVER_INDEX_DIMENSIONS = ("channel", "team", "product", "touchpoint", "source")
+OVER_INDEX_MIN_MENTIONS = 5
+EXAMPLES = 3
+EXAMPLE_LENGTH = 240
+
+ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "theme": pl.String(),
+    "owner": pl.String(),
+    "metric": pl.String(),
+    "responses": pl.Int32(),
+    "mentions": pl.Int32(),
+    "share_of_responses": pl.Float64(),
+    "share_of_low_comments": pl.Float64(),
+    "metric_theme": pl.Float64(),
+    "metric_others": pl.Float64(),
+    "metric_all": pl.Float64(),
+    "points": pl.Float64(),
+    "points_low": pl.Float64(),
+    "points_high": pl.Float64(),
+    "priority": pl.Float64(),
+    "status": pl.String(),
+    "rank": pl.Int32(),
+    "over_index_dimension": pl.String(),
+    "over_index_segment": pl.String(),
+    "over_index_rate": pl.Float64(),
+    "rest_rate": pl.Float64(),
+    "examples": pl.List(pl.String()),
+}
+
+
+def low_scorer() -> pl.Expr:
+    """Detractor, CSAT not satisfied, or CES not easy (on `score_responses` output)."""
+    return (
+        (pl.col("nps_category") == "detractor")
+        | (pl.col("csat_satisfied") == False)  # noqa: E712  (null: not answered)
+        | (pl.col("ces_easy") == False)  # noqa: E712
+    ).fill_null(False)
+
+
+def weekly_action_list(
+    week: dt.date,
+    scored: pl.DataFrame,
+    complaints: pl.DataFrame,
+    owners: dict[str, str],
+    ranking: Ranking = Ranking(),
+) -> pl.DataFrame:
+    """`marts.action_list` rows of one week: each complaint theme × metric, ranked.
+
+    `scored`: the week's responses (`score_responses`), every one, commented or not;
+    `complaints`: response_key, theme, evidence, mentions of the week's complaint mentions;
+    `owners`: theme → owner."""
+    values = metric_values(scored)
+    complaints = complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
+    mentioned = complaints.select("response_key", group="theme").unique()
+    if mentioned.is_empty():
+        return pl.DataFrame(schema=ACTION_LIST_SCHEMA)
+    answered = scored.filter(pl.any_horizontal(pl.col("csat", "nps", "ces").is_not_null())).height
+    low_comments = scored.filter(low_scorer() & pl.col("has_comment")).select("response_key")
+    shares = mentioned.group_by("group").agg(
+        share_of_responses=pl.len() / max(answered, 1),
+        share_of_low_comments=pl.col("response_key")
+        .is_in(low_comments["response_key"].implode())
+        .sum()
+        / max(low_comments.height, 1),
+    )
+    table = (
+        rank(stakes(values, mentioned, ranking), ranking)
+        .join(shares, on="group", how="left")
+        .join(over_index(scored, mentioned), on="group", how="left")
+        .join(examples(complaints, scored), on="group", how="left")
+        .rename({"group": "theme"})
+        .with_columns(
+            week=pl.lit(week),
+            owner=pl.col("theme").replace_strict(owners, default="other"),
+        )
+    )
+    return table.select(pl.col(c).cast(t) for c, t in ACTION_LIST_SCHEMA.items())
+
+
+def over_index(scored: pl.DataFrame, mentioned: pl.DataFrame) -> pl.DataFrame:
+    """Per theme, the segment whose mention rate is the highest of those significantly above
+    the rest of the week (one-sided two-proportion z-test, p < 0.05, at least 5 mentions)."""
+    found = []
+    for dimension in OVER_INDEX_DIMENSIONS:
+        segments = scored.select("response_key", segment=pl.col(dimension)).drop_nulls()
+        sizes = segments.group_by("segment").agg(n=pl.len())
+        counts = (
+            mentioned.join(segments, on="response_key")
+            .group_by("group", "segment")
+            .agg(k=pl.len())
+            .join(sizes, on="segment")
+            .with_columns(k_all=pl.col("k").sum().over("group"), n_all=pl.lit(sizes["n"].sum()))
+            .with_columns(
+                rate=pl.col("k") / pl.col("n"),
+                rest_rate=(pl.col("k_all") - pl.col("k")) / (pl.col("n_all") - pl.col("n")),
+                pooled=pl.col("k_all") / pl.col("n_all"),
+            )
+            .filter((pl.col("k") >= OVER_INDEX_MIN_MENTIONS) & (pl.col("n_all") > pl.col("n")))
+            .with_columns(
+                z=(pl.col("rate") - pl.col("rest_rate"))
+                / (
+                    pl.col("pooled")
+                    * (1 - pl.col("pooled"))
+                    * (1 / pl.col("n") + 1 / (pl.col("n_all") - pl.col("n")))
+                ).sqrt()
+            )
+            .filter(pl.col("z") > 1.6449)  # one-sided 5 %
+            .select(
+                "group",
+                over_index_dimension=pl.lit(dimension),
+                over_index_segment="segment",
+                over_index_rate="rate",
+                rest_rate="rest_rate",
+                ratio=pl.col("rate") / pl.col("rest_rate"),
+            )
+        )
+        found.append(counts)
+    schema = {"group": pl.String, "over_index_dimension": pl.String,
+              "over_index_segment": pl.String, "over_index_rate": pl.Float64,
+              "rest_rate": pl.Float64, "ratio": pl.Float64}  # fmt: skip
+    return (
+        pl.concat([f.cast(schema) for f in found])
+        .sort(
+            "ratio", "over_index_dimension", "over_index_segment", descending=[True, False, False]
+        )
+        .unique("group", keep="first", maintain_order=True)
+        .drop("ratio")
+    )
+
+
+def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
+    """Per theme, up to three PII-redacted comments that say it in different words: the ones
+    that say it most often first, then the shortest (quotable)."""
+    comments = scored.select("response_key", "comment")
+    picked = (
+        complaints.join(comments, on="response_key")
+        .with_columns(wording=pl.col("evidence").str.to_lowercase().str.strip_chars())
+        .sort(
+            ["theme", "mentions", pl.col("comment").str.len_chars(), "response_key"],
+            descending=[False, True, False, False],
+        )
+        .unique(["theme", "wording"], keep="first", maintain_order=True)
+        .group_by("theme", maintain_order=True)
+        .head(EXAMPLES)
+    )
+    quoted = [
+        (theme, _quote(comment)) for theme, comment in picked.select("theme", "comment").iter_rows()
+    ]
+    return (
+        pl.DataFrame(quoted, schema=["group", "example"], orient="row")
+        .group_by("group", maintain_order=True)
+        .agg(examples="example")
+    )
+
+
+def _quote(comment: str) -> str:
+    text = " ".join((redact(comment) or "").split())
+    return text if len(text) <= EXAMPLE_LENGTH else text[: EXAMPLE_LENGTH - 1].rstrip() + "…"
+
+
+CSV_HEADINGS = {
+    "en": {"rank": "rank", "status": "status", "theme": "theme", "owner": "owner",
+           "action": "recommended action", "mentions": "complaints",
+           "share": "share of responses", "low_share": "share of low scorers' comments",
+           "where": "over-represented in", "examples": "examples"},
+    "fr": {"rank": "rang", "status": "statut", "theme": "thème", "owner": "responsable",
+           "action": "action recommandée", "mentions": "plaintes",
+           "share": "part des réponses", "low_share": "part des commentaires des insatisfaits",
+           "where": "surreprésenté dans", "examples": "exemples"},
+}  # fmt: skip
+POINTS_HEADING = {"en": "{metric} points at stake", "fr": "points de {metric} en jeu"}
+STATUS = {"en": {"ranked": "ranked", "watch": "watch list"},
+          "fr": {"ranked": "classé", "watch": "à surveiller"}}  # fmt: skip
+
+
+def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl.DataFrame:
+    """`action_list.csv` for one week: a row per theme (ranked first, then the watch list),
+    each metric's points at stake with their 95 % interval, rounded for reading."""
+    words = CSV_HEADINGS[language]
+    known = {t.id: t for t in taxonomy.themes}
+
+    def text(theme: str, field: str) -> str:
+        return getattr(getattr(known[theme], field), language) if theme in known else theme
+
+    wide = rows.pivot(
+        "metric", index="theme", values=["points", "points_low", "points_high"]
+    ).join(rows.filter(pl.col("metric") == "csat").drop("metric", "points", "points_low",
+                                                          "points_high"), on="theme")  # fmt: skip
+    columns = [
+        pl.col("rank").alias(words["rank"]),
+        pl.col("status").replace_strict(STATUS[language]).alias(words["status"]),
+        pl.col("theme").map_elements(lambda t: text(t, "label"), pl.String).alias(words["theme"]),
+        pl.col("owner")
+        .replace_strict(OWNER_LABELS[language], default=pl.col("owner"))
+        .alias(words["owner"]),
+        pl.col("theme").map_elements(lambda t: text(t, "action"), pl.String).alias(words["action"]),
+        pl.col("mentions").alias(words["mentions"]),
+        (pl.col("share_of_responses") * 100).round(1).alias(words["share"] + " %"),
+        (pl.col("share_of_low_comments") * 100).round(1).alias(words["low_share"] + " %"),
+    ]
+    for metric in METRICS:
+        if f"points_{metric}" not in wide.columns:
+            continue
+        name = POINTS_HEADING[language].format(metric=metric.upper())
+        columns += [
+            pl.col(f"points_{metric}").round(2).alias(name),
+            pl.col(f"points_low_{metric}").round(2).alias(f"{name} (95 % min)"),
+            pl.col(f"points_high_{metric}").round(2).alias(f"{name} (95 % max)"),
+        ]
+    columns += [
+        pl.concat_str(
+            pl.col("over_index_dimension").replace_strict(
+                DIMENSION_LABELS[language], default=pl.col("over_index_dimension")
+            ),
+            pl.lit(" : " if language == "fr" else ": "),
+            "over_index_segment",
+        ).alias(words["where"]),
+        pl.col("examples").alias(words["examples"]),
+    ]
+    return wide.sort("rank", "priority", nulls_last=True, descending=[False, True]).select(columns)

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from satisfaction_pipeline.lib.actions import Ranking
 from satisfaction_pipeline.lib.scales import LABEL_SETS
 from satisfaction_pipeline.lib.taxonomy import Taxonomy, Theme, build_taxonomy
 
@@ -287,6 +288,26 @@ class Standouts(_Strict):
         return self
 
 
+class Actions(_Strict):
+    """How the action list ranks complaint themes (README, "Action list")."""
+
+    min_mentions: int = Field(default=30, ge=1)  # fewer: watch list
+    # priority = Σ weight × the low end of the points at stake; NPS weighs less by default:
+    # its points are a difference of two shares, and service controls less of it
+    weights: dict[Literal["csat", "nps", "ces"], float] = {"csat": 1.0, "ces": 1.0, "nps": 0.5}
+    resamples: int = Field(default=2000, ge=200, le=100_000)  # bootstrap
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in value.values()):
+            raise ValueError(f"weights of 0 or more (got {value})")
+        return value
+
+    def ranking(self) -> Ranking:
+        return Ranking(self.min_mentions, tuple(self.weights.items()), self.resamples)
+
+
 class ThemeModelSettings(_Strict):
     file: str  # written by `satisfaction-pipeline themes train`; relative to the config's folder
     # the themes it assigns (default: every theme it knows)
@@ -303,6 +324,7 @@ class Settings(_Strict):
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
     standouts: Standouts = Standouts()
+    actions: Actions = Actions()
     # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
     themes: list[Theme] = []  # added, or replacing the taxonomy's theme of the same id
@@ -435,6 +457,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "report": Report,
     "recipients": Recipients,
     "standouts": Standouts,
+    "actions": Actions,
     "themes": Theme,
     "theme_model": ThemeModelSettings,
 }

@@ -23,6 +23,13 @@ MONTHS = {
     ],
 }
 
+OWNER_LABELS: dict[str, dict[str, str]] = {
+    "en": {"customer_service": "Customer service", "product": "Product", "billing": "Billing",
+           "logistics": "Logistics", "sales": "Sales", "digital": "Digital", "other": "Other"},
+    "fr": {"customer_service": "Service client", "product": "Produit", "billing": "Facturation",
+           "logistics": "Logistique", "sales": "Commercial", "digital": "Digital",
+           "other": "Autre"},
+}  # fmt: skip
 DIMENSION_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "channel": "Channel",

@@ -128,8 +128,8 @@ TEXT = {
     "en": {
         "subject": "Customer satisfaction — week of {week}",
         "intro": "The weekly customer-satisfaction report for the week of {week} is attached.",
-        "actions": "What customers complain about most",
-        "no_actions": "No complaint theme this week.",
+        "actions": "What to fix first (the complaint themes that cost the most points)",
+        "no_actions": "No complaint theme costs points clearly this week (see the watch list).",
         "answers": "answers",
         "attached": "Attached: {files}.",
         "footer": "Sent by satisfaction_pipeline. Comments are quoted without personal data.",
@@ -138,8 +138,9 @@ TEXT = {
         "subject": "Satisfaction client — semaine du {week}",
         "intro": "Le rapport hebdomadaire de satisfaction client de la semaine du {week} est en "
         "pièce jointe.",
-        "actions": "Les plaintes les plus fréquentes",
-        "no_actions": "Aucun thème de plainte cette semaine.",
+        "actions": "À traiter en priorité (les thèmes de plainte qui coûtent le plus de points)",
+        "no_actions": "Aucun thème de plainte ne coûte clairement de points cette semaine "
+        "(voir les thèmes à surveiller).",
         "answers": "réponses",
         "attached": "En pièces jointes : {files}.",
         "footer": "Envoyé par satisfaction_pipeline. Les commentaires sont cités sans données "
@@ -247,10 +248,18 @@ def build_message(
     )
     message.add_alternative(html, subtype="html")
     for path in attachments:
-        maintype, subtype = ("application", "pdf") if path.suffix == ".pdf" else ("text", "csv")
-        message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
+        if path.suffix == ".pdf":
+            message.add_attachment(
+                path.read_bytes(), maintype="application", subtype="pdf", filename=path.name
+            )
+        else:  # our CSV files are UTF-8 (with a BOM for Excel): say so, or clients guess ASCII
+            message.add_attachment(
+                path.read_bytes(),
+                maintype="text",
+                subtype="csv",
+                filename=path.name,
+                params={"charset": "utf-8"},
+            )
     return message
 
 

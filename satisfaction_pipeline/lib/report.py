@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Standouts
 from satisfaction_pipeline.lib.formats import (
     DIMENSION_LABELS,
+    OWNER_LABELS,
     format_date,
     format_number,
     format_percent,
@@ -53,14 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
         "praise": "praise",
         "emerging": "Emerging: complaints no theme names yet",
         "emerging_hint": "{n} this week, {mean} a week before",
-        "owners": {
-            "customer_service": "Customer service",
-            "product": "Product",
-            "billing": "Billing",
-            "logistics": "Logistics",
-            "sales": "Sales",
-            "digital": "Digital",
-        },
+        "owners": OWNER_LABELS["en"],
         "standouts": "What stands out",
         "standouts_hint": "Segments whose 95 % interval excludes the overall score in {k} of the "
         "last {w} weeks, and segments whose questions disagree.",
@@ -102,14 +96,7 @@ TEXT: dict[str, dict[str, str]] = {
         "praise": "éloges",
         "emerging": "Émergents : plaintes qu'aucun thème ne nomme encore",
         "emerging_hint": "{n} cette semaine, {mean} par semaine avant",
-        "owners": {
-            "customer_service": "Service client",
-            "product": "Produit",
-            "billing": "Facturation",
-            "logistics": "Logistique",
-            "sales": "Commercial",
-            "digital": "Digital",
-        },
+        "owners": OWNER_LABELS["fr"],
         "standouts": "Ce qui ressort",
         "standouts_hint": "Segments dont l'intervalle à 95\u202f% exclut le score d'ensemble "
         "{k} semaines sur les {w} dernières, et segments dont les questions divergent.",

@@ -62,12 +62,21 @@ def csat_satisfied(satisfied_from: dict[str, int] | None = None) -> pl.Expr:
     return pl.col("csat") >= scale.replace_strict(thresholds, return_dtype=pl.Int8)
 
 
+def ces_easy() -> pl.Expr:
+    """Whether a CES answer is in the easy part of its scale (EASY_FROM; null: no answer)."""
+    bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
+    low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
+    return pl.col("ces") >= low + EASY_FROM * (high - low)
+
+
 def score_responses(
     raw: pl.DataFrame, satisfied_from: dict[str, int] | None = None
 ) -> pl.DataFrame:
-    """Add each response's score categories: CSAT satisfied, NPS category, has a comment."""
+    """Add each response's score categories: CSAT satisfied, NPS category, CES easy, has a
+    comment."""
     return raw.with_columns(
         csat_satisfied=csat_satisfied(satisfied_from),
+        ces_easy=ces_easy(),
         nps_category=pl.col("nps").replace_strict(
             {score: nps_category(score) for score in range(11)}, return_dtype=pl.String
         ),
@@ -99,8 +108,6 @@ def weekly_scores(
     query (rather than stacking a copy of the responses per dimension). The per-metric rows are
     then summed from those counts, which add up exactly (CES through its sum and sum of
     squares)."""
-    bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
-    low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
     answers = responses.lazy().select(
         "week",
         pl.col("csat_scale").fill_null("1-5"),
@@ -108,7 +115,7 @@ def weekly_scores(
         "nps",
         "ces",
         "ces_scale",
-        (pl.col("ces") >= low + EASY_FROM * (high - low)).alias("_easy"),
+        ces_easy().alias("_easy"),
         *SEGMENT_DIMENSIONS,
         "source",
         "extra_segments",
