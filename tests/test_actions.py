@@ -3,13 +3,32 @@ weeks with planted signals."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from satisfaction_pipeline.lib.actions import Ranking, points_at_stake, rank, stakes
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib.actions import (
+    Ranking,
+    action_list_csv,
+    points_at_stake,
+    rank,
+    stakes,
+    weekly_action_list,
+)
+from satisfaction_pipeline.lib.exports import write_csv
+from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.lib.scoring import score_responses
+from satisfaction_pipeline.lib.taxonomy import Taxonomy, default_taxonomy
+
+from .conftest import LAST_WEEK
 
 
 @settings(max_examples=60, deadline=None)
@@ -118,3 +137,127 @@ def test_owner_roll_up_counts_a_response_once() -> None:
     points = dict(per_theme.select("group", "points").iter_rows())
     assert rolled.get_column("points")[0] == pytest.approx(points["queue"])
     assert rolled.get_column("points")[0] < points["queue"] + points["rude"] - 0.1
+
+
+COMMENTS = [
+    "Attente interminable au téléphone.",
+    "Trop d'attente, rappelez-moi au 06 12 34 56 78",
+    '=HYPERLINK("http://x";"attente") 1 heure d\'attente',
+]
+
+
+def _scored_week() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """120 responses: `queue` complaints (40, 30 of them by phone) from dissatisfied customers;
+    one comment tries a spreadsheet formula and another gives a phone number."""
+    rows, complaints = [], []
+    for i in range(120):
+        key = f"k{i:03d}"
+        complains = i < 40
+        channel = "phone" if (i < 30 or i >= 100) else "chat"
+        comment = None
+        if complains:
+            comment = COMMENTS[i % 3]
+            complaints.append((key, "queue", comment.split(",")[0][:20], 1 + (i % 3 == 0)))
+        rows.append(
+            {
+                "response_key": key,
+                "week": dt.date(2026, 11, 16),
+                "channel": channel,
+                "team": "A",
+                "product": None,
+                "touchpoint": None,
+                "source": "s",
+                "csat": 2 if complains else 5,
+                "csat_scale": "1-5",
+                "nps": 3 if complains else 9,
+                "ces": None,
+                "ces_scale": None,
+                "comment": comment,
+            }
+        )
+    text = pl.String
+    types = {
+        "product": text,
+        "touchpoint": text,
+        "ces": pl.Float64,
+        "ces_scale": text,
+        "comment": text,
+    }
+    scored = score_responses(pl.DataFrame(rows, schema_overrides=types))
+    schema = ["response_key", "theme", "evidence", "mentions"]
+    return scored, pl.DataFrame(complaints, schema=schema, orient="row")
+
+
+def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
+    scored, complaints = _scored_week()
+    table = weekly_action_list(
+        dt.date(2026, 11, 16), scored, complaints, {"queue": "customer_service"},
+        Ranking(min_mentions=30, resamples=300),
+    )  # fmt: skip
+    csat = table.filter(pl.col("metric") == "csat").row(0, named=True)
+    assert csat["mentions"] == 40 and csat["share_of_responses"] == pytest.approx(40 / 120)
+    assert csat["share_of_low_comments"] == 1.0  # every low scorer who commented complains of it
+    assert csat["metric_theme"] == 0.0 and csat["metric_others"] == 100.0
+    assert csat["points"] == pytest.approx(100 - 80 / 120 * 100)  # 33.3 points at stake
+    assert csat["status"] == "ranked" and csat["rank"] == 1 and csat["owner"] == "customer_service"
+    # 30 of the 40 by phone, where 50 of the 120 answered: over-represented there
+    assert (csat["over_index_dimension"], csat["over_index_segment"]) == ("channel", "phone")
+    assert csat["over_index_rate"] == pytest.approx(30 / 50)
+    examples = csat["examples"]
+    assert len(examples) == 3 and len(set(examples)) == 3
+    assert any("[phone]" in e for e in examples) and not any("06 12" in e for e in examples)
+    assert table.filter(pl.col("metric") == "ces").get_column("responses").to_list() == [0]
+
+    taxonomy = Taxonomy(
+        themes=[default_taxonomy().theme("wait_time").model_copy(update={"id": "queue"})]
+    )
+    path = write_csv(action_list_csv(table, taxonomy, "fr"), tmp_path / "action_list.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0]["rang"] == "1" and rows[0]["statut"] == "classé"
+    assert rows[0]["responsable"] == "Service client"
+    assert rows[0]["surreprésenté dans"] == "Canal : phone"
+    assert '=HYPERLINK("http://x"' in rows[0]["exemples"]  # inside the cell: text, not a formula
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in rows[0].values())
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path) -> None:
+    hostile = ["=1+1", "+33 6 12", "-2+3", "@SUM(A1)", "\tx", "\rx", "ok", "a=b"]
+    path = write_csv(
+        pl.DataFrame({"text": hostile, "number": range(-4, 4), "list": [["=x", "y"]] * 8}),
+        tmp_path / "out.csv",
+    )
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))[1:]
+    assert [r[0] for r in rows] == ["'=1+1", "'+33 6 12", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx",
+                                    "ok", "a=b"]  # fmt: skip
+    assert [r[1] for r in rows] == [str(n) for n in range(-4, 4)]  # numbers stay numbers
+    assert rows[0][2] == "'=x | y"
+
+
+def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monkeypatch) -> None:
+    import yaml
+
+    data = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    data["actions"] = {"min_mentions": 10, "resamples": 500}
+    config = tmp_path / "satisfaction.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SATISFACTION_CONFIG", str(config))
+    query = "SELECT * FROM marts.action_list WHERE week = $week ORDER BY theme, metric"
+
+    def action_list() -> pl.DataFrame:
+        with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+            return conn.sql(query, params={"week": LAST_WEEK}).pl()
+
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    first = action_list()
+    assert first.height > 0 and first.height % 3 == 0
+    assert set(first.get_column("metric")) == {"csat", "nps", "ces"}
+    ranks = first.filter(pl.col("status") == "ranked").get_column("rank").unique().sort()
+    assert ranks.to_list() == list(range(1, ranks.len() + 1))
+    assert first.filter(pl.col("status") == "watch").get_column("rank").null_count() == (
+        first.filter(pl.col("status") == "watch").height
+    )
+    assert (pipeline_env.reports / LAST_WEEK.isoformat() / "action_list.csv").exists()
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert action_list().equals(first)  # a re-run gives the same table (seeded bootstrap)
