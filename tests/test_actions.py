@@ -18,9 +18,13 @@ from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.lib.actions import (
     Ranking,
     action_list_csv,
+    follow_up,
     points_at_stake,
+    praise,
     rank,
+    responsibility,
     stakes,
+    trends,
     weekly_action_list,
 )
 from satisfaction_pipeline.lib.exports import write_csv
@@ -258,6 +262,92 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
     assert first.filter(pl.col("status") == "watch").get_column("rank").null_count() == (
         first.filter(pl.col("status") == "watch").height
     )
-    assert (pipeline_env.reports / LAST_WEEK.isoformat() / "action_list.csv").exists()
+    folder = pipeline_env.reports / LAST_WEEK.isoformat()
+    assert (folder / "action_list.csv").exists()
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        low_commenters = conn.execute(
+            "SELECT count(*) FROM marts.responses WHERE week = ? AND has_comment AND"
+            " (nps_category = 'detractor' OR NOT csat_satisfied OR NOT ces_easy)",
+            [LAST_WEEK],
+        ).fetchall()[0][0]
+        split = conn.execute(
+            "SELECT sum(share), sum(low_scorers) FROM marts.responsibility"
+            " WHERE week = ? AND kind = 'split'",
+            [LAST_WEEK],
+        ).fetchall()[0]
+        owners = conn.execute(
+            "SELECT DISTINCT owner FROM marts.action_owners WHERE week = ?", [LAST_WEEK]
+        ).fetchall()
+    calls = list(csv.DictReader(io.StringIO((folder / "follow_up.csv").read_text("utf-8-sig"))))
+    assert low_commenters > 0 and len(calls) == low_commenters == split[1]
+    assert split[0] == pytest.approx(1.0)
+    assert ("customer_service",) in owners
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
     assert action_list().equals(first)  # a re-run gives the same table (seeded bootstrap)
+
+
+def test_trend_over_the_four_weeks_before_and_two_weeks_rising() -> None:
+    monday = dt.date(2026, 11, 16)
+    shares = pl.DataFrame(
+        [(monday - dt.timedelta(weeks=k), theme, share)
+         for theme, history in {"up": [0.09, 0.06, 0.04, 0.05, 0.05, 0.30],
+                                "flat": [0.05, 0.05, 0.05, 0.05, 0.05, 0.05]}.items()
+         for k, share in enumerate(history)],
+        schema=["week", "theme", "share"], orient="row",
+    )  # fmt: skip
+    trend = {r["theme"]: r for r in trends(shares, monday).iter_rows(named=True)}
+    assert trend["up"]["share_trailing"] == pytest.approx((0.06 + 0.04 + 0.05 + 0.05) / 4)
+    assert trend["up"]["trailing_weeks"] == 4  # the fifth week before is not in the trend
+    assert trend["up"]["rising"] is True and trend["flat"]["rising"] is False
+    first_week = trends(shares.filter(pl.col("week") == monday), monday)
+    assert first_week.row(0, named=True)["share_trailing"] is None
+
+
+def test_responsibility_praise_and_follow_up() -> None:
+    scored, complaints = _scored_week()
+    week = dt.date(2026, 11, 16)
+    # two of the 40 also complain about billing; one low scorer's comment has no theme
+    extra = pl.DataFrame(
+        [("k000", "billing", "facture", 1), ("k003", "billing", "facture", 1)],
+        schema=["response_key", "theme", "evidence", "mentions"], orient="row",
+    )  # fmt: skip
+    scored = scored.with_columns(
+        csat=pl.when(pl.col("response_key") == "k050").then(1).otherwise(pl.col("csat")),
+        comment=pl.when(pl.col("response_key") == "k050")
+        .then(pl.lit("Bof."))
+        .otherwise(pl.col("comment")),
+    ).pipe(lambda f: score_responses(f.drop("csat_satisfied", "nps_category", "ces_easy",
+                                             "has_comment")))  # fmt: skip
+    owners = {"queue": "customer_service", "billing": "billing"}
+    split = responsibility(week, scored, pl.concat([complaints, extra]), owners)
+    shares = {(r["kind"], r["category"]): r["share"] for r in split.iter_rows(named=True)}
+    assert shares[("split", "service_only")] == pytest.approx(38 / 41)
+    assert shares[("split", "service_and_others")] == pytest.approx(2 / 41)
+    assert shares[("split", "no_theme")] == pytest.approx(1 / 41)
+    assert sum(v for (kind, _), v in shares.items() if kind == "split") == pytest.approx(1)
+    assert shares[("owner", "billing")] == pytest.approx(2 / 41)
+
+    praised = pl.DataFrame(
+        [("k100", "staff_attitude", "adorable", 1), ("k101", "staff_attitude", "top", 1)],
+        schema=["response_key", "theme", "evidence", "mentions"], orient="row",
+    )  # fmt: skip
+    scored = scored.with_columns(
+        agent=pl.lit("Camille R."), comment=pl.col("comment").fill_null("Merci Camille !")
+    )
+    appreciated = praise(week, scored, praised)
+    team = appreciated.filter(pl.col("dimension") == "team").row(0, named=True)
+    assert (team["segment"], team["theme"], team["mentions"]) == ("A", "staff_attitude", 2)
+    assert team["examples"] == ["Merci Camille !"]  # one wording, quoted once
+
+    contacts = scored.with_columns(
+        response_id="response_key",
+        submitted_at=pl.lit(dt.datetime(2026, 11, 16, 9)),
+        customer_ref=pl.lit("C1"),
+        customer_email=pl.lit("a@example.com"),
+    )
+    labels = {"queue": "Attente", "billing": "Facture"}
+    calls = follow_up(contacts, pl.concat([complaints, extra]), ["billing", "queue"], labels, "fr")
+    themes = calls.get_column("thème").to_list()
+    assert len(themes) == 41  # every low scorer with a comment, once
+    assert themes[:2] == ["Facture", "Facture"] and themes[-1] == "(aucun thème)"
+    assert set(themes[2:-1]) == {"Attente"}

@@ -12,7 +12,7 @@ from satisfaction_pipeline.defs.metadata import markdown_table, table_metadata
 from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
-from satisfaction_pipeline.lib.actions import action_list_csv, weekly_action_list
+from satisfaction_pipeline.lib.actions import TRAILING_WEEKS, weekly_actions
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
@@ -246,49 +246,60 @@ def comment_themes(
     )
 
 
+ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise")
+
+
 @dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
 def action_list(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    """`marts.action_list` and `<reports>/<week>/action_list.csv`: each complaint theme's points
-    at stake in CSAT, NPS and CES with a bootstrap interval, ranked on a priority that weighs
-    CSAT and CES above NPS; themes with few mentions or no interval above zero are watched."""
+    """`marts.action_list`: each complaint theme's points at stake in CSAT, NPS and CES with a
+    bootstrap interval, ranked on a priority that weighs CSAT and CES above NPS (few mentions,
+    or no interval above zero: the watch list); `marts.action_owners` (the same per owner),
+    `marts.responsibility` (whose doing low scorers' complaints point to), `marts.praise` (per
+    team and agent); `<reports>/<week>/action_list.csv` and `follow_up.csv` (low scorers who
+    commented, to call back)."""
     settings = survey_settings.load()
     taxonomy = survey_settings.taxonomy()
-    owners = {t.id: t.owner for t in taxonomy.themes}
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=TRAILING_WEEKS)}
     with open_warehouse(warehouse) as conn:
-        scored = wh.query(conn, "marts/select_responses", **weeks)
-        complaints = wh.query(conn, "marts/select_week_complaints", **weeks)
-        table = pl.concat(
-            [
-                weekly_action_list(
-                    week,
-                    scored.filter(pl.col("week") == week),
-                    complaints.filter(pl.col("week") == week),
-                    owners,
-                    settings.actions.ranking(),
-                )
-                for week in run_weeks
-            ]
-        )
+        scored = wh.query(conn, "marts/select_responses", **history)
+        mentions = wh.query(conn, "marts/select_week_mentions", **history)
+        built = [
+            weekly_actions(
+                week,
+                scored,
+                mentions,
+                taxonomy,
+                settings.actions.ranking(),
+                settings.report.language,
+            )
+            for week in run_weeks
+        ]
+        tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
-            wh.execute(conn, "marts/delete_action_list", **weeks)
-            wh.execute(conn, "marts/insert_action_list", action_list=table)
-    for week in run_weeks:
-        rows = table.filter(pl.col("week") == week)
-        if not rows.is_empty():
-            csv = action_list_csv(rows, taxonomy, settings.report.language)
-            write_csv(csv, survey_settings.report_dir(week.isoformat()) / "action_list.csv")
-    ranked = table.filter(pl.col("metric") == "csat").select(
-        "week", "rank", "theme", "owner", "mentions", "priority", "status"
-    )
+            for name, table in tables.items():
+                wh.execute(conn, f"marts/delete_{name}", **weeks)
+                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    for week, weekly in zip(run_weeks, built, strict=True):
+        folder = survey_settings.report_dir(week.isoformat())
+        if weekly.action_list_csv is not None:
+            write_csv(weekly.action_list_csv, folder / "action_list.csv")
+        write_csv(weekly.follow_up_csv, folder / "follow_up.csv")
+    ranked = tables["action_list"].filter(pl.col("metric") == "csat")
     return dg.MaterializeResult(
         metadata={
-            **table_metadata(table, ranked.sort("week", "rank", nulls_last=True).head(20)),
+            **table_metadata(
+                tables["action_list"],
+                ranked.select("week", "rank", "theme", "owner", "mentions", "priority", "status")
+                .sort("week", "rank", nulls_last=True)
+                .head(20),
+            ),
             "ranked_themes": ranked.filter(pl.col("status") == "ranked").height,
             "watched_themes": ranked.filter(pl.col("status") == "watch").height,
+            "customers_to_call_back": sum(b.follow_up_csv.height for b in built),
         }
     )
 

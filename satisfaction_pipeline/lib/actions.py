@@ -228,6 +228,9 @@ ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
     "priority": pl.Float64(),
     "status": pl.String(),
     "rank": pl.Int32(),
+    "share_trailing": pl.Float64(),
+    "trailing_weeks": pl.Int32(),
+    "rising": pl.Boolean(),
     "over_index_dimension": pl.String(),
     "over_index_segment": pl.String(),
     "over_index_rate": pl.Float64(),
@@ -251,12 +254,13 @@ def weekly_action_list(
     complaints: pl.DataFrame,
     owners: dict[str, str],
     ranking: Ranking = Ranking(),
+    trend: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """`marts.action_list` rows of one week: each complaint theme × metric, ranked.
 
     `scored`: the week's responses (`score_responses`), every one, commented or not;
     `complaints`: response_key, theme, evidence, mentions of the week's complaint mentions;
-    `owners`: theme → owner."""
+    `owners`: theme → owner; `trend`: `trends` of the week."""
     values = metric_values(scored)
     complaints = complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
     mentioned = complaints.select("response_key", group="theme").unique()
@@ -277,6 +281,11 @@ def weekly_action_list(
         .join(over_index(scored, mentioned), on="group", how="left")
         .join(examples(complaints, scored), on="group", how="left")
         .rename({"group": "theme"})
+        .join(
+            trend if trend is not None else pl.DataFrame(schema=TREND_SCHEMA),
+            on="theme",
+            how="left",
+        )
         .with_columns(
             week=pl.lit(week),
             owner=pl.col("theme").replace_strict(owners, default="other"),
@@ -426,3 +435,317 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
         pl.col("examples").alias(words["examples"]),
     ]
     return wide.sort("rank", "priority", nulls_last=True, descending=[False, True]).select(columns)
+
+
+# -- trend, owners, responsibility, praise, follow-up ---------------------------------------
+
+TRAILING_WEEKS = 4
+TREND_SCHEMA = {
+    "theme": pl.String, "share_trailing": pl.Float64, "trailing_weeks": pl.Int32,
+    "rising": pl.Boolean,
+}  # fmt: skip
+
+
+def trends(shares: pl.DataFrame, week: dt.date) -> pl.DataFrame:
+    """Per theme: its mention share over the four weeks before `week` (those with responses;
+    null without any), and whether it rose two weeks running (`shares`: week, theme, share,
+    one row per week with responses × theme, 0 where nobody mentioned it)."""
+    before = shares.filter(
+        (pl.col("week") < week) & (pl.col("week") >= week - dt.timedelta(weeks=TRAILING_WEEKS))
+    )
+    trailing = before.group_by("theme").agg(
+        share_trailing=pl.col("share").mean(), trailing_weeks=pl.len().cast(pl.Int32)
+    )
+    recent = {
+        k: shares.filter(pl.col("week") == week - dt.timedelta(weeks=k)).select(
+            "theme", pl.col("share").alias(f"share_{k}")
+        )
+        for k in (0, 1, 2)
+    }
+    rising = (
+        recent[0]
+        .join(recent[1], on="theme", how="left")
+        .join(recent[2], on="theme", how="left")
+        .select(
+            "theme",
+            rising=(pl.col("share_0") > pl.col("share_1"))
+            & (pl.col("share_1") > pl.col("share_2")),
+        )
+    )
+    return trailing.join(rising, on="theme", how="full", coalesce=True).cast(TREND_SCHEMA)
+
+
+def weekly_shares(scored: pl.DataFrame, complaints: pl.DataFrame) -> pl.DataFrame:
+    """week, theme, share (complainers / responses with a score), every week × theme."""
+    answered = scored.filter(pl.any_horizontal(pl.col("csat", "nps", "ces").is_not_null()))
+    sizes = answered.group_by("week").agg(responses=pl.len())
+    mentions = (
+        complaints.join(answered.select("response_key"), on="response_key")
+        .group_by("week", "theme")
+        .agg(mentions=pl.col("response_key").n_unique())
+    )
+    themes = complaints.select("theme").unique()
+    return (
+        sizes.join(themes, how="cross")
+        .join(mentions, on=["week", "theme"], how="left")
+        .select("week", "theme", share=pl.col("mentions").fill_null(0) / pl.col("responses"))
+    )
+
+
+OWNER_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "owner": pl.String(),
+    "metric": pl.String(),
+    "responses": pl.Int32(),
+    "mentions": pl.Int32(),
+    "metric_theme": pl.Float64(),
+    "metric_others": pl.Float64(),
+    "metric_all": pl.Float64(),
+    "points": pl.Float64(),
+    "points_low": pl.Float64(),
+    "points_high": pl.Float64(),
+    "priority": pl.Float64(),
+    "status": pl.String(),
+    "rank": pl.Int32(),
+}
+
+
+def owner_roll_up(
+    week: dt.date,
+    scored: pl.DataFrame,
+    complaints: pl.DataFrame,
+    owners: dict[str, str],
+    ranking: Ranking = Ranking(),
+) -> pl.DataFrame:
+    """Points at stake per owner, on "complains about any theme of this owner": a response
+    that names two of its themes counts once (themes overlap; never add them up)."""
+    by_owner = (
+        complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
+        .select("response_key", group=pl.col("theme").replace_strict(owners, default="other"))
+        .unique()
+    )
+    if by_owner.is_empty():
+        return pl.DataFrame(schema=OWNER_SCHEMA)
+    table = rank(stakes(metric_values(scored), by_owner, ranking), ranking)
+    return (
+        table.rename({"group": "owner"})
+        .with_columns(week=pl.lit(week))
+        .select(pl.col(c).cast(t) for c, t in OWNER_SCHEMA.items())
+    )
+
+
+RESPONSIBILITY_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "kind": pl.String(),  # owner: each owner a low scorer's complaints name (they may name
+    # several); split: service only, service and others, others only, no theme (adds up)
+    "category": pl.String(),
+    "low_scorers": pl.Int32(),
+    "share": pl.Float64(),
+}
+
+
+def responsibility(
+    week: dt.date, scored: pl.DataFrame, complaints: pl.DataFrame, owners: dict[str, str]
+) -> pl.DataFrame:
+    """Among low scorers who left a comment: whose doing do their complaints point to?
+    `complaints` may include emerging themes (no owner yet: `other`)."""
+    low = scored.filter(low_scorer() & pl.col("has_comment")).select("response_key")
+    if low.is_empty():
+        return pl.DataFrame(schema=RESPONSIBILITY_SCHEMA)
+    named = (
+        complaints.join(low, on="response_key")
+        .select("response_key", owner=pl.col("theme").replace_strict(owners, default="other"))
+        .unique()
+    )
+    per_response = low.join(
+        named.group_by("response_key").agg(
+            service=(pl.col("owner") == "customer_service").any(),
+            others=(pl.col("owner") != "customer_service").any(),
+        ),
+        on="response_key",
+        how="left",
+    ).select(
+        category=pl.when(pl.col("service") & pl.col("others"))
+        .then(pl.lit("service_and_others"))
+        .when(pl.col("service"))
+        .then(pl.lit("service_only"))
+        .when(pl.col("others"))
+        .then(pl.lit("others_only"))
+        .otherwise(pl.lit("no_theme"))
+    )
+    total = low.height
+    split = (
+        per_response.group_by("category")
+        .agg(low_scorers=pl.len())
+        .with_columns(kind=pl.lit("split"))
+    )
+    by_owner = (
+        named.group_by("owner")
+        .agg(low_scorers=pl.len())
+        .rename({"owner": "category"})
+        .with_columns(kind=pl.lit("owner"))
+    )
+    return (
+        pl.concat(
+            [
+                split.select("kind", "category", "low_scorers"),
+                by_owner.select("kind", "category", "low_scorers"),
+            ]
+        )
+        .with_columns(week=pl.lit(week), share=pl.col("low_scorers") / total)
+        .sort("kind", "low_scorers", "category", descending=[True, True, False])
+        .select(pl.col(c).cast(t) for c, t in RESPONSIBILITY_SCHEMA.items())
+    )
+
+
+PRAISE_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "dimension": pl.String(),  # team or agent
+    "segment": pl.String(),
+    "theme": pl.String(),
+    "mentions": pl.Int32(),  # responses praising the theme
+    "examples": pl.List(pl.String()),  # two PII-redacted quotes
+}
+
+
+def praise(week: dt.date, scored: pl.DataFrame, praised: pl.DataFrame) -> pl.DataFrame:
+    """What customers appreciated, per team and per agent: praise mentions per theme with two
+    redacted quotes (`praised`: response_key, theme, evidence, mentions)."""
+    frames = []
+    for dimension in ("team", "agent"):
+        rows = praised.join(
+            scored.select("response_key", "comment", segment=pl.col(dimension)).drop_nulls(
+                "segment"
+            ),
+            on="response_key",
+        )
+        if rows.is_empty():
+            continue
+        counts = rows.group_by("segment", "theme").agg(mentions=pl.col("response_key").n_unique())
+        quotes = (
+            rows.sort(["segment", "theme", pl.col("comment").str.len_chars(), "response_key"])
+            .unique(["segment", "theme", "comment"], keep="first", maintain_order=True)
+            .group_by("segment", "theme", maintain_order=True)
+            .head(2)
+            .with_columns(pl.col("comment").map_elements(_quote, pl.String))
+            .group_by("segment", "theme", maintain_order=True)
+            .agg(examples="comment")
+        )
+        frames.append(
+            counts.join(quotes, on=["segment", "theme"]).with_columns(
+                dimension=pl.lit(dimension), week=pl.lit(week)
+            )
+        )
+    if not frames:
+        return pl.DataFrame(schema=PRAISE_SCHEMA)
+    return pl.concat(
+        [f.select(pl.col(c).cast(t) for c, t in PRAISE_SCHEMA.items()) for f in frames]
+    ).sort(["dimension", "mentions", "segment", "theme"], descending=[True, True, False, False])
+
+
+FOLLOW_UP_HEADINGS = {
+    "en": ["theme", "response id", "submitted at", "customer reference", "customer e-mail",
+           "channel", "team", "agent", "CSAT", "NPS", "CES", "comment"],
+    "fr": ["thème", "id réponse", "date", "référence client", "e-mail client", "canal",
+           "équipe", "conseiller", "CSAT", "NPS", "CES", "commentaire"],
+}  # fmt: skip
+NO_THEME = {"en": "(no theme)", "fr": "(aucun thème)"}
+
+
+def follow_up(
+    scored: pl.DataFrame,
+    complaints: pl.DataFrame,
+    order: list[str],
+    labels: dict[str, str],
+    language: str,
+) -> pl.DataFrame:
+    """`follow_up.csv`: the low scorers who left a comment, to call back, grouped by their
+    top complaint theme (the first of `order`, the action list's order, that they name), then
+    by time. The comment is as written: this file stays inside the company."""
+    position = {theme: i for i, theme in enumerate(order)}
+    low = scored.filter(low_scorer() & pl.col("has_comment"))
+    top = (
+        complaints.join(low.select("response_key"), on="response_key")
+        .with_columns(
+            position=pl.col("theme").replace_strict(
+                position, default=len(order), return_dtype=pl.Int32
+            )
+        )
+        .sort("response_key", "position", "theme")
+        .unique("response_key", keep="first")
+        .select("response_key", "theme", "position")
+    )
+    rows = low.join(top, on="response_key", how="left").with_columns(
+        pl.col("position").fill_null(len(order) + 1)
+    )
+    values = [
+        pl.col("theme")
+        .replace_strict(labels, default=pl.col("theme"))
+        .fill_null(NO_THEME[language]),
+        "response_id",
+        pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M"),
+        "customer_ref",
+        "customer_email",
+        "channel",
+        "team",
+        "agent",
+        "csat",
+        "nps",
+        "ces",
+        "comment",
+    ]
+    return rows.sort("position", "submitted_at", "response_key").select(
+        expr.alias(name) if isinstance(expr, pl.Expr) else pl.col(expr).alias(name)
+        for expr, name in zip(values, FOLLOW_UP_HEADINGS[language], strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyActions:
+    """Everything the action step writes for one week."""
+
+    action_list: pl.DataFrame
+    action_owners: pl.DataFrame
+    responsibility: pl.DataFrame
+    praise: pl.DataFrame
+    action_list_csv: pl.DataFrame | None  # None: no complaint theme this week
+    follow_up_csv: pl.DataFrame
+
+
+def weekly_actions(
+    week: dt.date,
+    scored: pl.DataFrame,
+    mentions: pl.DataFrame,
+    taxonomy: Taxonomy,
+    ranking: Ranking,
+    language: str,
+) -> WeeklyActions:
+    """The action list, owner roll-up, responsibility split, praise and the two CSV files of
+    `week`, from scored responses and theme mentions (`select_week_mentions`) of that week and
+    the four before it (for the trend)."""
+    owners = {t.id: t.owner for t in taxonomy.themes}
+    named = pl.col("method").is_in(["pattern", "model"])  # emerging groups have no owner yet
+    complaints = mentions.filter((pl.col("polarity") == "complaint") & named)
+    this_week = scored.filter(pl.col("week") == week)
+    this_complaints = complaints.filter(pl.col("week") == week)
+    trend = trends(weekly_shares(scored, complaints), week)
+    table = weekly_action_list(week, this_week, this_complaints, owners, ranking, trend)
+    order = (
+        table.filter(pl.col("metric") == "csat")
+        .sort("rank", "priority", nulls_last=True, descending=[False, True])
+        .get_column("theme")
+        .to_list()
+    )
+    labels = {t.id: getattr(t.label, language) for t in taxonomy.themes}
+    every_complaint = mentions.filter(
+        (pl.col("week") == week) & (pl.col("polarity") == "complaint")
+    )
+    praised = mentions.filter((pl.col("week") == week) & (pl.col("polarity") == "praise") & named)
+    return WeeklyActions(
+        action_list=table,
+        action_owners=owner_roll_up(week, this_week, this_complaints, owners, ranking),
+        responsibility=responsibility(week, this_week, every_complaint, owners),
+        praise=praise(week, this_week, praised),
+        action_list_csv=None if table.is_empty() else action_list_csv(table, taxonomy, language),
+        follow_up_csv=follow_up(this_week, this_complaints, order, labels, language),
+    )

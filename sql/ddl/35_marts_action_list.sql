@@ -20,10 +20,56 @@ CREATE TABLE IF NOT EXISTS marts.action_list (
     priority              DOUBLE  NOT NULL,  -- sum over metrics of weight x max(points_low, 0)
     status                VARCHAR NOT NULL,  -- ranked, or watch (few mentions, or no interval above 0)
     rank                  INTEGER,           -- 1 = fix first; null on the watch list
+    share_trailing        DOUBLE,            -- share_of_responses over the 4 weeks before (built ones)
+    trailing_weeks        INTEGER,           --   how many of those weeks had responses
+    rising                BOOLEAN,           -- share up two weeks running
     over_index_dimension  VARCHAR,           -- the segment where the theme is most over-represented
     over_index_segment    VARCHAR,
     over_index_rate       DOUBLE,            --   its mention rate there, and in the rest of the week
     rest_rate             DOUBLE,
     examples              VARCHAR[],         -- up to 3 PII-redacted comments, different wordings
     PRIMARY KEY (week, theme, metric)
+);
+
+-- The same per owner, on "complains about any theme of this owner" (a response counts once).
+CREATE TABLE IF NOT EXISTS marts.action_owners (
+    week          DATE    NOT NULL,
+    owner         VARCHAR NOT NULL,
+    metric        VARCHAR NOT NULL,
+    responses     INTEGER NOT NULL,
+    mentions      INTEGER NOT NULL,
+    metric_theme  DOUBLE,
+    metric_others DOUBLE,
+    metric_all    DOUBLE,
+    points        DOUBLE,
+    points_low    DOUBLE,
+    points_high   DOUBLE,
+    priority      DOUBLE  NOT NULL,
+    status        VARCHAR NOT NULL,
+    rank          INTEGER,
+    PRIMARY KEY (week, owner, metric)
+);
+
+-- Low scorers who commented (detractor, CSAT not satisfied or CES not easy): whose doing their
+-- complaints point to. kind = owner: per owner named (a comment may name several, shares can
+-- add up to more than 1; emerging themes count as `other`); kind = split: service_only,
+-- service_and_others, others_only, no_theme, which add up to 1.
+CREATE TABLE IF NOT EXISTS marts.responsibility (
+    week        DATE    NOT NULL,
+    kind        VARCHAR NOT NULL,
+    category    VARCHAR NOT NULL,
+    low_scorers INTEGER NOT NULL,
+    share       DOUBLE  NOT NULL,
+    PRIMARY KEY (week, kind, category)
+);
+
+-- What customers appreciated, per team and per agent: responses praising each theme.
+CREATE TABLE IF NOT EXISTS marts.praise (
+    week      DATE      NOT NULL,
+    dimension VARCHAR   NOT NULL,  -- team or agent
+    segment   VARCHAR   NOT NULL,
+    theme     VARCHAR   NOT NULL,
+    mentions  INTEGER   NOT NULL,
+    examples  VARCHAR[],           -- two PII-redacted quotes
+    PRIMARY KEY (week, dimension, segment, theme)
 );

@@ -1,0 +1,1 @@
+INSERT INTO marts.praise BY NAME SELECT * FROM praise

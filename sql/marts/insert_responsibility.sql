@@ -1,0 +1,1 @@
+INSERT INTO marts.responsibility BY NAME SELECT * FROM responsibility
