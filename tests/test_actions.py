@@ -26,6 +26,7 @@ from satisfaction_pipeline.lib.actions import (
     stakes,
     trends,
     weekly_action_list,
+    weekly_actions,
 )
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.paths import Paths
@@ -165,6 +166,11 @@ def _scored_week() -> tuple[pl.DataFrame, pl.DataFrame]:
         rows.append(
             {
                 "response_key": key,
+                "response_id": key.upper(),
+                "submitted_at": dt.datetime(2026, 11, 16, 9) + dt.timedelta(minutes=i),
+                "customer_ref": f"C{i}",
+                "customer_email": f"c{i}@example.com",
+                "agent": None,
                 "week": dt.date(2026, 11, 16),
                 "channel": channel,
                 "team": "A",
@@ -339,15 +345,22 @@ def test_responsibility_praise_and_follow_up() -> None:
     assert (team["segment"], team["theme"], team["mentions"]) == ("A", "staff_attitude", 2)
     assert team["examples"] == ["Merci Camille !"]  # one wording, quoted once
 
-    contacts = scored.with_columns(
-        response_id="response_key",
-        submitted_at=pl.lit(dt.datetime(2026, 11, 16, 9)),
-        customer_ref=pl.lit("C1"),
-        customer_email=pl.lit("a@example.com"),
-    )
     labels = {"queue": "Attente", "billing": "Facture"}
-    calls = follow_up(contacts, pl.concat([complaints, extra]), ["billing", "queue"], labels, "fr")
+    calls = follow_up(scored, pl.concat([complaints, extra]), ["billing", "queue"], labels, "fr")
     themes = calls.get_column("thème").to_list()
     assert len(themes) == 41  # every low scorer with a comment, once
     assert themes[:2] == ["Facture", "Facture"] and themes[-1] == "(aucun thème)"
     assert set(themes[2:-1]) == {"Attente"}
+
+
+def test_a_week_without_complaints_gives_empty_tables_not_errors() -> None:
+    scored, complaints = _scored_week()
+    mentions = complaints.with_columns(
+        week=pl.lit(dt.date(2026, 11, 16)), polarity=pl.lit("complaint"), method=pl.lit("pattern")
+    )
+    quiet = weekly_actions(
+        dt.date(2026, 11, 23), scored, mentions, default_taxonomy(), Ranking(resamples=200), "en"
+    )
+    assert quiet.action_list.is_empty() and quiet.action_owners.is_empty()
+    assert quiet.responsibility.is_empty() and quiet.praise.is_empty()
+    assert quiet.action_list_csv is None and quiet.follow_up_csv.columns[0] == "theme"
