@@ -30,7 +30,7 @@ from satisfaction_pipeline.lib.actions import (
 )
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.scoring import score_responses
+from satisfaction_pipeline.lib.scoring import low_score, score_responses
 from satisfaction_pipeline.lib.taxonomy import Taxonomy, default_taxonomy
 
 from .conftest import LAST_WEEK
@@ -272,8 +272,7 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
     assert (folder / "action_list.csv").exists()
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
         low_commenters = conn.execute(
-            "SELECT count(*) FROM marts.responses WHERE week = ? AND has_comment AND"
-            " (nps_category = 'detractor' OR NOT csat_satisfied OR NOT ces_easy)",
+            "SELECT count(*) FROM marts.responses WHERE week = ? AND has_comment AND low_score",
             [LAST_WEEK],
         ).fetchall()[0][0]
         split = conn.execute(
@@ -364,3 +363,25 @@ def test_a_week_without_complaints_gives_empty_tables_not_errors() -> None:
     assert quiet.action_list.is_empty() and quiet.action_owners.is_empty()
     assert quiet.responsibility.is_empty() and quiet.praise.is_empty()
     assert quiet.action_list_csv is None and quiet.follow_up_csv.columns[0] == "theme"
+
+
+def test_low_scorers_are_the_bottom_boxes_mirrored_from_the_top() -> None:
+    answers = pl.DataFrame(
+        {
+            "csat": [1, 2, 3, 2, 3, 1, None, None, None],
+            "csat_scale": ["1-5", "1-5", "1-5", "1-7", "1-7", "1-3", None, None, None],
+            "nps": [9, 9, 9, 9, 9, 9, 6, None, None],
+            "ces": [None, None, None, None, None, None, None, 3.0, 4.0],
+            "ces_scale": [None, None, None, None, None, None, None, "1-7", "1-7"],
+        },
+        schema_overrides={"ces": pl.Float64, "ces_scale": pl.String},
+    )
+    flags = answers.select(low_score()).to_series().to_list()
+    assert flags == [True, True, False, True, False, True, True, True, False]
+    # satisfied only at 5 of 5: only 1 of 5 is low; from 3 of 5: 1–2 (never both)
+    assert answers.head(3).select(low_score({"1-5": 5})).to_series().to_list() == [
+        True, False, False
+    ]  # fmt: skip
+    assert answers.head(3).select(low_score({"1-5": 3})).to_series().to_list() == [
+        True, True, False
+    ]  # fmt: skip

@@ -240,12 +240,8 @@ ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
 
 
 def low_scorer() -> pl.Expr:
-    """Detractor, CSAT not satisfied, or CES not easy (on `score_responses` output)."""
-    return (
-        (pl.col("nps_category") == "detractor")
-        | (pl.col("csat_satisfied") == False)  # noqa: E712  (null: not answered)
-        | (pl.col("ces_easy") == False)  # noqa: E712
-    ).fill_null(False)
+    """The responses `score_responses` marks as low scores (detractor, CSAT 1–2, hard effort)."""
+    return pl.col("low_score")
 
 
 def weekly_action_list(

@@ -62,21 +62,44 @@ def csat_satisfied(satisfied_from: dict[str, int] | None = None) -> pl.Expr:
     return pl.col("csat") >= scale.replace_strict(thresholds, return_dtype=pl.Int8)
 
 
+def _ces_bounds() -> tuple[pl.Expr, pl.Expr]:
+    bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
+    return bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
+
+
 def ces_easy() -> pl.Expr:
     """Whether a CES answer is in the easy part of its scale (EASY_FROM; null: no answer)."""
-    bounds = pl.col("ces_scale").str.split_exact("-", 1).struct
-    low, high = bounds.field("field_0").cast(pl.Float64), bounds.field("field_1").cast(pl.Float64)
+    low, high = _ces_bounds()
     return pl.col("ces") >= low + EASY_FROM * (high - low)
+
+
+def low_score(satisfied_from: dict[str, int] | None = None) -> pl.Expr:
+    """A low scorer: NPS detractor, CSAT in the bottom boxes (the mirror of the satisfied ones:
+    1–2 of 5, 1–2 of 7, 1 of 3), or CES at the hard end (the mirror of easy: 1–2 of 5, 1–3 of
+    7). Never null: a response without those answers is not a low scorer."""
+    thresholds = CSAT_SATISFIED_FROM | (satisfied_from or {})
+    scale = pl.col("csat_scale").fill_null("1-5")
+    bounds = scale.str.split_exact("-", 1).struct
+    top = bounds.field("field_0").cast(pl.Int16) + bounds.field("field_1").cast(pl.Int16)
+    satisfied = scale.replace_strict(thresholds, return_dtype=pl.Int16)
+    dissatisfied_to = pl.min_horizontal(top - satisfied, satisfied - 1)  # never both
+    low, high = _ces_bounds()
+    return (
+        (pl.col("nps") <= 6)
+        | (pl.col("csat") <= dissatisfied_to)
+        | (pl.col("ces") <= low + (1 - EASY_FROM) * (high - low))
+    ).fill_null(False)
 
 
 def score_responses(
     raw: pl.DataFrame, satisfied_from: dict[str, int] | None = None
 ) -> pl.DataFrame:
-    """Add each response's score categories: CSAT satisfied, NPS category, CES easy, has a
-    comment."""
+    """Add each response's score categories: CSAT satisfied, NPS category, CES easy, low
+    scorer, has a comment."""
     return raw.with_columns(
         csat_satisfied=csat_satisfied(satisfied_from),
         ces_easy=ces_easy(),
+        low_score=low_score(satisfied_from),
         nps_category=pl.col("nps").replace_strict(
             {score: nps_category(score) for score in range(11)}, return_dtype=pl.String
         ),

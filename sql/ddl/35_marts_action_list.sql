@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS marts.action_owners (
     PRIMARY KEY (week, owner, metric)
 );
 
--- Low scorers who commented (detractor, CSAT not satisfied or CES not easy): whose doing their
+-- Low scorers who commented (marts.responses.low_score: detractor, CSAT 1-2, hard effort): whose doing their
 -- complaints point to. kind = owner: per owner named (a comment may name several, shares can
 -- add up to more than 1; emerging themes count as `other`); kind = split: service_only,
 -- service_and_others, others_only, no_theme, which add up to 1.
