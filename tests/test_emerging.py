@@ -44,11 +44,14 @@ def _answers(plant: bool = True, seed: int = 3) -> pl.DataFrame:
                     "csat": csat,
                     "csat_scale": "1-5",
                     "nps": None,
+                    "ces": None,
+                    "ces_scale": None,
                     "comment": text,
                 }
             )
     rng.shuffle(rows)
-    return pl.DataFrame(rows, schema_overrides={"csat": pl.Int8, "nps": pl.Int8})
+    types = {"csat": pl.Int8, "nps": pl.Int8, "ces": pl.Float64, "ces_scale": pl.String}
+    return pl.DataFrame(rows, schema_overrides=types)
 
 
 def _find(answers: pl.DataFrame):
