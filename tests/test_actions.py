@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import duckdb
 import numpy as np
@@ -19,6 +20,7 @@ from satisfaction_pipeline.lib.actions import (
     Ranking,
     action_list_csv,
     follow_up,
+    over_index,
     points_at_stake,
     praise,
     rank,
@@ -152,14 +154,15 @@ COMMENTS = [
 
 
 def _scored_week() -> tuple[pl.DataFrame, pl.DataFrame]:
-    """120 responses: `queue` complaints (40, 30 of them by phone) from dissatisfied customers;
-    one comment tries a spreadsheet formula and another gives a phone number."""
+    """120 responses: `queue` complaints (40, 30 of them by phone) from dissatisfied customers,
+    and 40 satisfied customers who comment too; one complaint tries a spreadsheet formula and
+    another gives a phone number."""
     rows, complaints = [], []
     for i in range(120):
         key = f"k{i:03d}"
         complains = i < 40
         channel = "phone" if (i < 30 or i >= 100) else "chat"
-        comment = None
+        comment = "Très bien, merci." if i % 2 else None  # half the others comment too
         if complains:
             comment = COMMENTS[i % 3]
             complaints.append((key, "queue", comment.split(",")[0][:20], 1 + (i % 3 == 0)))
@@ -210,9 +213,10 @@ def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
     assert csat["metric_theme"] == 0.0 and csat["metric_others"] == 100.0
     assert csat["points"] == pytest.approx(100 - 80 / 120 * 100)  # 33.3 points at stake
     assert csat["status"] == "ranked" and csat["rank"] == 1 and csat["owner"] == "customer_service"
-    # 30 of the 40 by phone, where 50 of the 120 answered: over-represented there
+    # 30 of the 40 by phone, where 40 of the 80 commenters wrote: over-represented there
     assert (csat["over_index_dimension"], csat["over_index_segment"]) == ("channel", "phone")
-    assert csat["over_index_rate"] == pytest.approx(30 / 50)
+    assert csat["over_index_rate"] == pytest.approx(30 / 40)
+    assert csat["rest_rate"] == pytest.approx(10 / 40)
     examples = csat["examples"]
     assert len(examples) == 3 and len(set(examples)) == 3
     assert any("[phone]" in e for e in examples) and not any("06 12" in e for e in examples)
@@ -221,15 +225,18 @@ def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
     taxonomy = Taxonomy(
         themes=[default_taxonomy().theme("wait_time").model_copy(update={"id": "queue"})]
     )
-    path = write_csv(action_list_csv(table, taxonomy, "fr"), tmp_path / "action_list.csv")
+    path = write_csv(action_list_csv(table, taxonomy, "fr"), tmp_path / "action_list.csv", "fr")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["rang"] == "1" and rows[0]["statut"] == "classé"
     assert rows[0]["responsable"] == "Service client"
     assert rows[0]["surreprésenté dans"] == "Canal : phone"
     assert '=HYPERLINK("http://x"' in rows[0]["exemples"]  # inside the cell: text, not a formula
-    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in rows[0].values())
+    texts = [cell for cell in rows[0].values() if not re.fullmatch(r"-?\d+(,\d+)?", cell)]
+    assert texts and all(not cell.startswith(("=", "+", "-", "@")) for cell in texts)
+    # French Excel: ';' between cells, ',' as the decimal mark
+    assert rows[0]["CSAT des plaignants"] == "0,0" and rows[0]["NPS des plaignants"] == "-100,0"
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path) -> None:
@@ -283,12 +290,18 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
         owners = conn.execute(
             "SELECT DISTINCT owner FROM marts.action_owners WHERE week = ?", [LAST_WEEK]
         ).fetchall()
-    calls = list(csv.DictReader(io.StringIO((folder / "follow_up.csv").read_text("utf-8-sig"))))
+    follow_up_text = (folder / "follow_up.csv").read_text("utf-8-sig")
+    calls = list(csv.DictReader(io.StringIO(follow_up_text), delimiter=";"))  # French config
     assert low_commenters > 0 and len(calls) == low_commenters == split[1]
     assert split[0] == pytest.approx(1.0)
     assert ("customer_service",) in owners
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
     assert action_list().equals(first)  # a re-run gives the same table (seeded bootstrap)
+
+    data["taxonomy"] = "none"  # no theme any more: last run's action_list.csv must not linger
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    assert action_list().is_empty() and not (folder / "action_list.csv").exists()
 
 
 def test_trend_over_the_four_weeks_before_and_two_weeks_rising() -> None:
@@ -337,7 +350,10 @@ def test_responsibility_praise_and_follow_up() -> None:
         schema=["response_key", "theme", "evidence", "mentions"], orient="row",
     )  # fmt: skip
     scored = scored.with_columns(
-        agent=pl.lit("Camille R."), comment=pl.col("comment").fill_null("Merci Camille !")
+        agent=pl.lit("Camille R."),
+        comment=pl.when(pl.col("response_key").is_in(["k100", "k101"]))
+        .then(pl.lit("Merci Camille !"))
+        .otherwise(pl.col("comment")),
     )
     appreciated = praise(week, scored, praised)
     team = appreciated.filter(pl.col("dimension") == "team").row(0, named=True)
@@ -385,3 +401,29 @@ def test_low_scorers_are_the_bottom_boxes_mirrored_from_the_top() -> None:
     assert answers.head(3).select(low_score({"1-5": 3})).to_series().to_list() == [
         True, True, False
     ]  # fmt: skip
+
+
+def test_over_indexing_is_not_found_in_noise() -> None:
+    """Themes scattered at random over channels are almost never "over-represented" anywhere
+    (Bonferroni across the segments tested); one that every commenter names has no rest."""
+    flagged = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        keys = [f"r{i}" for i in range(400)]
+        scored = pl.DataFrame(
+            {
+                "response_key": keys,
+                "has_comment": [True] * 400,
+                "channel": rng.choice(["phone", "chat", "mail", "shop"], 400).tolist(),
+                "team": rng.choice(["A", "B", "C", "D", "E"], 400).tolist(),
+                **{d: [None] * 400 for d in ("product", "touchpoint", "source")},
+            },
+            schema_overrides={d: pl.String for d in ("product", "touchpoint", "source")},
+        )
+        mentioned = pl.DataFrame(
+            {"response_key": [k for k in keys if rng.random() < 0.2], "group": "scattered"}
+        )
+        flagged += over_index(scored, mentioned).height
+    assert flagged <= 3, flagged  # a plain 5 % test on 9 segments flags about half
+    everyone = pl.DataFrame({"response_key": keys, "group": "everything"})
+    assert over_index(scored, everyone).is_empty()

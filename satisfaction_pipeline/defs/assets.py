@@ -265,7 +265,9 @@ def action_list(
     weeks = wh.week_range(run_weeks)
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=TRAILING_WEEKS)}
     with open_warehouse(warehouse) as conn:
-        scored = wh.query(conn, "marts/select_responses", **history)
+        # scored from raw.responses, like the scores: earlier weeks need not have been built
+        raw = wh.query(conn, "marts/select_raw_responses", **history)
+        scored = score_responses(raw, settings.csat_satisfied_from())
         mentions = wh.query(conn, "marts/select_week_mentions", **history)
         built = [
             weekly_actions(
@@ -283,11 +285,14 @@ def action_list(
             for name, table in tables.items():
                 wh.execute(conn, f"marts/delete_{name}", **weeks)
                 wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    language = settings.report.language
     for week, weekly in zip(run_weeks, built, strict=True):
         folder = survey_settings.report_dir(week.isoformat())
         if weekly.action_list_csv is not None:
-            write_csv(weekly.action_list_csv, folder / "action_list.csv")
-        write_csv(weekly.follow_up_csv, folder / "follow_up.csv")
+            write_csv(weekly.action_list_csv, folder / "action_list.csv", language)
+        else:  # no complaint theme now: an earlier run's file must not be e-mailed
+            (folder / "action_list.csv").unlink(missing_ok=True)
+        write_csv(weekly.follow_up_csv, folder / "follow_up.csv", language)
     ranked = tables["action_list"].filter(pl.col("metric") == "csat")
     return dg.MaterializeResult(
         metadata={

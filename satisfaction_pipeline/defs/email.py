@@ -107,7 +107,7 @@ def _message(
         Action(
             label=getattr(known[r["theme"]].label, language),
             owner=owners.get(r["owner"], r["owner"]),
-            complaints=r["mentions"],
+            complaints=r["complaints"],
             recommendation=getattr(known[r["theme"]].action, language),
         )
         for r in wh.query(conn, "report/actions", week=week).iter_rows(named=True)

@@ -302,7 +302,7 @@ class Actions(_Strict):
     def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
         if any(w < 0 for w in value.values()):
             raise ValueError(f"weights of 0 or more (got {value})")
-        return value
+        return {"csat": 1.0, "ces": 1.0, "nps": 0.5} | value  # a metric left out keeps its own
 
     def ranking(self) -> Ranking:
         return Ranking(self.min_mentions, tuple(self.weights.items()), self.resamples)

@@ -24,8 +24,9 @@ def neutralise(text: pl.Expr) -> pl.Expr:
     )
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> Path:
-    """Write `frame` to `path` (lists joined with ' | '), every text cell neutralised."""
+def write_csv(frame: pl.DataFrame, path: Path, language: str = "en") -> Path:
+    """Write `frame` to `path` (lists joined with ' | '), every text cell neutralised. French
+    spreadsheets take `;` between cells and `,` as the decimal mark."""
     text_columns = [c for c, t in frame.schema.items() if t == pl.String]
     list_columns = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
     safe = frame.with_columns(
@@ -33,6 +34,8 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     ).with_columns(neutralise(pl.col(c)).alias(c) for c in [*text_columns, *list_columns])
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".csv.partial")
-    partial.write_bytes(b"\xef\xbb\xbf" + safe.write_csv().encode("utf-8"))
+    french = language == "fr"
+    text = safe.write_csv(separator=";" if french else ",", decimal_comma=french)
+    partial.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     partial.replace(path)
     return path

@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS marts.action_list (
     metric                VARCHAR NOT NULL,  -- csat, nps, ces
     responses             INTEGER NOT NULL,  -- N: the week's responses with this metric
     mentions              INTEGER NOT NULL,  -- of them, those complaining about the theme
-    share_of_responses    DOUBLE,            -- complainers / responses with any score
+    complaints            INTEGER NOT NULL,  -- the week's responses complaining about it, any scores
+    share_of_responses    DOUBLE,            -- complainers with a score / responses with a score
     share_of_low_comments DOUBLE,            -- among low scorers who commented
     metric_theme          DOUBLE,            -- M among the complainers
     metric_others         DOUBLE,            -- M among everyone else

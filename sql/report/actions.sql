@@ -1,5 +1,5 @@
 -- The week's ranked action list, one row per theme (lib/actions.py): what to fix first.
-SELECT theme, owner, rank, status, mentions, priority, examples
+SELECT theme, owner, rank, status, complaints, priority, examples
 FROM marts.action_list
 WHERE week = $week AND metric = 'csat'
-ORDER BY rank NULLS LAST, priority DESC, theme
+ORDER BY rank NULLS LAST, priority DESC, complaints DESC, theme
