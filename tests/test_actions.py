@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.lib.actions import (
@@ -295,6 +296,10 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
     assert low_commenters > 0 and len(calls) == low_commenters == split[1]
     assert split[0] == pytest.approx(1.0)
     assert ("customer_service",) in owners
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "À traiter en priorité" in report and "Notes basses : qui est en cause" in report
+    top = first.filter((pl.col("rank") == 1) & (pl.col("metric") == "csat"))["theme"].to_list()
+    assert top and str(escape(default_taxonomy().theme(top[0]).label.fr)) in report
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
     assert action_list().equals(first)  # a re-run gives the same table (seeded bootstrap)
 

@@ -20,6 +20,7 @@ from satisfaction_pipeline.lib.report import (
     build_context,
     render_html,
 )
+from satisfaction_pipeline.lib.taxonomy import default_taxonomy
 
 WEEK = dt.date(2026, 11, 16)
 
@@ -69,7 +70,7 @@ HOSTILE = [
 ]
 
 
-def _context(language: str = "en") -> dict:
+def _context(language: str = "en", **extra) -> dict:
     comments = pl.DataFrame(
         {
             "response_key": ["a", "b", "c"],
@@ -113,6 +114,7 @@ def _context(language: str = "en") -> dict:
                 "explanation_fr": ["Équipe <b>Nantes</b>\u202f: …", "Équipe Lille\u202f: …"],
             }
         ),
+        **extra,
     )
 
 
@@ -248,3 +250,63 @@ def test_report_files_replace_the_old_ones_and_leave_no_partial_file(tmp_path: P
     write_report_files(folder, {"report.html": b"<html>new", "report.pdf": b"%PDF new"})
     assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.pdf"]
     assert (folder / "report.pdf").read_bytes() == b"%PDF new"
+
+
+def _action_rows() -> pl.DataFrame:
+    """Two themes: one ranked (rising, with a hostile example), one on the watch list."""
+    themes = [("wait_time", "customer_service", "ranked", 1, 32, 4.2),
+              ("billing", "billing", "watch", None, 4, 0.3)]  # fmt: skip
+    return pl.DataFrame(
+        [
+            {
+                "theme": theme,
+                "owner": owner,
+                "metric": metric,
+                "status": status,
+                "rank": rank,
+                "complaints": complaints,
+                "points": points,
+                "points_low": points - 2,
+                "points_high": points + 2,
+                "rising": rank is not None,
+                "examples": ['<img src="http://127.0.0.1/x">Attente <script>x</script>'],
+            }
+            for theme, owner, status, rank, complaints, points in themes
+            for metric in ("csat", "nps", "ces")
+        ]
+    )
+
+
+def test_the_action_list_section_ranks_watches_and_escapes() -> None:
+    responsibility = pl.DataFrame(
+        {
+            "kind": ["split"] * 4,
+            "category": ["service_only", "service_and_others", "others_only", "no_theme"],
+            "low_scorers": [6, 1, 2, 1],
+            "share": [0.6, 0.1, 0.2, 0.1],
+        }
+    )
+    praise = pl.DataFrame(
+        {
+            "dimension": ["team"],
+            "segment": ["Lyon<b>"],
+            "theme": ["staff_attitude"],
+            "mentions": [7],
+            "examples": [["Merci !"]],
+        }
+    )
+    context = _context(
+        taxonomy=default_taxonomy(),
+        actions=_action_rows(),
+        responsibility=responsibility,
+        praise=praise,
+    )
+    html = render_html(context)
+    assert "What to fix first" in html and "<strong>Wait time</strong>" in html
+    assert "4.2 (2.2–6.2)" in html and "rising for 2 weeks" in html
+    assert "To watch" in html and "Billing, price and refunds (4)" in html
+    assert "<script>x" not in html and "&lt;script&gt;x" in html and '<img src="http' not in html
+    assert "Of the 10 low scorers who commented, 60% point to customer service alone" in html
+    assert "Team Lyon&lt;b&gt; — Staff attitude (7)" in html
+    without = render_html(_context())
+    assert "No complaint theme costs points clearly this week." in without

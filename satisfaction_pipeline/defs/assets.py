@@ -318,7 +318,9 @@ def weekly_report(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     """`<reports>/<week>/report.html` and `report.pdf`: headline CSAT / NPS / CES with n and the
-    change since last week, scores by segment, and verbatims (PII-redacted)."""
+    change since last week, scores by segment, what to fix first (the ranked action list, the
+    watch list, whose doing low scores are, what customers appreciated), themes, and verbatims
+    (PII-redacted)."""
     from satisfaction_pipeline.lib.pdf import render_pdf  # slow import: only when rendering
 
     settings = survey_settings.load()
@@ -343,6 +345,9 @@ def weekly_report(
                 themes=wh.query(conn, "report/themes", week=week),
                 emerging=wh.query(conn, "report/emerging", week=week),
                 taxonomy=taxonomy,
+                actions=wh.query(conn, "report/action_list", week=week),
+                responsibility=wh.query(conn, "report/responsibility", week=week),
+                praise=wh.query(conn, "report/praise", week=week),
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

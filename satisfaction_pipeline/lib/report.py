@@ -73,6 +73,21 @@ TEXT: dict[str, dict[str, str]] = {
         "greyed": "Greyed: fewer than {n} answers, not reliable enough to compare.",
         "page": "page",
         "of": "of",
+        "actions": "What to fix first",
+        "actions_hint": "Points at stake: what the week's score would gain if the customers "
+        "complaining of the theme scored like everyone else (95 % interval in brackets). "
+        "Ranked on CSAT and CES, then NPS at half weight.",
+        "rank": "#",
+        "points": "{metric} points",
+        "rising": "rising for 2 weeks",
+        "recommended": "Recommended action:",
+        "watch": "To watch (too few complaints, or no clear cost yet):",
+        "no_ranked": "No complaint theme costs points clearly this week.",
+        "responsibility": "Low scores: whose doing?",
+        "responsibility_text": "Of the {n} low scorers who commented, {service_only} point to "
+        "customer service alone, {both} to service and another team, {others_only} to other "
+        "teams only (product, billing, logistics…), and {none} name no theme.",
+        "appreciated": "What customers appreciated",
     },
     "fr": {
         "title": "Satisfaction client — rapport hebdomadaire",
@@ -115,6 +130,22 @@ TEXT: dict[str, dict[str, str]] = {
         "greyed": "En gris : moins de {n} réponses, trop peu pour comparer.",
         "page": "page",
         "of": "sur",
+        "actions": "À traiter en priorité",
+        "actions_hint": "Points en jeu : ce que le score de la semaine gagnerait si les clients "
+        "qui se plaignent du thème notaient comme les autres (intervalle à 95\u202f% entre "
+        "parenthèses). Classement sur le CSAT et le CES, puis le NPS à demi-poids.",
+        "rank": "n°",
+        "points": "points de {metric}",
+        "rising": "en hausse depuis 2 semaines",
+        "recommended": "Action recommandée\u202f:",
+        "watch": "À surveiller (trop peu de plaintes, ou coût pas encore net)\u202f:",
+        "no_ranked": "Aucun thème de plainte ne coûte clairement de points cette semaine.",
+        "responsibility": "Notes basses : qui est en cause\u202f?",
+        "responsibility_text": "Sur les {n} clients insatisfaits qui ont commenté, {service_only} "
+        "mettent en cause le seul service client, {both} le service et une autre équipe, "
+        "{others_only} d'autres équipes seulement (produit, facturation, logistique…) et "
+        "{none} aucun thème.",
+        "appreciated": "Ce que les clients ont apprécié",
     },
 }
 
@@ -191,11 +222,15 @@ def build_context(
     themes: pl.DataFrame | None = None,
     emerging: pl.DataFrame | None = None,
     taxonomy: Taxonomy | None = None,
+    actions: pl.DataFrame | None = None,
+    responsibility: pl.DataFrame | None = None,
+    praise: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
     week's rows of marts.standouts, in the order shown; `themes` and `emerging`: the week's
-    theme counts and emerging groups (sql/report), labelled from `taxonomy`."""
+    theme counts and emerging groups (sql/report), labelled from `taxonomy`; `actions`,
+    `responsibility`, `praise`: the week's rows of the marts tables of those names."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -239,6 +274,66 @@ def build_context(
         "standout_rules": standout_rules or Standouts(),
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
+        **_action_context(actions, responsibility, praise, taxonomy, language),
+    }
+
+
+def _action_context(
+    actions: pl.DataFrame | None,
+    responsibility: pl.DataFrame | None,
+    praise: pl.DataFrame | None,
+    taxonomy: Taxonomy | None,
+    language: str,
+) -> dict[str, Any]:
+    """The ranked action list, the watch list, the responsibility split and praise per team."""
+    known = {t.id: t for t in taxonomy.themes} if taxonomy else {}
+
+    def label(theme: str) -> str:
+        return getattr(known[theme].label, language) if theme in known else theme
+
+    ranked, watch = [], []
+    if actions is not None and not actions.is_empty():
+        for theme, rows in actions.group_by("theme", maintain_order=True):
+            by_metric = {r["metric"]: r for r in rows.iter_rows(named=True)}
+            first = next(iter(by_metric.values()))
+            entry = {
+                "theme": theme[0],
+                "label": label(theme[0]),
+                "owner": first["owner"],
+                "rank": first["rank"],
+                "complaints": first["complaints"],
+                "rising": bool(first["rising"]),
+                "action": getattr(known[theme[0]].action, language) if theme[0] in known else "",
+                "example": (first["examples"] or [None])[0],
+                "points": [
+                    (m.upper(), by_metric[m]["points"], by_metric[m]["points_low"],
+                     by_metric[m]["points_high"])
+                    for m in ("csat", "ces", "nps")
+                    if m in by_metric and by_metric[m]["points"] is not None
+                ],
+            }  # fmt: skip
+            (ranked if first["status"] == "ranked" else watch).append(entry)
+    split = {}
+    if responsibility is not None and not responsibility.is_empty():
+        rows = responsibility.filter(pl.col("kind") == "split")
+        split = {r["category"]: r for r in rows.iter_rows(named=True)}
+    praised = []
+    if praise is not None and not praise.is_empty():
+        for row in praise.filter(pl.col("dimension") == "team").head(8).iter_rows(named=True):
+            praised.append({**row, "label": label(row["theme"])})
+    return {
+        "actions": sorted(ranked, key=lambda e: e["rank"]),
+        "watch": watch,
+        "responsibility": {
+            "n": sum(r["low_scorers"] for r in split.values()),
+            **{
+                k: format_percent(100 * split[k]["share"] if k in split else 0.0, language, 0)
+                for k in ("service_only", "service_and_others", "others_only", "no_theme")
+            },
+        }
+        if split
+        else None,
+        "praise": praised,
     }
 
 

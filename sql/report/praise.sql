@@ -1,0 +1,3 @@
+-- What customers appreciated, most praised first.
+SELECT * FROM marts.praise WHERE week = $week
+ORDER BY dimension DESC, mentions DESC, segment, theme
