@@ -214,6 +214,17 @@ OVER_INDEX_MIN_RATIO = 1.25
 EXAMPLES = 3
 EXAMPLE_LENGTH = 240
 
+STAKE_COLUMNS: dict[str, pl.DataType] = {  # of a theme or an owner, per metric
+    "metric_theme": pl.Float64(),
+    "metric_others": pl.Float64(),
+    "metric_all": pl.Float64(),
+    "points": pl.Float64(),
+    "points_low": pl.Float64(),
+    "points_high": pl.Float64(),
+    "priority": pl.Float64(),
+    "status": pl.String(),
+    "rank": pl.Int32(),
+}
 ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
     "week": pl.Date(),
     "theme": pl.String(),
@@ -224,15 +235,7 @@ ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
     "complaints": pl.Int32(),
     "share_of_responses": pl.Float64(),
     "share_of_low_comments": pl.Float64(),
-    "metric_theme": pl.Float64(),
-    "metric_others": pl.Float64(),
-    "metric_all": pl.Float64(),
-    "points": pl.Float64(),
-    "points_low": pl.Float64(),
-    "points_high": pl.Float64(),
-    "priority": pl.Float64(),
-    "status": pl.String(),
-    "rank": pl.Int32(),
+    **STAKE_COLUMNS,
     "share_trailing": pl.Float64(),
     "trailing_weeks": pl.Int32(),
     "rising": pl.Boolean(),
@@ -550,15 +553,7 @@ OWNER_SCHEMA: dict[str, pl.DataType] = {
     "metric": pl.String(),
     "responses": pl.Int32(),
     "mentions": pl.Int32(),
-    "metric_theme": pl.Float64(),
-    "metric_others": pl.Float64(),
-    "metric_all": pl.Float64(),
-    "points": pl.Float64(),
-    "points_low": pl.Float64(),
-    "points_high": pl.Float64(),
-    "priority": pl.Float64(),
-    "status": pl.String(),
-    "rank": pl.Int32(),
+    **STAKE_COLUMNS,
 }
 
 
