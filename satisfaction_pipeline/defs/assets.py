@@ -348,6 +348,7 @@ def weekly_report(
                 actions=wh.query(conn, "report/action_list", week=week),
                 responsibility=wh.query(conn, "report/responsibility", week=week),
                 praise=wh.query(conn, "report/praise", week=week),
+                trends=wh.query(conn, "report/trends", week=week),
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from satisfaction_pipeline.lib.charts import Chart, nps_mix, trend
 from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Standouts
 from satisfaction_pipeline.lib.formats import (
     DIMENSION_LABELS,
@@ -88,6 +89,7 @@ TEXT: dict[str, dict[str, str]] = {
         "customer service alone, {both} to service and another team, {others_only} to other "
         "teams only (product, billing, logistics…), and {none} name no theme.",
         "appreciated": "What customers appreciated",
+        "trends": "The last weeks",
     },
     "fr": {
         "title": "Satisfaction client — rapport hebdomadaire",
@@ -146,6 +148,7 @@ TEXT: dict[str, dict[str, str]] = {
         "{others_only} d'autres équipes seulement (produit, facturation, logistique…) et "
         "{none} aucun thème.",
         "appreciated": "Ce que les clients ont apprécié",
+        "trends": "Les dernières semaines",
     },
 }
 
@@ -225,12 +228,14 @@ def build_context(
     actions: pl.DataFrame | None = None,
     responsibility: pl.DataFrame | None = None,
     praise: pl.DataFrame | None = None,
+    trends: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
     week's rows of marts.standouts, in the order shown; `themes` and `emerging`: the week's
     theme counts and emerging groups (sql/report), labelled from `taxonomy`; `actions`,
-    `responsibility`, `praise`: the week's rows of the marts tables of those names."""
+    `responsibility`, `praise`: the week's rows of the marts tables of those names; `trends`:
+    the overall scores of the last 12 weeks (sql/report/trends.sql), drawn as charts."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -275,7 +280,22 @@ def build_context(
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
         **_action_context(actions, responsibility, praise, taxonomy, language),
+        "charts": _charts(trends, metric_columns, language),
     }
+
+
+def _charts(
+    trends: pl.DataFrame | None, metric_columns: list[tuple[str, str]], language: str
+) -> list[Chart]:
+    """One trend chart per headline metric and scale, then the NPS mix."""
+    if trends is None or trends.is_empty():
+        return []
+    charts = [
+        trend(trends.filter((pl.col("metric") == m) & (pl.col("scale") == s)), m, s, language)
+        for m, s in metric_columns
+    ]
+    charts.append(nps_mix(trends.filter(pl.col("metric") == "nps"), language))
+    return [c for c in charts if c is not None]
 
 
 def _action_context(
