@@ -70,7 +70,7 @@ HOSTILE = [
 ]
 
 
-def _context(language: str = "en", **extra) -> dict:
+def _context(language: str = "en", scores: pl.DataFrame | None = None, **extra) -> dict:
     comments = pl.DataFrame(
         {
             "response_key": ["a", "b", "c"],
@@ -88,7 +88,7 @@ def _context(language: str = "en", **extra) -> dict:
     )
     return build_context(
         WEEK,
-        _scores(),
+        _scores() if scores is None else scores,
         comments,
         {
             "files": 3,
@@ -310,3 +310,34 @@ def test_the_action_list_section_ranks_watches_and_escapes() -> None:
     assert "Team Lyon&lt;b&gt; — Staff attitude (7)" in html
     without = render_html(_context())
     assert "No complaint theme costs points clearly this week." in without
+
+
+def test_the_first_page_says_what_happened_and_marks_only_significant_moves() -> None:
+    """Three sentences: the biggest significant mover, the first thing to fix, the split."""
+    scores = _scores().with_columns(
+        ci_low=pl.col("score") - 5,
+        ci_high=pl.col("score") + 5,
+        significant_prev=pl.col("metric") == "nps",
+        p_prev=pl.lit(0.01),
+        change_trail=pl.when(pl.col("metric") == "csat").then(pl.lit(-3.0)),
+        significant_trail=pl.lit(False),
+    )
+    split = pl.DataFrame(
+        {
+            "kind": ["split"] * 4,
+            "category": ["service_only", "service_and_others", "others_only", "no_theme"],
+            "low_scorers": [6, 1, 2, 1],
+            "share": [0.6, 0.1, 0.2, 0.1],
+        }
+    )
+    context = _context(
+        scores=scores, taxonomy=default_taxonomy(), actions=_action_rows(), responsibility=split
+    )
+    html = render_html(context)
+    assert "NPS fell by 10 points since last week: a significant change." in html
+    assert "First to fix: Wait time (Customer service), 4.2 CSAT points at stake." in html
+    assert "60% of the low scorers who commented point to customer service alone" in html
+    assert html.count('class="arrow"') == 1  # NPS moved significantly; CSAT's −3 did not
+    assert "95% interval: 67.5–77.5%" in html
+    steady = render_html(_context())
+    assert "No headline score changed significantly since last week." in steady

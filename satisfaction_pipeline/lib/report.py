@@ -21,9 +21,11 @@ from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Standouts
 from satisfaction_pipeline.lib.formats import (
     DIMENSION_LABELS,
     OWNER_LABELS,
+    format_change,
     format_date,
     format_number,
     format_percent,
+    metric_name,
 )
 from satisfaction_pipeline.lib.redact import redact
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
@@ -90,6 +92,17 @@ TEXT: dict[str, dict[str, str]] = {
         "teams only (product, billing, logistics…), and {none} name no theme.",
         "appreciated": "What customers appreciated",
         "trends": "The last weeks",
+        "summary": "In short",
+        "summary_mover": "{metric} {direction} by {size} since last week: a significant change.",
+        "up": "rose",
+        "down": "fell",
+        "summary_steady": "No headline score changed significantly since last week.",
+        "summary_action": "First to fix: {theme} ({owner}), {points} {metric} points at stake.",
+        "summary_responsibility": "{share} of the low scorers who commented point to customer "
+        "service alone, {others} to other teams only.",
+        "vs_trend": "vs the 4 weeks before",
+        "interval": "95% interval:",
+        "significant": "significant change",
     },
     "fr": {
         "title": "Satisfaction client — rapport hebdomadaire",
@@ -149,6 +162,20 @@ TEXT: dict[str, dict[str, str]] = {
         "{none} aucun thème.",
         "appreciated": "Ce que les clients ont apprécié",
         "trends": "Les dernières semaines",
+        "summary": "En bref",
+        "summary_mover": "Le {metric} a {direction} de {size} depuis la semaine dernière\u202f: "
+        "un changement significatif.",
+        "up": "progressé",
+        "down": "reculé",
+        "summary_steady": "Aucun score principal n'a changé significativement depuis la semaine "
+        "dernière.",
+        "summary_action": "À traiter d'abord\u202f: {theme} ({owner}), {points} points de {metric} "
+        "en jeu.",
+        "summary_responsibility": "{share} des clients insatisfaits qui ont commenté mettent en "
+        "cause le seul service client, {others} seulement d'autres équipes.",
+        "vs_trend": "vs les 4 semaines précédentes",
+        "interval": "intervalle à 95\u202f%\u202f:",
+        "significant": "changement significatif",
     },
 }
 
@@ -162,6 +189,12 @@ class Score:
     previous: float | None
     small_sample: bool
     satisfied_from: int | None = None  # CSAT: the lowest satisfied answer
+    ci_low: float | None = None  # 95 % interval
+    ci_high: float | None = None
+    significant_prev: bool = False  # the change vs last week is significant
+    change_trail: float | None = None  # vs the four weeks before, pooled
+    significant_trail: bool = False
+    p_prev: float | None = None
 
     @property
     def top(self) -> int:
@@ -203,6 +236,12 @@ def _scores(
                 previous=previous.get((*key, r["metric"], r["scale"])),
                 small_sample=r["small_sample"],
                 satisfied_from=satisfied_from.get(r["scale"]) if r["metric"] == "csat" else None,
+                ci_low=r.get("ci_low"),
+                ci_high=r.get("ci_high"),
+                significant_prev=bool(r.get("significant_prev")),
+                change_trail=r.get("change_trail"),
+                significant_trail=bool(r.get("significant_trail")),
+                p_prev=r.get("p_prev"),
             )
         )
     return result
@@ -256,6 +295,7 @@ def build_context(
     quoted = comments.head(verbatims).with_columns(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
     )
+    action_context = _action_context(actions, responsibility, praise, taxonomy, language)
     return {
         "language": language,
         "t": TEXT[language],
@@ -279,9 +319,50 @@ def build_context(
         "standout_rules": standout_rules or Standouts(),
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
-        **_action_context(actions, responsibility, praise, taxonomy, language),
+        **action_context,
         "charts": _charts(trends, metric_columns, language),
+        "summary": _summary(by_segment.get(("overall", "all"), []), action_context, language),
     }
+
+
+def _summary(headline: list[Score], actions: dict[str, Any], language: str) -> list[str]:
+    """Three sentences for the first page: the biggest significant mover, the first thing to
+    fix, and whose doing low scores are."""
+    text = TEXT[language]
+    sentences = []
+    movers = [s for s in headline if s.significant_prev and s.delta is not None]
+    if movers:
+        mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0)
+        sentences.append(
+            text["summary_mover"].format(
+                metric=metric_name(mover.metric, mover.scale),
+                direction=text["up" if mover.delta > 0 else "down"],
+                size=format_change(mover.metric, mover.delta, language),
+            )
+        )
+    else:
+        sentences.append(text["summary_steady"])
+    if actions["actions"]:
+        first = actions["actions"][0]
+        metric, points, *_ = first["points"][0] if first["points"] else ("CSAT", None)
+        sentences.append(
+            text["summary_action"].format(
+                theme=first["label"],
+                owner=text["owners"].get(first["owner"], first["owner"]),
+                points=format_number(points, language, 1),
+                metric=metric,
+            )
+        )
+    else:
+        sentences.append(text["no_ranked"])
+    if actions["responsibility"]:
+        split = actions["responsibility"]
+        sentences.append(
+            text["summary_responsibility"].format(
+                share=split["service_only"], others=split["others_only"]
+            )
+        )
+    return sentences
 
 
 def _charts(
