@@ -293,6 +293,11 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
         ).fetchall()
     follow_up_text = (folder / "follow_up.csv").read_text("utf-8-sig")
     calls = list(csv.DictReader(io.StringIO(follow_up_text), delimiter=";"))  # French config
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        counted = conn.execute(
+            "SELECT sum(customers) FROM marts.call_backs WHERE week = ?", [LAST_WEEK]
+        ).fetchall()[0][0]
+    assert counted == len(calls)  # the report's count is the CSV's rows
     assert low_commenters > 0 and len(calls) == low_commenters == split[1]
     assert split[0] == pytest.approx(1.0)
     assert ("customer_service",) in owners

@@ -341,3 +341,20 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
     assert "95% interval: 67.5–77.5%" in html
     steady = render_html(_context())
     assert "No headline score changed significantly since last week." in steady
+
+
+def test_call_backs_data_quality_and_methodology() -> None:
+    call_backs = pl.DataFrame({"theme": ["wait_time", "no_theme"], "customers": [22, 7]})
+    rejections = pl.DataFrame(
+        {"column_name": ["note<i>"], "reason": ["unknown CSAT answer … in column …"], "rows": [8]}
+    )
+    html = render_html(
+        _context(taxonomy=default_taxonomy(), call_backs=call_backs, rejections=rejections)
+    )
+    assert "29 low scorers left a comment: follow_up.csv" in html
+    assert '<td>Wait time</td><td class="num">22</td>' in html and "<td>no theme</td>" in html
+    assert "(comment rate 2%)" in html  # 3 comments of 120 responses
+    assert "<code>note&lt;i&gt;</code> — unknown CSAT answer … in column … (8)" in html
+    assert "Methodology" in html and "Wilson" in html and "Poisson" not in html
+    french = render_html(_context("fr"))
+    assert "Méthodologie" in french and "Wald ajusté" in french

@@ -246,7 +246,7 @@ def comment_themes(
     )
 
 
-ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise")
+ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise", "call_backs")
 
 
 @dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
@@ -349,6 +349,8 @@ def weekly_report(
                 responsibility=wh.query(conn, "report/responsibility", week=week),
                 praise=wh.query(conn, "report/praise", week=week),
                 trends=wh.query(conn, "report/trends", week=week),
+                call_backs=wh.query(conn, "report/call_backs", week=week),
+                rejections=wh.query(conn, "report/rejections"),
             )
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)

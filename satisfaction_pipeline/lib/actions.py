@@ -703,16 +703,9 @@ FOLLOW_UP_HEADINGS = {
 NO_THEME = {"en": "(no theme)", "fr": "(aucun thème)"}
 
 
-def follow_up(
-    scored: pl.DataFrame,
-    complaints: pl.DataFrame,
-    order: list[str],
-    labels: dict[str, str],
-    language: str,
-) -> pl.DataFrame:
-    """`follow_up.csv`: the low scorers who left a comment, to call back, grouped by their
-    top complaint theme (the first of `order`, the action list's order, that they name), then
-    by time. The comment is as written: this file stays inside the company."""
+def _to_call_back(scored: pl.DataFrame, complaints: pl.DataFrame, order: list[str]):
+    """The low scorers who left a comment, each with its top complaint theme (the first of
+    `order` it names; null for none) and that theme's position."""
     position = {theme: i for i, theme in enumerate(order)}
     low = scored.filter(low_scorer() & pl.col("has_comment"))
     top = (
@@ -726,9 +719,40 @@ def follow_up(
         .unique("response_key", keep="first")
         .select("response_key", "theme", "position")
     )
-    rows = low.join(top, on="response_key", how="left").with_columns(
+    return low.join(top, on="response_key", how="left").with_columns(
         pl.col("position").fill_null(len(order) + 1)
     )
+
+
+CALL_BACKS_SCHEMA = {"week": pl.Date(), "theme": pl.String(), "customers": pl.Int32()}
+
+
+def call_backs(
+    week: dt.date, scored: pl.DataFrame, complaints: pl.DataFrame, order: list[str]
+) -> pl.DataFrame:
+    """How many customers `follow_up.csv` lists per top theme (`no_theme` for the others):
+    the report's count, without their names."""
+    rows = _to_call_back(scored, complaints, order)
+    return (
+        rows.group_by("theme", "position")
+        .agg(customers=pl.len())
+        .sort("position", "theme")
+        .select(pl.lit(week).alias("week"), pl.col("theme").fill_null("no_theme"), "customers")
+        .cast(CALL_BACKS_SCHEMA)
+    )
+
+
+def follow_up(
+    scored: pl.DataFrame,
+    complaints: pl.DataFrame,
+    order: list[str],
+    labels: dict[str, str],
+    language: str,
+) -> pl.DataFrame:
+    """`follow_up.csv`: the low scorers who left a comment, to call back, grouped by their
+    top complaint theme (the first of `order`, the action list's order, that they name), then
+    by time. The comment is as written: this file stays inside the company."""
+    rows = _to_call_back(scored, complaints, order)
     values = [
         pl.col("theme")
         .replace_strict(labels, default=pl.col("theme"))
@@ -759,6 +783,7 @@ class WeeklyActions:
     action_owners: pl.DataFrame
     responsibility: pl.DataFrame
     praise: pl.DataFrame
+    call_backs: pl.DataFrame
     action_list_csv: pl.DataFrame | None  # None: no complaint theme this week
     follow_up_csv: pl.DataFrame
 
@@ -803,6 +828,7 @@ def weekly_actions(
         action_owners=owner_roll_up(week, this_week, this_complaints, owners, ranking),
         responsibility=responsibility(week, this_week, every_complaint, owners),
         praise=praise(week, this_week, praised),
+        call_backs=call_backs(week, this_week, this_complaints, order),
         action_list_csv=None if table.is_empty() else action_list_csv(table, taxonomy, language),
         follow_up_csv=follow_up(this_week, this_complaints, order, labels, language),
     )

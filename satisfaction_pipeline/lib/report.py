@@ -102,6 +102,13 @@ TEXT: dict[str, dict[str, str]] = {
         "service alone, {others} to other teams only.",
         "vs_trend": "vs the 4 weeks before",
         "interval": "95% interval:",
+        "call_backs": "Customers to call back",
+        "call_backs_text": "{n} low scorers left a comment: follow_up.csv, beside this report, "
+        "lists them by their main complaint, with how to reach them.",
+        "no_theme": "no theme",
+        "top_rejections": "Most frequent reasons for rejected rows:",
+        "comment_rate": "comment rate",
+        "methodology": "Methodology",
         "significant": "significant change",
     },
     "fr": {
@@ -175,6 +182,14 @@ TEXT: dict[str, dict[str, str]] = {
         "cause le seul service client, {others} seulement d'autres équipes.",
         "vs_trend": "vs les 4 semaines précédentes",
         "interval": "intervalle à 95\u202f%\u202f:",
+        "call_backs": "Clients à rappeler",
+        "call_backs_text": "{n} clients insatisfaits ont laissé un commentaire\u202f: "
+        "follow_up.csv, à côté de ce rapport, les liste par motif principal, avec de quoi les "
+        "joindre.",
+        "no_theme": "aucun thème",
+        "top_rejections": "Motifs de rejet les plus fréquents\u202f:",
+        "comment_rate": "taux de commentaire",
+        "methodology": "Méthodologie",
         "significant": "changement significatif",
     },
 }
@@ -268,13 +283,17 @@ def build_context(
     responsibility: pl.DataFrame | None = None,
     praise: pl.DataFrame | None = None,
     trends: pl.DataFrame | None = None,
+    call_backs: pl.DataFrame | None = None,
+    rejections: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
     week's rows of marts.standouts, in the order shown; `themes` and `emerging`: the week's
     theme counts and emerging groups (sql/report), labelled from `taxonomy`; `actions`,
     `responsibility`, `praise`: the week's rows of the marts tables of those names; `trends`:
-    the overall scores of the last 12 weeks (sql/report/trends.sql), drawn as charts."""
+    the overall scores of the last 12 weeks (sql/report/trends.sql), drawn as charts;
+    `call_backs`: customers to call back per theme; `rejections`: the top reasons rows were
+    rejected."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -322,7 +341,35 @@ def build_context(
         **action_context,
         "charts": _charts(trends, metric_columns, language),
         "summary": _summary(by_segment.get(("overall", "all"), []), action_context, language),
+        "call_backs": _call_backs(call_backs, taxonomy, language),
+        "rejections": [] if rejections is None else rejections.to_dicts(),
+        "comment_rate": format_percent(
+            100 * week_counts["comments"] / week_counts["responses"]
+            if week_counts.get("responses")
+            else None,
+            language,
+            0,
+        ),
     }
+
+
+def _call_backs(
+    call_backs: pl.DataFrame | None, taxonomy: Taxonomy | None, language: str
+) -> list[dict[str, Any]]:
+    known = {t.id: t for t in taxonomy.themes} if taxonomy else {}
+    if call_backs is None:
+        return []
+    return [
+        {
+            "label": TEXT[language]["no_theme"]
+            if r["theme"] == "no_theme"
+            else getattr(known[r["theme"]].label, language)
+            if r["theme"] in known
+            else r["theme"],
+            "customers": r["customers"],
+        }
+        for r in call_backs.iter_rows(named=True)
+    ]
 
 
 def _summary(headline: list[Score], actions: dict[str, Any], language: str) -> list[str]:

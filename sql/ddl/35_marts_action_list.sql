@@ -74,3 +74,12 @@ CREATE TABLE IF NOT EXISTS marts.praise (
     examples  VARCHAR[],           -- two PII-redacted quotes
     PRIMARY KEY (week, dimension, segment, theme)
 );
+
+-- How many customers follow_up.csv lists to call back, per top complaint theme (`no_theme`: a
+-- low scorer who commented without naming one). Counts only: the names stay in the CSV.
+CREATE TABLE IF NOT EXISTS marts.call_backs (
+    week      DATE    NOT NULL,
+    theme     VARCHAR NOT NULL,
+    customers INTEGER NOT NULL,
+    PRIMARY KEY (week, theme)
+);

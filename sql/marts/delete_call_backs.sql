@@ -1,0 +1,1 @@
+DELETE FROM marts.call_backs WHERE week >= $week_start AND week < $week_end

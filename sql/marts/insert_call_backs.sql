@@ -1,0 +1,1 @@
+INSERT INTO marts.call_backs BY NAME SELECT * FROM call_backs

@@ -1,0 +1,1 @@
+SELECT theme, customers FROM marts.call_backs WHERE week = $week ORDER BY customers DESC, theme
