@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model bench-actions clean
+.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model bench-actions bench-report report-preview clean
 
 setup: $(INSTALLED)
 
@@ -59,6 +59,19 @@ bench-theme-model: setup ## train a theme model on the gold set; comments/second
 
 bench-actions: setup ## points at stake with their bootstrap: 200,000 responses x 15 themes
 	$(VENV)/bin/python bench/actions.py
+
+demo/warehouse.duckdb:
+	$(MAKE) demo
+
+bench-report: setup demo/warehouse.duckdb ## time to render the demo's last week to HTML and PDF
+	$(VENV)/bin/python bench/report.py
+
+report-preview: setup demo/warehouse.duckdb ## the demo's last report as PNG pages (needs pdftoppm)
+	@command -v pdftoppm >/dev/null || { echo "pdftoppm not found: apt install poppler-utils"; exit 1; }
+	@week=$$(ls demo/reports | grep -E '^[0-9]{4}-' | sort | tail -1); \
+	  mkdir -p demo/reports/$$week/preview; \
+	  pdftoppm -png -r 80 demo/reports/$$week/report.pdf demo/reports/$$week/preview/page; \
+	  ls demo/reports/$$week/preview/*.png
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster
