@@ -356,18 +356,13 @@ def build_context(
 def _call_backs(
     call_backs: pl.DataFrame | None, taxonomy: Taxonomy | None, language: str
 ) -> list[dict[str, Any]]:
-    known = {t.id: t for t in taxonomy.themes} if taxonomy else {}
+    """Customers to call back per top theme, labelled in the report's language."""
     if call_backs is None:
         return []
+    labels = {t.id: getattr(t.label, language) for t in taxonomy.themes} if taxonomy else {}
+    labels["no_theme"] = TEXT[language]["no_theme"]
     return [
-        {
-            "label": TEXT[language]["no_theme"]
-            if r["theme"] == "no_theme"
-            else getattr(known[r["theme"]].label, language)
-            if r["theme"] in known
-            else r["theme"],
-            "customers": r["customers"],
-        }
+        {"label": labels.get(r["theme"], r["theme"]), "customers": r["customers"]}
         for r in call_backs.iter_rows(named=True)
     ]
 
