@@ -66,12 +66,13 @@ demo/warehouse.duckdb:
 bench-report: setup demo/warehouse.duckdb ## time to render the demo's last week to HTML and PDF
 	$(VENV)/bin/python bench/report.py
 
-report-preview: setup demo/warehouse.duckdb ## the demo's last report as PNG pages (needs pdftoppm)
+report-preview: setup demo/warehouse.duckdb ## the demo's last week rendered now, as PNG pages (needs pdftoppm)
 	@command -v pdftoppm >/dev/null || { echo "pdftoppm not found: apt install poppler-utils"; exit 1; }
-	@week=$$(ls demo/reports | grep -E '^[0-9]{4}-' | sort | tail -1); \
-	  mkdir -p demo/reports/$$week/preview; \
-	  pdftoppm -png -r 80 demo/reports/$$week/report.pdf demo/reports/$$week/preview/page; \
-	  ls demo/reports/$$week/preview/*.png
+	@for language in fr en; do \
+	  out=demo/preview/$$language; rm -rf $$out; \
+	  $(VENV)/bin/python bench/report.py --repeat 1 --language $$language --out $$out >/dev/null && \
+	  pdftoppm -png -r 80 $$out/report.pdf $$out/page && ls $$out/*.png; \
+	done
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster

@@ -302,7 +302,7 @@ def test_the_pipeline_builds_the_action_list(pipeline_env: Paths, tmp_path, monk
     assert split[0] == pytest.approx(1.0)
     assert ("customer_service",) in owners
     report = (folder / "report.html").read_text(encoding="utf-8")
-    assert "À traiter en priorité" in report and "Notes basses : qui est en cause" in report
+    assert "À traiter en priorité" in report and "Qui est en cause" in report
     top = first.filter((pl.col("rank") == 1) & (pl.col("metric") == "csat"))["theme"].to_list()
     assert top and str(escape(default_taxonomy().theme(top[0]).label.fr)) in report
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0

@@ -58,8 +58,8 @@ def test_charts_are_greyscale_and_fetch_nothing() -> None:
 def test_charts_say_in_words_what_they_show() -> None:
     csat = trend(_weeks(), "csat", "1-5", "fr")
     assert csat.alt == (
-        "CSAT sur 8 semaines : 69,2\u202f% la semaine du 28 sept., 68,3\u202f% la semaine du "
-        "16 nov. ; la bande grise est l'intervalle à 95 %."
+        "CSAT sur 8 semaines\u202f: 69,2\u202f% la semaine du 28 sept., 68,3\u202f% la semaine "
+        "du 16 nov.\u202f; la bande grise est l’intervalle à 95\u202f%."
     )
     mix = nps_mix(_weeks(), "en")
     assert mix.alt.startswith("NPS mix over 8 weeks; in the week of 16 Nov: 50.5% promoters")

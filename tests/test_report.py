@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import io
+import re
 import threading
+from html import unescape
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +34,8 @@ def _scores() -> pl.DataFrame:
         (WEEK, "overall", "all", "nps", "0-10", 118, -12.0, None, 30, 44, 44, False),
         (WEEK, "overall", "all", "ces", "1-7", 100, 5.25, None, None, None, None, False),
         (WEEK, "channel", "phone", "csat", "1-5", 12, 50.0, 6, None, None, None, True),
+        (WEEK, "team", "Nantes<b>", "csat", "1-5", 40, 92.9, 37, None, None, None, False),
+        (WEEK, "team", "Nantes<b>", "ces", "1-7", 40, 4.1, None, None, None, None, False),
         (
             WEEK - dt.timedelta(days=7),
             "overall",
@@ -106,6 +111,12 @@ def _context(language: str = "en", scores: pl.DataFrame | None = None, **extra) 
         standouts=pl.DataFrame(
             {
                 "kind": ["diverging_levels", "below"],
+                "dimension": ["team", "team"],
+                "segment": ["Nantes<b>", "Lille"],  # Lille is not in the table: listed below it
+                "metric": ["csat", "csat"],
+                "scale": ["1-5", "1-5"],
+                "other_metric": ["ces", None],
+                "other_scale": ["1-7", None],
                 "explanation_en": [
                     "Team <b>Nantes</b>: CSAT above the overall (92.9% vs 79.2%) but CES 1-5 "
                     "below (3.23 vs 3.83)",
@@ -118,6 +129,11 @@ def _context(language: str = "en", scores: pl.DataFrame | None = None, **extra) 
     )
 
 
+def _text(html: str) -> str:
+    """What a reader sees of an HTML report: tags out, entities decoded, spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def test_comments_are_escaped_and_redacted_in_html() -> None:
     html = render_html(_context())
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
@@ -128,20 +144,25 @@ def test_comments_are_escaped_and_redacted_in_html() -> None:
     assert "Could not be read (see ops.files):</strong> broken&lt;b&gt;.csv" in html
 
 
-def test_standouts_are_listed_in_the_report_language_and_escaped() -> None:
+def test_standouts_are_marked_in_the_segments_table_in_the_report_language() -> None:
+    """A standout's segment is marked, its two questions in bold, its explanation under its
+    row; a standout whose segment the table does not show is listed under the table."""
     html = render_html(_context())
-    assert "What stands out" in html
-    assert "Team &lt;b&gt;Nantes&lt;/b&gt;: CSAT above the overall" in html
+    row = html.split("<td>Nantes&lt;b&gt; ●</td>")[1].split("</tr>")[0]
+    assert row.count("mark-up") == 1 and row.count("mark-down") == 1  # CSAT above, CES below
+    note = html.split('<tr class="standout-note">')[1].split("</tr>")[0]
+    assert "Team &lt;b&gt;Nantes&lt;/b&gt;: CSAT above the overall" in note
     assert "<b>Nantes" not in html
-    assert "in 3 of the last 4 weeks, and segments whose questions disagree" in html
+    assert "Other segments that stand out:" in html
+    assert "<li>Team Lille: CSAT below the overall in 4 of the last 4 weeks</li>" in html
     french = render_html(_context("fr"))
-    assert "Ce qui ressort" in french and "Équipe Lille\u202f: …" in french
+    assert "Autres segments qui ressortent\u202f:" in french and "Équipe Lille\u202f: …" in french
 
 
 def test_headline_shows_scores_n_and_change() -> None:
     html = render_html(_context())
     assert "72.5%" in html and "n = 120" in html
-    assert "−12" in html and "−10 vs last week" in html  # NPS -12 after -2
+    assert "−12" in html and "−10 vs last week" in _text(html)  # NPS -12 after -2
     assert "5.25" in html and "1-7" in html
     assert "% satisfied (4-5 of 5)" in html
     assert "CSAT 1/5" in html and "CSAT 1/7" in html  # verbatims: the answer on its own scale
@@ -303,7 +324,10 @@ def test_the_action_list_section_ranks_watches_and_escapes() -> None:
     )
     html = render_html(context)
     assert "What to fix first" in html and "<strong>Wait time</strong>" in html
-    assert "4.2 (2.2–6.2)" in html and "rising for 2 weeks" in html
+    text = _text(html)
+    assert "Wait time Customer service ↗ rising for 2 weeks 32" in text
+    assert "4.2 2.2 – 6.2" in text  # CSAT points at stake and their interval
+    assert "4.2 CSAT points 2.2 – 6.2" in text  # the same on the first page
     assert "To watch" in html and "Billing, price and refunds (4)" in html
     assert "<script>x" not in html and "&lt;script&gt;x" in html and '<img src="http' not in html
     assert "Of the 10 low scorers who commented, 60% point to customer service alone" in html
@@ -338,7 +362,7 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
     assert "First to fix: Wait time (Customer service), 4.2 CSAT points at stake." in html
     assert "60% of the low scorers who commented point to customer service alone" in html
     assert html.count('class="arrow"') == 1  # NPS moved significantly; CSAT's −3 did not
-    assert "95% interval: 67.5–77.5%" in html
+    assert "95% interval: 67.5–77.5%" in _text(html)
     steady = render_html(_context())
     assert "No headline score changed significantly since last week." in steady
 
@@ -346,7 +370,12 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
 def test_call_backs_data_quality_and_methodology() -> None:
     call_backs = pl.DataFrame({"theme": ["wait_time", "no_theme"], "customers": [22, 7]})
     rejections = pl.DataFrame(
-        {"column_name": ["note<i>"], "reason": ["unknown CSAT answer … in column …"], "rows": [8]}
+        {
+            "column_name": ["note<i>"],
+            "reason": ["unknown CSAT answer …; expected 1-5"],
+            "example": ["<b>Bof</b>"],
+            "rows": [8],
+        }
     )
     html = render_html(
         _context(taxonomy=default_taxonomy(), call_backs=call_backs, rejections=rejections)
@@ -354,7 +383,125 @@ def test_call_backs_data_quality_and_methodology() -> None:
     assert "29 low scorers left a comment: follow_up.csv" in html
     assert '<td>Wait time</td><td class="num">22</td>' in html and "<td>no theme</td>" in html
     assert "(comment rate 2%)" in html  # 3 comments of 120 responses
-    assert "<code>note&lt;i&gt;</code> — unknown CSAT answer … in column … (8)" in html
+    assert (
+        "<code>note&lt;i&gt;</code> — unknown CSAT answer …; expected 1-5 "
+        "(e.g. <q>&lt;b&gt;Bof&lt;/b&gt;</q>) — 8 rows"
+    ) in html
     assert "Methodology" in html and "Wilson" in html and "Poisson" not in html
     french = render_html(_context("fr"))
     assert "Méthodologie" in french and "Wald ajusté" in french
+
+
+def test_hostile_text_in_every_section_prints_as_text_and_fetches_nothing() -> None:
+    """Customer words reach the report in many places: verbatims, the action list's examples,
+    praise quotes, segment names (and the standout sentences made from them), emerging theme
+    labels, a rejected answer quoted as an example. Markup in any of them must print as the
+    characters it is; and rendering must make no request, not even to a local listener."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    hostile = [
+        "<script>alert(1)</script>",
+        f'<img src="{url}/x">',
+        '<link rel="stylesheet" href="file:///etc/passwd">',
+        f'<p style="background:url({url}/bg)">styled</p>',
+    ]
+    _CountingHandler.requests.clear()
+    everything = " ".join(hostile)
+    scores = _scores().with_columns(
+        segment=pl.when(pl.col("segment") == "phone").then(pl.lit(hostile[1]))
+        .otherwise(pl.col("segment"))
+    )  # fmt: skip
+    actions = _action_rows().with_columns(examples=pl.lit([everything]))
+    praise = pl.DataFrame(
+        {"dimension": ["team"], "segment": [hostile[3]], "theme": ["staff_attitude"],
+         "mentions": [7], "examples": [[hostile[0] + " merci"]]}
+    )  # fmt: skip
+    emerging = pl.DataFrame(
+        {"language": ["fr"], "label": [hostile[2]], "comments": [6], "trailing_mean": [0.5]}
+    )
+    rejections = pl.DataFrame(
+        {"column_name": ["note"], "reason": ["unknown CSAT answer …"], "example": [hostile[3]],
+         "rows": [3]}
+    )  # fmt: skip
+    try:
+        html = render_html(
+            _context(
+                scores=scores,
+                taxonomy=default_taxonomy(),
+                actions=actions,
+                praise=praise,
+                emerging=emerging,
+                rejections=rejections,
+            )
+        )
+        pdf = render_pdf(html)
+    finally:
+        server.shutdown()
+    assert _CountingHandler.requests == []
+    for tag in ("<script>", "<img src=", "<link rel=", '<p style="background'):
+        assert tag not in html, tag
+    shown = "".join(
+        "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+    for text in hostile:
+        assert "".join(text.split()) in shown, text
+
+
+def _french_sentences() -> list[str]:
+    """Every sentence of ours the French report prints: its labels, the standout and chart
+    templates, the default taxonomy's labels and actions, and the methodology appendix."""
+    from satisfaction_pipeline.lib.report import TEXT, _labels
+    from satisfaction_pipeline.lib.standouts import TEMPLATES
+
+    sentences = [v for v in TEXT["fr"].values() if isinstance(v, str)]
+    sentences += list(TEMPLATES["fr"].values())
+    for theme in _labels(default_taxonomy(), "fr").values():
+        sentences += [theme["label"], theme["action"]]
+    methodology = (TEMPLATES_DIR / "_methodology_fr.html.j2").read_text(encoding="utf-8")
+    sentences.append(unescape(re.sub(r"<[^>]+>", " ", methodology)))
+    return sentences
+
+
+def test_french_typography_of_our_sentences() -> None:
+    """A narrow no-break space before : ; ! ? % and inside « », the curly apostrophe; and the
+    rule is never applied to what customers wrote."""
+    for sentence in _french_sentences():
+        assert not re.search(r"[ \u00a0][:;!?»]|«[ \u00a0]|\d[ \u00a0]?%", sentence), sentence
+        assert not re.search(r"\w'\w", sentence), sentence
+    praise = pl.DataFrame(
+        {"dimension": ["team"], "segment": ["Lyon"], "theme": ["staff_attitude"],
+         "mentions": [7], "examples": [["C'est top : merci !"]]}
+    )  # fmt: skip
+    html = render_html(_context("fr", taxonomy=default_taxonomy(), praise=praise))
+    assert "Qualité des données" in html and "Depuis le premier export\u202f:" in html
+    assert "C&#39;est top : merci !" in html  # as the customer wrote it
+
+
+def test_an_action_never_splits_across_pages() -> None:
+    """Every theme of the taxonomy ranked, each with long examples, so the list runs over
+    several pages: each action's heading row and its detail row (recommended action, examples)
+    must print on the same page, and the table's header repeats on every page it spans."""
+    taxonomy = default_taxonomy()
+    long = "Attente interminable au téléphone, personne ne répond jamais. " * 4
+    actions = pl.DataFrame(
+        [
+            {"theme": theme.id, "owner": theme.owner, "metric": metric, "status": "ranked",
+             "rank": rank, "complaints": 40, "points": 4.0, "points_low": 2.0,
+             "points_high": 6.0, "rising": False, "examples": [long, long + "!"]}
+            for rank, theme in enumerate(taxonomy.themes, start=1)
+            for metric in ("csat", "nps", "ces")
+        ]
+    )  # fmt: skip
+    pdf = render_pdf(render_html(_context(taxonomy=taxonomy, actions=actions)))
+    pages = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    spanned = [p for p in pages if "Recommendedaction:" in p]
+    assert len(spanned) >= 2, "the list should run over several pages for this test to mean much"
+    assert all("#ThemecomplaintsshareCSATpoints" in p for p in spanned)  # header repeated
+    for theme in taxonomy.themes:
+        label = "".join(theme.label.en.split())
+        detail = "Recommendedaction:" + "".join(theme.action.en.split())
+        holding = [p for p in spanned if detail in p]
+        assert len(holding) == 1, theme.id
+        assert label in holding[0], f"{theme.id}: its detail row is on another page than its name"

@@ -15,7 +15,7 @@ from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.actions import TRAILING_WEEKS, weekly_actions
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
-from satisfaction_pipeline.lib.report import build_context, render_html, write_report_files
+from satisfaction_pipeline.lib.report import render_html, warehouse_context, write_report_files
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
 from satisfaction_pipeline.lib.standouts import find_standouts
@@ -327,31 +327,8 @@ def weekly_report(
     taxonomy = survey_settings.taxonomy()
     written = []
     with open_warehouse(warehouse) as conn:
-        file_counts = wh.query(conn, "report/file_counts").to_dicts()[0]
         for week in weeks_in(context.partition_time_window):
-            report = build_context(
-                week,
-                wh.query(conn, "report/weekly_scores", week=week),
-                wh.query(conn, "report/comments", week=week),
-                file_counts,
-                wh.query(conn, "report/week_counts", week=week).to_dicts()[0],
-                language=settings.report.language,
-                title=settings.report.title,
-                verbatims=settings.report.verbatims,
-                min_sample_size=settings.min_sample_size,
-                satisfied_from=settings.csat_satisfied_from(),
-                standouts=wh.query(conn, "report/standouts", week=week),
-                standout_rules=settings.standouts,
-                themes=wh.query(conn, "report/themes", week=week),
-                emerging=wh.query(conn, "report/emerging", week=week),
-                taxonomy=taxonomy,
-                actions=wh.query(conn, "report/action_list", week=week),
-                responsibility=wh.query(conn, "report/responsibility", week=week),
-                praise=wh.query(conn, "report/praise", week=week),
-                trends=wh.query(conn, "report/trends", week=week),
-                call_backs=wh.query(conn, "report/call_backs", week=week),
-                rejections=wh.query(conn, "report/rejections"),
-            )
+            report = warehouse_context(conn, week, settings, taxonomy)
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)
             write_report_files(

@@ -28,6 +28,7 @@ from satisfaction_pipeline.lib.formats import (
     MONTHS,
     format_number,
     format_score,
+    french_typography,
     metric_name,
 )
 
@@ -79,9 +80,11 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
     first, last = rows.row(0, named=True), rows.row(-1, named=True)
     alt = {
         "en": "{name} over {k} weeks: {a} in the week of {d0}, {b} in the week of {d1}; "
-        "the grey band is the 95 % interval.",
-        "fr": "{name} sur {k} semaines : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
-        "la bande grise est l'intervalle à 95 %.",
+        "the grey band is the 95% interval.",
+        "fr": french_typography(
+            "{name} sur {k} semaines : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
+            "la bande grise est l'intervalle à 95 %."
+        ),
     }[language].format(
         name=metric_name(metric, scale),
         k=rows.height,
@@ -133,8 +136,10 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
     alt = {
         "en": "NPS mix over {k} weeks; in the week of {d}: {p} promoters, {q} passives, "
         "{r} detractors.",
-        "fr": "Répartition NPS sur {k} semaines ; la semaine du {d} : {p} de promoteurs, "
-        "{q} de passifs, {r} de détracteurs.",
+        "fr": french_typography(
+            "Répartition NPS sur {k} semaines ; la semaine du {d} : {p} de promoteurs, "
+            "{q} de passifs, {r} de détracteurs."
+        ),
     }[language].format(
         k=rows.height,
         d=_day(weeks[-1], language),

@@ -1,9 +1,10 @@
 """Numbers, dates, scores and segment names as the reports print them, in English and French
-(French: decimal comma, narrow no-break space before %, `16 nov. 2026`)."""
+(French: decimal comma, narrow no-break spaces before % and between thousands, `16 nov. 2026`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -56,12 +57,32 @@ def format_date(day: dt.date, language: str) -> str:
 
 
 def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
-    """`12.5` / `12,5` (French decimal comma), a true minus sign, `–` when missing."""
+    """`12.5`, `2,531` / `12,5`, `2 531` (French decimal comma, narrow no-break space between
+    thousands), a true minus sign, `–` when missing."""
     if value is None:
         return "–"
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    text = f"{value:+,.{decimals}f}" if sign else f"{value:,.{decimals}f}"
     text = text.replace("-", "−")
-    return text.replace(".", ",") if language == "fr" else text
+    if language == "fr":
+        text = text.translate(str.maketrans({",": "\u202f", ".": ","}))
+    return text
+
+
+# French typography (Lexique des règles typographiques de l'Imprimerie nationale, as screens
+# use it): a narrow no-break space before `: ; ! ? %` and inside « », and the curly apostrophe.
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \u00a0\u202f]?([:;!?»])(?=\s|$|[),.])")
+_SPACE_AFTER_GUILLEMET = re.compile(r"«[ \u00a0\u202f]?")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \u00a0]?%")
+
+
+def french_typography(text: str) -> str:
+    """Our own French sentences as they should print: `Points en jeu\u202f: …`, `l’intervalle`,
+    `«\u202fmot\u202f»`. Never applied to what customers wrote: verbatims are quoted as is."""
+    text = _SPACE_BEFORE_PUNCTUATION.sub("\u202f\\1", text)
+    text = _SPACE_AFTER_GUILLEMET.sub("«\u202f", text)
+    text = _SPACE_BEFORE_PERCENT.sub("\u202f%", text)
+    return _APOSTROPHE.sub("’", text)
 
 
 def format_percent(value: float | None, language: str, decimals: int = 1) -> str:

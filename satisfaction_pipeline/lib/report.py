@@ -7,17 +7,21 @@ they are PII-redacted before they reach a template.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.charts import Chart, nps_mix, trend
-from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Standouts
+from satisfaction_pipeline.lib.config import CSAT_SATISFIED_FROM, Settings
 from satisfaction_pipeline.lib.formats import (
     DIMENSION_LABELS,
     OWNER_LABELS,
@@ -25,6 +29,7 @@ from satisfaction_pipeline.lib.formats import (
     format_date,
     format_number,
     format_percent,
+    french_typography,
     metric_name,
 )
 from satisfaction_pipeline.lib.redact import redact
@@ -58,9 +63,6 @@ TEXT: dict[str, dict[str, str]] = {
         "emerging": "Emerging: complaints no theme names yet",
         "emerging_hint": "{n} this week, {mean} a week before",
         "owners": OWNER_LABELS["en"],
-        "standouts": "What stands out",
-        "standouts_hint": "Segments whose 95 % interval excludes the overall score in {k} of the "
-        "last {w} weeks, and segments whose questions disagree.",
         "segment": "Segment",
         "verbatims": "What customers said",
         "data_quality": "Data quality",
@@ -75,18 +77,15 @@ TEXT: dict[str, dict[str, str]] = {
         **DIMENSION_LABELS["en"],
         "greyed": "Greyed: fewer than {n} answers, not reliable enough to compare.",
         "page": "page",
-        "of": "of",
         "actions": "What to fix first",
         "actions_hint": "Points at stake: what the week's score would gain if the customers "
-        "complaining of the theme scored like everyone else (95 % interval in brackets). "
+        "complaining of the theme scored like everyone else (95% interval in brackets). "
         "Ranked on CSAT and CES, then NPS at half weight.",
         "rank": "#",
         "points": "{metric} points",
         "rising": "rising for 2 weeks",
         "recommended": "Recommended action:",
-        "watch": "To watch (too few complaints, or no clear cost yet):",
         "no_ranked": "No complaint theme costs points clearly this week.",
-        "responsibility": "Low scores: whose doing?",
         "responsibility_text": "Of the {n} low scorers who commented, {service_only} point to "
         "customer service alone, {both} to service and another team, {others_only} to other "
         "teams only (product, billing, logistics…), and {none} name no theme.",
@@ -110,6 +109,24 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_rate": "comment rate",
         "methodology": "Methodology",
         "significant": "significant change",
+        "priorities": "First to fix",
+        "segments_hint": "Under each score: its 95% interval and the change since last week, "
+        "with ▲ or ▼ when the change is significant. Marked ● and explained below their row: "
+        "the segments that stand out.",
+        "share": "share",
+        "share_hint": "Share: responses complaining of the theme this week (in brackets, over "
+        "the 4 weeks before).",
+        "most_in": "Most over-represented: {dimension} {segment}, {rate} of its commenters vs "
+        "{rest} elsewhere.",
+        "who": "Who is responsible",
+        "watch_title": "To watch",
+        "watch_hint": "Too few complaints to rank, or no clear cost yet.",
+        "no_emerging": "No new kind of complaint this week.",
+        "other_standouts": "Other segments that stand out:",
+        "examples": "In their words:",
+        "for_example": "e.g.",
+        "range_to": "to",
+        "rows": "rows",
     },
     "fr": {
         "title": "Satisfaction client — rapport hebdomadaire",
@@ -134,9 +151,6 @@ TEXT: dict[str, dict[str, str]] = {
         "emerging": "Émergents : plaintes qu'aucun thème ne nomme encore",
         "emerging_hint": "{n} cette semaine, {mean} par semaine avant",
         "owners": OWNER_LABELS["fr"],
-        "standouts": "Ce qui ressort",
-        "standouts_hint": "Segments dont l'intervalle à 95\u202f% exclut le score d'ensemble "
-        "{k} semaines sur les {w} dernières, et segments dont les questions divergent.",
         "segment": "Segment",
         "verbatims": "Ce que disent les clients",
         "data_quality": "Qualité des données",
@@ -151,7 +165,6 @@ TEXT: dict[str, dict[str, str]] = {
         **DIMENSION_LABELS["fr"],
         "greyed": "En gris : moins de {n} réponses, trop peu pour comparer.",
         "page": "page",
-        "of": "sur",
         "actions": "À traiter en priorité",
         "actions_hint": "Points en jeu : ce que le score de la semaine gagnerait si les clients "
         "qui se plaignent du thème notaient comme les autres (intervalle à 95\u202f% entre "
@@ -160,9 +173,7 @@ TEXT: dict[str, dict[str, str]] = {
         "points": "points de {metric}",
         "rising": "en hausse depuis 2 semaines",
         "recommended": "Action recommandée\u202f:",
-        "watch": "À surveiller (trop peu de plaintes, ou coût pas encore net)\u202f:",
         "no_ranked": "Aucun thème de plainte ne coûte clairement de points cette semaine.",
-        "responsibility": "Notes basses : qui est en cause\u202f?",
         "responsibility_text": "Sur les {n} clients insatisfaits qui ont commenté, {service_only} "
         "mettent en cause le seul service client, {both} le service et une autre équipe, "
         "{others_only} d'autres équipes seulement (produit, facturation, logistique…) et "
@@ -191,8 +202,28 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_rate": "taux de commentaire",
         "methodology": "Méthodologie",
         "significant": "changement significatif",
+        "priorities": "À traiter d'abord",
+        "segments_hint": "Sous chaque score : son intervalle à 95\u202f% et l'évolution depuis la "
+        "semaine précédente, avec ▲ ou ▼ quand elle est significative. Marqués ● et expliqués "
+        "sous leur ligne : les segments qui ressortent.",
+        "share": "part",
+        "share_hint": "Part : réponses qui se plaignent du thème cette semaine (entre parenthèses, "
+        "sur les 4 semaines précédentes).",
+        "most_in": "Le plus surreprésenté : {dimension} {segment}, {rate} de ses commentateurs "
+        "contre {rest} ailleurs.",
+        "who": "Qui est en cause",
+        "watch_title": "À surveiller",
+        "watch_hint": "Trop peu de plaintes pour classer, ou coût pas encore net.",
+        "no_emerging": "Aucun nouveau type de plainte cette semaine.",
+        "other_standouts": "Autres segments qui ressortent :",
+        "examples": "Dans leurs mots :",
+        "for_example": "p. ex.",
+        "range_to": "à",
+        "rows": "lignes",
     },
 }
+# Every French sentence of ours with its typography (verbatims are never touched).
+TEXT["fr"] = {k: french_typography(v) if isinstance(v, str) else v for k, v in TEXT["fr"].items()}
 
 
 @dataclass(frozen=True)
@@ -275,7 +306,6 @@ def build_context(
     min_sample_size: int,
     satisfied_from: dict[str, int] | None = None,
     standouts: pl.DataFrame | None = None,
-    standout_rules: Standouts | None = None,
     themes: pl.DataFrame | None = None,
     emerging: pl.DataFrame | None = None,
     taxonomy: Taxonomy | None = None,
@@ -299,18 +329,7 @@ def build_context(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
         key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),
     )
-    segments = []
-    for dimension in SEGMENT_DIMENSIONS_SHOWN:
-        keys = sorted(k for k in by_segment if k[0] == dimension)
-        for _, segment in keys:
-            cells = {(s.metric, s.scale): s for s in by_segment[(dimension, segment)]}
-            segments.append(
-                {
-                    "dimension": dimension,
-                    "segment": segment,
-                    "cells": [cells.get(column) for column in metric_columns],
-                }
-            )
+    segments, other_standouts = _segment_rows(by_segment, metric_columns, standouts, language)
     quoted = comments.head(verbatims).with_columns(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
     )
@@ -329,13 +348,7 @@ def build_context(
         "files": file_counts,
         "week_counts": week_counts,
         "min_sample_size": min_sample_size,
-        "standouts": []
-        if standouts is None
-        else [
-            {"kind": r["kind"], "text": r[f"explanation_{language}"]}
-            for r in standouts.iter_rows(named=True)
-        ],
-        "standout_rules": standout_rules or Standouts(),
+        "other_standouts": other_standouts,
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
         **action_context,
@@ -353,16 +366,114 @@ def build_context(
     }
 
 
+# How a standout marks its segment's cells: `up` the question above the overall (or that rose),
+# `down` the one below (or that fell). Both print in bold; the note under the row says which.
+_STANDOUT_MARKS = {
+    "above": ("up", None),
+    "below": ("down", None),
+    "diverging_levels": ("up", "down"),
+    "diverging_changes": ("up", "down"),
+}
+
+
+def _segment_rows(
+    by_segment: dict[tuple[str, str], list[Score]],
+    metric_columns: list[tuple[str, str]],
+    standouts: pl.DataFrame | None,
+    language: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The segments table's rows, by dimension, each with its cells in `metric_columns` order,
+    the marks its standouts put on them and their explanations; and the explanations of
+    standouts whose segment the table does not show."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    marks: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
+    for r in () if standouts is None else standouts.iter_rows(named=True):
+        key = (r["dimension"], r["segment"])
+        notes.setdefault(key, []).append(r[f"explanation_{language}"])
+        first, second = _STANDOUT_MARKS.get(r["kind"], (None, None))
+        cell_marks = marks.setdefault(key, {})
+        if first:
+            cell_marks[(r["metric"], r["scale"])] = first
+        if second and r.get("other_metric"):
+            cell_marks[(r["other_metric"], r["other_scale"])] = second
+    rows = []
+    for dimension in SEGMENT_DIMENSIONS_SHOWN:
+        for key in sorted(k for k in by_segment if k[0] == dimension):
+            cells = {(s.metric, s.scale): s for s in by_segment[key]}
+            rows.append(
+                {
+                    "dimension": dimension,
+                    "segment": key[1],
+                    "cells": [cells.get(column) for column in metric_columns],
+                    "marks": [marks.get(key, {}).get(column) for column in metric_columns],
+                    "notes": notes.pop(key, []),
+                }
+            )
+    return rows, [note for left in notes.values() for note in left]
+
+
+def warehouse_context(
+    conn: duckdb.DuckDBPyConnection, week: dt.date, settings: Settings, taxonomy: Taxonomy | None
+) -> dict[str, Any]:
+    """The report context of one week, read from the warehouse (the queries of sql/report/)."""
+
+    def read(name: str, **params: Any) -> pl.DataFrame:
+        return wh.query(conn, f"report/{name}", **params)
+
+    return build_context(
+        week,
+        read("weekly_scores", week=week),
+        read("comments", week=week),
+        read("file_counts").to_dicts()[0],
+        read("week_counts", week=week).to_dicts()[0],
+        language=settings.report.language,
+        title=settings.report.title,
+        verbatims=settings.report.verbatims,
+        min_sample_size=settings.min_sample_size,
+        satisfied_from=settings.csat_satisfied_from(),
+        standouts=read("standouts", week=week),
+        themes=read("themes", week=week),
+        emerging=read("emerging", week=week),
+        taxonomy=taxonomy,
+        actions=read("action_list", week=week),
+        responsibility=read("responsibility", week=week),
+        praise=read("praise", week=week),
+        trends=read("trends", week=week),
+        call_backs=read("call_backs", week=week),
+        rejections=read("rejections"),
+    )
+
+
+def _labels(taxonomy: Taxonomy | None, language: str) -> dict[str, dict[str, str]]:
+    """Theme id → its label, action and owner in the report's language (French typography on
+    French ones); `no_theme` for responses no theme explains. A theme since removed from the
+    taxonomy keeps its id as label."""
+    polish = french_typography if language == "fr" else str
+    known = {
+        t.id: {
+            "label": polish(getattr(t.label, language)),
+            "action": polish(getattr(t.action, language)),
+            "owner": t.owner,
+        }
+        for t in (taxonomy.themes if taxonomy else [])
+    }
+    known["no_theme"] = {"label": TEXT[language]["no_theme"], "action": "", "owner": ""}
+    return known
+
+
+def _label(labels: dict[str, dict[str, str]], theme: str) -> str:
+    return labels.get(theme, {}).get("label", theme)
+
+
 def _call_backs(
     call_backs: pl.DataFrame | None, taxonomy: Taxonomy | None, language: str
 ) -> list[dict[str, Any]]:
     """Customers to call back per top theme, labelled in the report's language."""
     if call_backs is None:
         return []
-    labels = {t.id: getattr(t.label, language) for t in taxonomy.themes} if taxonomy else {}
-    labels["no_theme"] = TEXT[language]["no_theme"]
+    labels = _labels(taxonomy, language)
     return [
-        {"label": labels.get(r["theme"], r["theme"]), "customers": r["customers"]}
+        {"label": _label(labels, r["theme"]), "customers": r["customers"]}
         for r in call_backs.iter_rows(named=True)
     ]
 
@@ -429,44 +540,20 @@ def _action_context(
     language: str,
 ) -> dict[str, Any]:
     """The ranked action list, the watch list, the responsibility split and praise per team."""
-    known = {t.id: t for t in taxonomy.themes} if taxonomy else {}
-
-    def label(theme: str) -> str:
-        return getattr(known[theme].label, language) if theme in known else theme
-
+    labels = _labels(taxonomy, language)
     ranked, watch = [], []
     if actions is not None and not actions.is_empty():
-        for theme, rows in actions.group_by("theme", maintain_order=True):
+        for (theme,), rows in actions.group_by("theme", maintain_order=True):
             by_metric = {r["metric"]: r for r in rows.iter_rows(named=True)}
-            first = next(iter(by_metric.values()))
-            entry = {
-                "theme": theme[0],
-                "label": label(theme[0]),
-                "owner": first["owner"],
-                "rank": first["rank"],
-                "complaints": first["complaints"],
-                "rising": bool(first["rising"]),
-                "action": getattr(known[theme[0]].action, language) if theme[0] in known else "",
-                "example": (first["examples"] or [None])[0],
-                "points": [
-                    (m.upper(), by_metric[m]["points"], by_metric[m]["points_low"],
-                     by_metric[m]["points_high"])
-                    for m in ("csat", "ces", "nps")
-                    if m in by_metric and by_metric[m]["points"] is not None
-                ],
-            }  # fmt: skip
-            (ranked if first["status"] == "ranked" else watch).append(entry)
+            entry = _action_entry(theme, by_metric, labels, language)
+            (ranked if entry["status"] == "ranked" else watch).append(entry)
     split = {}
     if responsibility is not None and not responsibility.is_empty():
         rows = responsibility.filter(pl.col("kind") == "split")
         split = {r["category"]: r for r in rows.iter_rows(named=True)}
-    praised = []
-    if praise is not None and not praise.is_empty():
-        for row in praise.filter(pl.col("dimension") == "team").head(8).iter_rows(named=True):
-            praised.append({**row, "label": label(row["theme"])})
     return {
         "actions": sorted(ranked, key=lambda e: e["rank"]),
-        "watch": watch,
+        "watch": sorted(watch, key=lambda e: -e["complaints"]),
         "responsibility": {
             "n": sum(r["low_scorers"] for r in split.values()),
             **{
@@ -476,8 +563,69 @@ def _action_context(
         }
         if split
         else None,
-        "praise": praised,
+        "praise": _praise(praise, labels),
     }
+
+
+def _action_entry(
+    theme: str,
+    by_metric: dict[str, dict[str, Any]],
+    labels: dict[str, dict[str, str]],
+    language: str,
+) -> dict[str, Any]:
+    """One theme of the action list: what every metric's row shares, and each metric's points
+    at stake with their interval (CSAT, CES, NPS: the ranking's order of weight)."""
+    first = next(iter(by_metric.values()))
+    text = TEXT[language]
+    most_in = None
+    if first.get("over_index_segment") is not None:
+        dimension = first["over_index_dimension"]
+        most_in = text["most_in"].format(
+            dimension=DIMENSION_LABELS[language].get(dimension, dimension).lower(),
+            segment=first["over_index_segment"],
+            rate=format_percent(100 * first["over_index_rate"], language, 0),
+            rest=format_percent(100 * first["rest_rate"], language, 0),
+        )
+    return {
+        "theme": theme,
+        "label": _label(labels, theme),
+        "owner": first["owner"],
+        "status": first["status"],
+        "rank": first["rank"],
+        "complaints": first["complaints"],
+        "share": _percent(first.get("share_of_responses"), language),
+        "share_before": _percent(first.get("share_trailing"), language),
+        "rising": bool(first["rising"]),
+        "action": labels.get(theme, {}).get("action", ""),
+        "examples": list(first["examples"] or [])[:2],
+        "most_in": most_in,
+        "points": [
+            (m.upper(), by_metric[m]["points"], by_metric[m]["points_low"],
+             by_metric[m]["points_high"])
+            for m in ("csat", "ces", "nps")
+            if m in by_metric and by_metric[m]["points"] is not None
+        ],
+    }  # fmt: skip
+
+
+def _percent(share: float | None, language: str) -> str | None:
+    """A 0-1 share as a whole percentage, None when unknown."""
+    return None if share is None else format_percent(100 * share, language, 0)
+
+
+def _praise(praise: pl.DataFrame | None, labels: dict[str, dict[str, str]]) -> list[dict]:
+    """What customers appreciated, per team, with a quote no other entry shows: one happy
+    comment often names several themes, and the same words twice read as padding."""
+    if praise is None or praise.is_empty():
+        return []
+    shown: set[str] = set()
+    praised = []
+    for row in praise.filter(pl.col("dimension") == "team").head(8).iter_rows(named=True):
+        quote = next((q for q in row["examples"] or [] if q not in shown), None)
+        if quote:
+            shown.add(quote)
+        praised.append({**row, "label": _label(labels, row["theme"]), "quote": quote})
+    return praised
 
 
 def _theme_rows(
@@ -486,16 +634,12 @@ def _theme_rows(
     """The week's themes with their label and owner in the report's language."""
     if themes is None or taxonomy is None:
         return []
-    known = {t.id: t for t in taxonomy.themes}
-    rows = []
-    for row in themes.iter_rows(named=True):
-        theme = known.get(row["theme"])
-        if theme is None:  # a theme since removed from the taxonomy keeps its id
-            label, owner = row["theme"], ""
-        else:
-            label, owner = getattr(theme.label, language), theme.owner
-        rows.append({**row, "label": label, "owner": owner})
-    return rows
+    labels = _labels(taxonomy, language)
+    return [
+        {**row, "label": _label(labels, row["theme"]),
+         "owner": labels.get(row["theme"], {}).get("owner", "")}
+        for row in themes.iter_rows(named=True)
+    ]  # fmt: skip
 
 
 def _autoescape(template_name: str | None) -> bool:
@@ -514,7 +658,15 @@ def environment(language: str) -> Environment:
     env.filters["num"] = lambda v, d=1, sign=False: format_number(v, language, d, sign)
     env.filters["pct"] = lambda v, d=1: format_percent(v, language, d)
     env.filters["date"] = lambda v: format_date(v, language)
+    env.globals["font_data_uri"] = font_data_uri
     return env
+
+
+@functools.cache
+def font_data_uri(name: str) -> str:
+    """A font of `report_templates/fonts/` as a `data:` URL: the report's one file carries it."""
+    data = (TEMPLATES_DIR / "fonts" / name).read_bytes()
+    return "data:font/woff2;base64," + base64.b64encode(data).decode("ascii")
 
 
 def render_html(context: dict[str, Any]) -> str:

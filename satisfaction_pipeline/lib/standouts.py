@@ -24,6 +24,7 @@ from satisfaction_pipeline.lib.formats import (
     dimension_label,
     format_change,
     format_score,
+    french_typography,
     metric_name,
 )
 
@@ -190,6 +191,7 @@ TEMPLATES = {
         "trailing_weeks": "par rapport aux quatre semaines précédentes",
     },
 }
+TEMPLATES["fr"] = {k: french_typography(v) for k, v in TEMPLATES["fr"].items()}
 
 
 def _explain(row: dict, language: str, changes_against: str) -> str:

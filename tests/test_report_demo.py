@@ -1,0 +1,122 @@
+"""The demo week's report as management reads it: the PDF's text, in French (the pipeline's run)
+and in English (the same warehouse rendered again), checked against figures computed here from
+the rows the generator wrote, and the ranked action list the warehouse holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.lib.config import load_settings
+from satisfaction_pipeline.lib.demo_data import DemoManifest
+from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.lib.pdf import render_pdf
+from satisfaction_pipeline.lib.report import render_html, warehouse_context
+
+from .conftest import LAST_WEEK
+
+PAGES = range(4, 13)  # cover, trends and segments, actions, evidence, quality, methodology
+
+
+def _pages(pdf: bytes) -> list[str]:
+    """Each page's text, with the no-break spaces a reader does not see as different."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [re.sub(r"[\u00a0\u202f]", " ", page.extract_text() or "") for page in reader.pages]
+
+
+def _headline(demo: DemoManifest) -> dict[str, float | int]:
+    """CSAT (4-5 of 5) and NPS of the last week, from the generator's truth: plain Python."""
+    rows = [r for r in demo.responses if r.week == LAST_WEEK and r.valid and not r.duplicate]
+    csat = [r.csat for r in rows if r.csat is not None]
+    nps = [r.nps for r in rows if r.nps is not None]
+    return {
+        "csat": 100 * sum(a >= 4 for a in csat) / len(csat),
+        "csat_n": len(csat),
+        "nps": round(100 * (sum(a >= 9 for a in nps) - sum(a <= 6 for a in nps)) / len(nps)),
+        "nps_n": len(nps),
+    }
+
+
+def _signed(value: int) -> str:
+    return f"+{value}" if value >= 0 else f"−{-value}"
+
+
+@pytest.fixture
+def demo_week(pipeline_env: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """The last two demo weeks built by the pipeline's runs (French, as the example config says),
+    with the action list's threshold scaled to the test weeks, a third of the demo's size."""
+    data = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    data["actions"] = {"min_mentions": 10}
+    config = tmp_path / "smaller_weeks.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SATISFACTION_CONFIG", str(config))
+    for week in (LAST_WEEK - dt.timedelta(weeks=1), LAST_WEEK):  # two weeks: a trend to draw
+        assert main(["run", "--week", week.isoformat()]) == 0
+    return Paths(config, pipeline_env.inbox, pipeline_env.warehouse, pipeline_env.reports)
+
+
+def _first_action(warehouse: Path) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        ranked = conn.execute(
+            "SELECT DISTINCT theme, rank FROM marts.action_list"
+            " WHERE week = ? AND status = 'ranked' ORDER BY rank",
+            [LAST_WEEK],
+        ).fetchall()
+    assert ranked, "the demo week has a theme that costs points clearly"
+    return ranked[0][0]
+
+
+def test_the_demo_week_reads_right_in_french(demo_week: Paths, demo_inbox: DemoManifest) -> None:
+    pages = _pages((demo_week.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes())
+    assert len(pages) in PAGES, len(pages)
+    cover, text = pages[0], "\n".join(pages)
+    truth = _headline(demo_inbox)
+    csat = f"{truth['csat']:.1f}".replace(".", ",")
+    assert re.search(rf"CSAT\s*{csat} %", cover), cover[:400]
+    assert re.search(rf"NPS\s*{re.escape(_signed(truth['nps']))}(?!\d)", cover)
+    assert f"n = {truth['csat_n']} réponses" in cover and f"n = {truth['nps_n']} réponses" in cover
+    assert "Semaine du 9 nov. 2026 au 15 nov. 2026" in cover
+
+    taxonomy = load_settings(demo_week.config).theme_taxonomy(demo_week.config.parent)
+    first = next(t for t in taxonomy.themes if t.id == _first_action(demo_week.warehouse))
+    label = first.label.fr.replace("'", "’")  # French typography: the curly apostrophe
+    assert f"À traiter d’abord : {label}" in cover  # the "in short" sentence
+    assert re.search(rf"À traiter en priorité.*?\n1\s*{re.escape(label)}", text, re.S)
+    for heading in ("Les dernières semaines", "Scores par segment", "Qui est en cause",
+                    "Clients à rappeler", "Qualité des données", "Méthodologie"):  # fmt: skip
+        assert heading in text, heading
+    assert "page 1 / " in cover
+
+
+def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: DemoManifest) -> None:
+    settings = load_settings(demo_week.config)
+    english = settings.model_copy(
+        update={"report": settings.report.model_copy(update={"language": "en"})}
+    )
+    taxonomy = settings.theme_taxonomy(demo_week.config.parent)
+    with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
+        html = render_html(warehouse_context(conn, LAST_WEEK, english, taxonomy))
+    pages = _pages(render_pdf(html))
+    assert len(pages) in PAGES, len(pages)
+    cover, text = pages[0], "\n".join(pages)
+    truth = _headline(demo_inbox)
+    assert re.search(rf"CSAT\s*{truth['csat']:.1f}%", cover), cover[:400]
+    assert re.search(rf"NPS\s*{re.escape(_signed(truth['nps']))}(?!\d)", cover)
+    assert f"n = {truth['nps_n']} answers" in cover
+    assert "Week of 9 Nov 2026 to 15 Nov 2026" in cover
+
+    first = next(t for t in taxonomy.themes if t.id == _first_action(demo_week.warehouse))
+    assert f"First to fix: {first.label.en}" in cover
+    assert re.search(rf"What to fix first.*?\n1\s*{re.escape(first.label.en)}", text, re.S)
+    for heading in ("The last weeks", "Scores by segment", "Who is responsible",
+                    "Customers to call back", "Data quality", "Methodology"):  # fmt: skip
+        assert heading in text, heading
+    assert "Qualité des données" not in text and "Semaine du" not in text  # no French label
