@@ -8,6 +8,7 @@ import http.server
 import io
 import re
 import threading
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
@@ -15,7 +16,12 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from satisfaction_pipeline.lib.formats import format_date, format_number, format_percent
+from satisfaction_pipeline.lib.formats import (
+    format_date,
+    format_number,
+    format_percent,
+    french_typography,
+)
 from satisfaction_pipeline.lib.pdf import LocalOnlyFetcher, render_pdf
 from satisfaction_pipeline.lib.redact import redact
 from satisfaction_pipeline.lib.report import (
@@ -244,6 +250,23 @@ def test_number_and_date_formats() -> None:
     assert format_number(16.04, "en", 0, sign=True) == "+16"
     assert format_date(WEEK, "fr") == "16 nov. 2026"
     assert format_date(WEEK, "en") == "16 Nov 2026"
+    assert format_number(2531, "fr", 0) == "2\u202f531" and format_number(2531, "en", 0) == "2,531"
+    assert format_number(-12345.67, "fr", 1, sign=True) == "−12\u202f345,7"
+    # a value that rounds to zero is zero: no "−0", no "+0"
+    assert format_number(-0.3, "en", 0, sign=True) == "0" == format_number(0.2, "fr", 0, sign=True)
+    assert format_number(-0.04, "fr", 1) == "0,0"
+    assert format_number(Decimal("2531"), "fr", 0) == "2\u202f531"  # DuckDB's SUM of integers
+
+
+def test_french_typography_leaves_format_fields_entities_and_urls_alone() -> None:
+    assert french_typography("{who} : {q} d'abord, 95 %") == "{who}\u202f: {q} d’abord, 95\u202f%"
+    assert french_typography("{rate:.0%} des cas").format(rate=0.5) == "50% des cas"
+    assert french_typography("« mot » ; fin !") == "«\u202fmot\u202f»\u202f; fin\u202f!"
+    assert french_typography("Tom &amp; Jerry, à 12:30") == "Tom &amp; Jerry, à 12:30"
+    assert (
+        french_typography("voir https://x.fr/faq?a=b ensuite")
+        == "voir https://x.fr/faq?a=b ensuite"
+    )
 
 
 @pytest.mark.parametrize(
@@ -326,8 +349,8 @@ def test_the_action_list_section_ranks_watches_and_escapes() -> None:
     assert "What to fix first" in html and "<strong>Wait time</strong>" in html
     text = _text(html)
     assert "Wait time Customer service ↗ rising for 2 weeks 32" in text
-    assert "4.2 2.2 – 6.2" in text  # CSAT points at stake and their interval
-    assert "4.2 CSAT points 2.2 – 6.2" in text  # the same on the first page
+    assert "4.2 2.2 to 6.2" in text  # CSAT points at stake and their interval
+    assert "4.2 CSAT points 2.2 to 6.2" in text  # the same on the first page
     assert "To watch" in html and "Billing, price and refunds (4)" in html
     assert "<script>x" not in html and "&lt;script&gt;x" in html and '<img src="http' not in html
     assert "Of the 10 low scorers who commented, 60% point to customer service alone" in html
@@ -371,10 +394,10 @@ def test_call_backs_data_quality_and_methodology() -> None:
     call_backs = pl.DataFrame({"theme": ["wait_time", "no_theme"], "customers": [22, 7]})
     rejections = pl.DataFrame(
         {
-            "column_name": ["note<i>"],
-            "reason": ["unknown CSAT answer …; expected 1-5"],
-            "example": ["<b>Bof</b>"],
-            "rows": [8],
+            "column_name": ["note<i>", "date"],
+            "reason": ["unknown CSAT answer …; expected 1-5", "not a date: …"],
+            "example": ["<b>Bof</b>", "rappelez-moi : jean.dupont@example.com"],
+            "rows": [8, 1],
         }
     )
     html = render_html(
@@ -386,6 +409,9 @@ def test_call_backs_data_quality_and_methodology() -> None:
     assert (
         "<code>note&lt;i&gt;</code> — unknown CSAT answer …; expected 1-5 "
         "(e.g. <q>&lt;b&gt;Bof&lt;/b&gt;</q>) — 8 rows"
+    ) in html
+    assert (  # a customer's words typed in the wrong column: redacted like any quote
+        "not a date: … (e.g. <q>rappelez-moi : [e-mail]</q>) — 1 row<"
     ) in html
     assert "Methodology" in html and "Wilson" in html and "Poisson" not in html
     french = render_html(_context("fr"))

@@ -29,7 +29,7 @@ import polars as pl
 from scipy.stats import norm
 
 from satisfaction_pipeline.lib.formats import DIMENSION_LABELS, OWNER_LABELS
-from satisfaction_pipeline.lib.redact import redact
+from satisfaction_pipeline.lib.redact import quotable
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 
 METRICS = ("csat", "nps", "ces")
@@ -212,7 +212,6 @@ OVER_INDEX_MIN_MENTIONS = 5
 OVER_INDEX_ALPHA = 0.05  # one-sided, Bonferroni-corrected over the segments tested
 OVER_INDEX_MIN_RATIO = 1.25
 EXAMPLES = 3
-EXAMPLE_LENGTH = 240
 
 STAKE_COLUMNS: dict[str, pl.DataType] = {  # of a theme or an owner, per metric
     "metric_theme": pl.Float64(),
@@ -389,7 +388,7 @@ def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         .head(EXAMPLES)
     )
     quoted = [
-        (theme, _quote(comment, ref))
+        (theme, quotable(comment, ref))
         for theme, comment, ref in picked.select("theme", "comment", "customer_ref").iter_rows()
     ]
     return (
@@ -398,15 +397,6 @@ def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         .group_by("group", maintain_order=True)
         .agg(examples="example")
     )
-
-
-def _quote(comment: str, customer_ref: str | None = None) -> str:
-    """A comment as the report and e-mail may quote it: PII-redacted (and the response's own
-    customer reference, which `redact` cannot know), on one line, at most EXAMPLE_LENGTH."""
-    if customer_ref and len(customer_ref) >= 4:
-        comment = comment.replace(customer_ref, "[customer]")
-    text = " ".join((redact(comment) or "").split())
-    return text if len(text) <= EXAMPLE_LENGTH else text[: EXAMPLE_LENGTH - 1].rstrip() + "…"
 
 
 CSV_HEADINGS = {
@@ -673,7 +663,7 @@ def praise(week: dt.date, scored: pl.DataFrame, praised: pl.DataFrame) -> pl.Dat
             rows.sort(["segment", "theme", pl.col("comment").str.len_chars(), "response_key"])
             .with_columns(
                 comment=pl.struct("comment", "customer_ref").map_elements(
-                    lambda r: _quote(r["comment"], r["customer_ref"]), pl.String
+                    lambda r: quotable(r["comment"], r["customer_ref"]), pl.String
                 )
             )  # quoted before choosing: two comments may differ only in what is redacted
             .unique(["segment", "theme", "comment"], keep="first", maintain_order=True)

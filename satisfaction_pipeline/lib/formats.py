@@ -58,10 +58,12 @@ def format_date(day: dt.date, language: str) -> str:
 
 def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
     """`12.5`, `2,531` / `12,5`, `2 531` (French decimal comma, narrow no-break space between
-    thousands), a true minus sign, `–` when missing."""
+    thousands), a true minus sign, `–` when missing; `sign` puts + on positive values (zero
+    has none)."""
     if value is None:
         return "–"
-    text = f"{value:+,.{decimals}f}" if sign else f"{value:,.{decimals}f}"
+    value = round(float(value), decimals) + 0.0  # no "−0": what rounds to zero is zero
+    text = f"{value:+,.{decimals}f}" if sign and value != 0 else f"{value:,.{decimals}f}"
     text = text.replace("-", "−")
     if language == "fr":
         text = text.translate(str.maketrans({",": "\u202f", ".": ","}))
@@ -76,13 +78,20 @@ _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \u00a0]?%")
 
 
+# Left as they are: format fields (`{rate:.0%}`), HTML entities and URLs.
+_UNTOUCHED = re.compile(r"(\{[^{}]*\}|&#?\w+;|\S+://\S*)")
+
+
 def french_typography(text: str) -> str:
     """Our own French sentences as they should print: `Points en jeu\u202f: …`, `l’intervalle`,
     `«\u202fmot\u202f»`. Never applied to what customers wrote: verbatims are quoted as is."""
-    text = _SPACE_BEFORE_PUNCTUATION.sub("\u202f\\1", text)
-    text = _SPACE_AFTER_GUILLEMET.sub("«\u202f", text)
-    text = _SPACE_BEFORE_PERCENT.sub("\u202f%", text)
-    return _APOSTROPHE.sub("’", text)
+    parts = _UNTOUCHED.split(text)  # odd items are the untouched tokens
+    for i in range(0, len(parts), 2):
+        part = _SPACE_BEFORE_PUNCTUATION.sub("\u202f\\1", parts[i])
+        part = _SPACE_AFTER_GUILLEMET.sub("«\u202f", part)
+        part = _SPACE_BEFORE_PERCENT.sub("\u202f%", part)
+        parts[i] = _APOSTROPHE.sub("’", part)
+    return "".join(parts)
 
 
 def format_percent(value: float | None, language: str, decimals: int = 1) -> str:

@@ -161,3 +161,16 @@ def redact(text: str | None) -> str | None:
     text = CARD.sub(_card, text)
     text = PHONE.sub(_phone, text)
     return NAME.sub(_name, text)
+
+
+QUOTE_LENGTH = 240  # characters of a comment quoted as an example
+
+
+def quotable(comment: str | None, customer_ref: str | None = None) -> str:
+    """Customer words as the report and e-mail may quote them: PII-redacted (and the response's
+    own customer reference, which `redact` cannot know), on one line, at most QUOTE_LENGTH."""
+    comment = comment or ""
+    if customer_ref and len(customer_ref) >= 4:
+        comment = comment.replace(customer_ref, "[customer]")
+    text = " ".join((redact(comment) or "").split())
+    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1].rstrip() + "…"

@@ -32,7 +32,7 @@ from satisfaction_pipeline.lib.formats import (
     french_typography,
     metric_name,
 )
-from satisfaction_pipeline.lib.redact import redact
+from satisfaction_pipeline.lib.redact import quotable, redact
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
@@ -126,6 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
         "examples": "In their words:",
         "for_example": "e.g.",
         "range_to": "to",
+        "row": "row",
         "rows": "rows",
     },
     "fr": {
@@ -219,6 +220,7 @@ TEXT: dict[str, dict[str, str]] = {
         "examples": "Dans leurs mots :",
         "for_example": "p. ex.",
         "range_to": "à",
+        "row": "ligne",
         "rows": "lignes",
     },
 }
@@ -355,7 +357,7 @@ def build_context(
         "charts": _charts(trends, metric_columns, language),
         "summary": _summary(by_segment.get(("overall", "all"), []), action_context, language),
         "call_backs": _call_backs(call_backs, taxonomy, language),
-        "rejections": [] if rejections is None else rejections.to_dicts(),
+        "rejections": _rejections(rejections),
         "comment_rate": format_percent(
             100 * week_counts["comments"] / week_counts["responses"]
             if week_counts.get("responses")
@@ -463,6 +465,17 @@ def _labels(taxonomy: Taxonomy | None, language: str) -> dict[str, dict[str, str
 
 def _label(labels: dict[str, dict[str, str]], theme: str) -> str:
     return labels.get(theme, {}).get("label", theme)
+
+
+def _rejections(rejections: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """The top rejection reasons; their example is a customer's cell (a comment typed into a
+    score column, say), so it is quoted like any customer text: redacted, on one line, short."""
+    if rejections is None:
+        return []
+    return [
+        {**r, "example": quotable(r["example"]) if r.get("example") else None}
+        for r in rejections.iter_rows(named=True)
+    ]
 
 
 def _call_backs(
@@ -578,7 +591,8 @@ def _action_entry(
     first = next(iter(by_metric.values()))
     text = TEXT[language]
     most_in = None
-    if first.get("over_index_segment") is not None:
+    over_index = ("over_index_dimension", "over_index_segment", "over_index_rate", "rest_rate")
+    if all(first.get(column) is not None for column in over_index):
         dimension = first["over_index_dimension"]
         most_in = text["most_in"].format(
             dimension=DIMENSION_LABELS[language].get(dimension, dimension).lower(),

@@ -1,15 +1,17 @@
 -- The most frequent reasons rows were rejected, over all files: the column and the first problem.
--- The column, shown apart, is taken out of the reason and the quoted values are replaced by `…`
--- so that equal problems group together; one of those values is kept as an example.
+-- The column, shown apart, is taken out of the reason and the quoted values (Python's repr:
+-- 'x', or "x" when x holds an apostrophe) are replaced by `…` so that equal problems group
+-- together; one of those values is kept as an example (the report redacts it).
 WITH reasons AS (
     SELECT coalesce(column_name, '') AS column_name,
-           regexp_replace(split_part(reason, ' | ', 1), ' ?\(?(in )?column ''[^'']*''\)?', '', 'g')
-               AS reason
+           regexp_replace(split_part(reason, ' | ', 1),
+                          ' ?\(?(in )?column (''[^'']*''|"[^"]*")\)?', '', 'g') AS reason
     FROM ops.rejected_rows
 )
 SELECT column_name,
-       regexp_replace(reason, '''[^'']*''', '…', 'g') AS reason,
-       min(nullif(regexp_extract(reason, '''([^'']*)''', 1), '')) AS example,
+       regexp_replace(reason, '''[^'']*''|"[^"]*"', '…', 'g') AS reason,
+       min(coalesce(nullif(regexp_extract(reason, '''([^'']*)''', 1), ''),
+                    nullif(regexp_extract(reason, '"([^"]*)"', 1), ''))) AS example,
        count(*) AS rows
 FROM reasons
 GROUP BY ALL
