@@ -212,6 +212,8 @@ def _dagster_home() -> Path:
         config.write_text(
             "# Local instance: runs and events in SQLite files here.\n"
             "telemetry:\n  enabled: false\n"
+            "# One step at a time may open the DuckDB warehouse (the duckdb_warehouse pool).\n"
+            "concurrency:\n  pools:\n    default_limit: 1\n"
         )
     return home
 
@@ -244,6 +246,7 @@ def execute_weeks(
     import dagster as dg
 
     from satisfaction_pipeline.definitions import load_definitions
+    from satisfaction_pipeline.defs.resources import ensure_one_writer
 
     job = load_definitions().resolve_job_def(JOB_NAME)
     run_tags = dict(tags or {})
@@ -256,6 +259,7 @@ def execute_weeks(
             "dagster/asset_partition_range_end": last.isoformat(),
         }
     with dg.DagsterInstance.get() as instance:
+        ensure_one_writer(instance)  # a run started meanwhile waits for the warehouse
         run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         if resend:
             run_config["ops"] = {"report_email": {"config": {"resend": True}}}
@@ -362,6 +366,12 @@ def _inspect(paths: Paths, shown: int) -> int:
 def _ui(args: argparse.Namespace) -> int:
     paths = _resolve(args)
     _settings(paths)  # fail here, readably, rather than in the UI's code-location error
+    import dagster as dg
+
+    from satisfaction_pipeline.defs.resources import ensure_one_writer
+
+    with dg.DagsterInstance.get() as instance:
+        ensure_one_writer(instance)  # a UI backfill during a run waits for the warehouse
     command = [
         sys.executable,
         "-m",

@@ -55,7 +55,9 @@ def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.M
                      "REPORT_SENDER", "SMTP_CA_FILE"):  # fmt: skip
         monkeypatch.delenv(variable, raising=False)  # tests never e-mail the real world
     (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+    )
     return paths
 
 

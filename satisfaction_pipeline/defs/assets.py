@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.defs.metadata import markdown_table, table_metadata
 from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
-from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.actions import TRAILING_WEEKS, weekly_actions
 from satisfaction_pipeline.lib.exports import write_csv
@@ -26,6 +26,7 @@ WEEKLY = {
     "partitions_def": weekly_partitions,
     "backfill_policy": dg.BackfillPolicy.single_run(),
     "group_name": "weekly",
+    "pool": WAREHOUSE_POOL,  # one step at a time opens the DuckDB file, across all runs
 }
 
 

@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.defs.assets import responses, survey_files
 from satisfaction_pipeline.defs.metadata import markdown_table
-from satisfaction_pipeline.defs.resources import open_warehouse
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 
 
@@ -29,25 +29,25 @@ def _passes_when_empty(
     )
 
 
-@dg.asset_check(asset=responses, blocking=True)
+@dg.asset_check(asset=responses, blocking=True, pool=WAREHOUSE_POOL)
 def response_ids_are_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Each (source, response id) appears once in `marts.responses`."""
     return _passes_when_empty(warehouse, "checks/duplicate_response_ids", "duplicated_ids")
 
 
-@dg.asset_check(asset="weekly_scores", blocking=True)
+@dg.asset_check(asset="weekly_scores", blocking=True, pool=WAREHOUSE_POOL)
 def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """CSAT within 0-100 %, NPS within ±100, CES within its scale, and every n positive."""
     return _passes_when_empty(warehouse, "checks/scores_out_of_range", "rows_out_of_range")
 
 
-@dg.asset_check(asset=survey_files, blocking=True)
+@dg.asset_check(asset=survey_files, blocking=True, pool=WAREHOUSE_POOL)
 def every_row_is_accounted_for(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """For every file in `ops.files`: rows read = loaded + rejected + duplicate."""
     return _passes_when_empty(warehouse, "checks/files_not_adding_up", "files_not_adding_up")
 
 
-@dg.asset_check(asset=survey_files)
+@dg.asset_check(asset=survey_files, pool=WAREHOUSE_POOL)
 def every_file_is_readable(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """No export in the inbox is left unread (undecodable, a configured column missing…).
 
@@ -57,7 +57,7 @@ def every_file_is_readable(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset="comment_themes", blocking=True)
+@dg.asset_check(asset="comment_themes", blocking=True, pool=WAREHOUSE_POOL)
 def evidence_is_in_its_comment(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Every theme's evidence is the text at its span of the comment it was found in."""
     return _passes_when_empty(warehouse, "checks/evidence_off_its_comment", "rows_off_their_span")

@@ -18,6 +18,26 @@ from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
 from satisfaction_pipeline.lib.warehouse import create_schema
 
+# DuckDB lets one process at a time open the file (a reader too, while another writes): every
+# asset and check that opens the warehouse is in this Dagster concurrency pool, whose limit is
+# 1. A backfill started during the weekly run then waits for its turn instead of failing on the
+# file's lock. The limit lives in the Dagster instance: `dagster.yaml` (concurrency: pools:
+# default_limit: 1), and the CLI sets it explicitly (`ensure_one_writer`).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+def ensure_one_writer(instance: dg.DagsterInstance) -> None:
+    """Give the warehouse pool its limit of 1 in this instance, whatever its dagster.yaml says
+    (an instance made before the pool existed has no limit, so runs would not wait)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        raise RuntimeError(
+            "this Dagster instance's storage cannot limit concurrency; "
+            "run `dagster instance migrate` with DAGSTER_HOME set to it"
+        )
+    if storage.get_concurrency_info(WAREHOUSE_POOL).slot_count != 1:
+        storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+
 
 class SurveySettings(dg.ConfigurableResource):
     """The validated `satisfaction.yaml`, and the inbox and report folders."""
