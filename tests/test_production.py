@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import yaml
 
 from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL
 from satisfaction_pipeline.lib.paths import Paths
@@ -62,3 +67,69 @@ def test_two_runs_started_together_both_succeed_one_step_at_a_time(pipeline_env:
     assert len(first) == len(second) >= 7  # every asset and check of the job, in both runs
     overlaps = [(a, b) for a in first for b in second if a[1] < b[2] and b[1] < a[2]]
     assert overlaps == [], overlaps
+
+
+def test_the_running_daemon_ingests_a_dropped_export_within_one_sensor_interval(
+    pipeline_env: Paths, tmp_path: Path
+) -> None:
+    """The real thing: `dagster-daemon run` with the sensor on (as the production config has
+    it), an empty inbox, then an export copied in. Its ingestion run must be created within
+    one sensor interval (plus the daemon's own loop) and succeed."""
+    interval = 5
+    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    config["inbox"] = {"watch": True, "interval_seconds": interval, "settle_seconds": 0}
+    watched = tmp_path / "watched.yaml"
+    watched.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    inbox = tmp_path / "empty_inbox"
+    inbox.mkdir()
+    env = dict(os.environ, SATISFACTION_CONFIG=str(watched), SATISFACTION_INBOX=str(inbox))
+    daemon = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run",
+         "-m", "satisfaction_pipeline.definitions"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        with dg.DagsterInstance.get() as instance:
+            _wait(lambda: _sensor_ticks(instance) > 0, 90, "the daemon's first look")
+            export = next(pipeline_env.inbox.glob("support_fr_*.csv"))
+            dropped = time.time()
+            shutil.copy(export, inbox / export.name)
+            run = _wait(lambda: _inbox_run(instance), 4 * interval + 10, "the ingestion run")
+            created = run.create_timestamp.timestamp() - dropped
+            finished = _wait(lambda: _finished(instance, run.dagster_run.run_id), 120, "its end")
+    finally:
+        daemon.terminate()
+        log = daemon.communicate(timeout=60)[0]
+    assert finished.is_success, log[-3000:]
+    assert run.dagster_run.tags["satisfaction/files"] == export.name
+    assert created <= interval + 5, f"created {created:.1f} s after the drop"
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM raw.responses").fetchall()[0][0] > 0
+
+
+def _wait(probe, seconds: float, what: str):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if found := probe():
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+def _sensor_ticks(instance: dg.DagsterInstance) -> int:
+    states = [s for s in instance.all_instigator_state() if s.name == "inbox_sensor"]
+    return (
+        len(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id))
+        if states
+        else 0
+    )
+
+
+def _inbox_run(instance: dg.DagsterInstance):
+    records = instance.get_run_records(dg.RunsFilter(tags={"satisfaction/trigger": "inbox"}))
+    return records[0] if records else None
+
+
+def _finished(instance: dg.DagsterInstance, run_id: str):
+    run = instance.get_run_by_id(run_id)
+    return run if run is not None and run.is_finished else None

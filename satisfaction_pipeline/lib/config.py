@@ -308,6 +308,17 @@ class Actions(_Strict):
         return Ranking(self.min_mentions, tuple(self.weights.items()), self.resamples)
 
 
+class Inbox(_Strict):
+    """The inbox sensor (README, "Running it in production"): new or changed exports start an
+    ingestion run without waiting for Monday. Off unless turned on here."""
+
+    watch: bool = False
+    interval_seconds: int = Field(default=30, ge=5, le=3600)  # how often it looks
+    # A file is read once its size and time have not changed for this long (or between two
+    # looks): an export still being copied is left alone.
+    settle_seconds: int = Field(default=10, ge=0, le=3600)
+
+
 class ThemeModelSettings(_Strict):
     file: str  # written by `satisfaction-pipeline themes train`; relative to the config's folder
     # the themes it assigns (default: every theme it knows)
@@ -325,6 +336,7 @@ class Settings(_Strict):
     min_sample_size: int = Field(default=30, ge=1)
     standouts: Standouts = Standouts()
     actions: Actions = Actions()
+    inbox: Inbox = Inbox()
     # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
     themes: list[Theme] = []  # added, or replacing the taxonomy's theme of the same id

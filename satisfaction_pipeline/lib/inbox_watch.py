@@ -1,0 +1,71 @@
+"""Which exports of the inbox are new or changed and finished, for the inbox sensor.
+
+Known by content, not by time: a file whose bytes are those already seen does not count, however
+often it is touched or copied over itself. Finished: a file is read only once its size and
+modification time have held still between two looks, or are older than `settle_seconds`. An
+export still being copied in is left for a later look.
+
+The state between looks is a JSON-able dict (the sensor's cursor):
+`{name: {"size", "mtime_ns", "sha256" (of the content last seen finished), "settled"}}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from satisfaction_pipeline.lib.config import Settings
+from satisfaction_pipeline.lib.ingest import matching_files
+
+
+@dataclass(frozen=True)
+class Look:
+    ready: list[str]  # new or changed, finished: worth an ingestion run
+    settling: list[str]  # changed, perhaps still being written
+    state: dict[str, dict]  # the cursor for the next look
+
+
+def exports(settings: Settings, inbox: Path) -> dict[str, Path]:
+    """The inbox's files that some source's pattern matches, by their name in the inbox."""
+    if not inbox.is_dir():
+        return {}
+    found = {}
+    for source in settings.sources:
+        for path in matching_files(inbox, source):
+            found[path.relative_to(inbox).as_posix()] = path
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seconds: int) -> Look:
+    """Compare the files with the state of the last look (`now`: epoch seconds)."""
+    ready, settling, following = [], [], {}
+    for name, path in sorted(files.items()):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed between the listing and now
+            continue
+        before = state.get(name, {})
+        same = before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns
+        if same and before.get("settled"):
+            following[name] = before
+            continue
+        quiet = now - stat.st_mtime_ns / 1e9 >= settle_seconds
+        entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        if not (same or quiet):
+            following[name] = entry | {"sha256": before.get("sha256"), "settled": False}
+            settling.append(name)
+            continue
+        digest = _sha256(path)
+        following[name] = entry | {"sha256": digest, "settled": True}
+        if digest != before.get("sha256"):
+            ready.append(name)
+    return Look(ready, settling, following)

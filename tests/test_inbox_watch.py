@@ -1,0 +1,124 @@
+"""The inbox sensor: a new or changed export starts an ingestion run once it is finished; a
+touched or half-written file does not."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from satisfaction_pipeline.defs.inbox import inbox_job, inbox_sensor
+from satisfaction_pipeline.defs.partitions import weekly_partitions
+from satisfaction_pipeline.defs.resources import SurveySettings
+from satisfaction_pipeline.lib.inbox_watch import look
+from satisfaction_pipeline.lib.paths import Paths
+
+HOUR = 3600.0
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Make a file look written `seconds` ago."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_finished_new_file_is_ready_once_and_a_touch_changes_nothing(tmp_path: Path) -> None:
+    export = tmp_path / "support_2026-11-09.csv"
+    export.write_text("id;note\n1;5\n", encoding="utf-8")
+    _age(export, HOUR)
+    files = {export.name: export}
+
+    first = look(files, {}, time.time(), settle_seconds=10)
+    assert first.ready == [export.name] and first.settling == []
+    again = look(files, json.loads(json.dumps(first.state)), time.time(), 10)  # a JSON cursor
+    assert again.ready == [] and again.state == first.state
+
+    export.touch()  # same bytes, new time: it looks like a write in progress, then is known
+    touched = look(files, again.state, time.time(), 10)
+    assert touched.ready == [] and touched.settling == [export.name]
+    settled = look(files, touched.state, time.time(), 10)
+    assert settled.ready == [] and settled.settling == []
+
+    export.write_text("id;note\n1;5\n2;1\n", encoding="utf-8")  # changed content
+    _age(export, HOUR)
+    assert look(files, settled.state, time.time(), 10).ready == [export.name]
+
+
+def test_a_file_still_growing_waits_until_it_holds_still(tmp_path: Path) -> None:
+    export = tmp_path / "big.csv"
+    export.write_bytes(b"id;note\n" + b"1;5\n" * 1000)
+    files = {export.name: export}
+    growing = look(files, {}, time.time(), settle_seconds=60)
+    assert growing.ready == [] and growing.settling == [export.name]
+    with export.open("ab") as handle:
+        handle.write(b"2;4\n" * 1000)
+    still = look(files, growing.state, time.time(), 60)
+    assert still.ready == [] and still.settling == [export.name]
+    done = look(files, still.state, time.time(), 60)  # unchanged since the last look
+    assert done.ready == [export.name]
+    assert look({}, done.state, time.time(), 60).state == {}  # a file gone is forgotten
+
+
+def _inbox_copy(pipeline_env: Paths, tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(pipeline_env.inbox, inbox)
+    for path in inbox.iterdir():
+        _age(path, HOUR)
+    return inbox
+
+
+def test_the_sensor_asks_for_one_ingestion_run_per_new_content(
+    pipeline_env: Paths, tmp_path: Path
+) -> None:
+    inbox = _inbox_copy(pipeline_env, tmp_path)
+    survey_settings = SurveySettings(
+        config_path=str(pipeline_env.config), inbox=str(inbox), reports=str(pipeline_env.reports)
+    )
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(
+            instance=instance, resources={"survey_settings": survey_settings}
+        )
+        request = inbox_sensor(context)
+        assert isinstance(request, dg.RunRequest)
+        assert request.partition_key == weekly_partitions.get_last_partition_key()
+        assert request.tags["satisfaction/trigger"] == "inbox"
+        cursor = context.cursor
+
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
+        )
+        assert isinstance(inbox_sensor(context), dg.SkipReason)  # nothing new since
+
+        late = inbox / "support_fr_late.csv"
+        shutil.copy(next(inbox.glob("support_fr_*.csv")), late)
+        late.write_bytes(late.read_bytes() + b"\n")  # same rows, other bytes: a new content
+        _age(late, HOUR)
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
+        )
+        again = inbox_sensor(context)
+        assert isinstance(again, dg.RunRequest) and again.run_key != request.run_key
+        assert again.tags["satisfaction/files"] == "support_fr_late.csv"
+
+
+def test_the_ingestion_run_loads_the_inbox_and_builds_no_report(pipeline_env: Paths) -> None:
+    week = weekly_partitions.get_last_partition_key()
+    from satisfaction_pipeline.definitions import load_definitions
+
+    job = load_definitions().resolve_job_def(inbox_job.name)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, partition_key=week)
+    assert result.success
+    assert {e.asset_key.path[-1] for e in result.get_asset_materialization_events()} == {
+        "survey_files"
+    }
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        loaded = conn.execute("SELECT count(*) FROM raw.responses").fetchall()[0][0]
+        marts = conn.execute("SELECT count(*) FROM marts.weekly_scores").fetchall()[0][0]
+    assert loaded > 0 and marts == 0
+    assert not (pipeline_env.reports / week).exists()
