@@ -4,18 +4,23 @@ turns (the warehouse concurrency pool), instead of one failing on the file's loc
 from __future__ import annotations
 
 import datetime as dt
+import email
 import os
 import shutil
 import subprocess
 import sys
 import time
+from email import policy
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 import yaml
 
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL
+from satisfaction_pipeline.defs import freshness
+from satisfaction_pipeline.defs.freshness import due_week
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SmtpResource, SurveySettings
 from satisfaction_pipeline.lib.paths import Paths
 
 from .conftest import LAST_WEEK
@@ -133,3 +138,63 @@ def _inbox_run(instance: dg.DagsterInstance):
 def _finished(instance: dg.DagsterInstance, run_id: str):
     run = instance.get_run_by_id(run_id)
     return run if run is not None and run.is_finished else None
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-11-16T08:59:00+01:00", None),  # Monday, a minute before 09:00 in Paris
+        ("2026-11-16T09:00:00+01:00", "2026-11-09"),
+        ("2026-11-16T08:30:00+00:00", "2026-11-09"),  # 09:30 in Paris
+        ("2026-11-18T03:00:00+01:00", "2026-11-09"),  # Wednesday: still that week's
+        ("2026-03-30T07:30:00+00:00", "2026-03-23"),  # 09:30 CEST, the day after clocks went on
+    ],
+)
+def test_the_report_is_due_after_mondays_deadline(now: str, due: str | None) -> None:
+    assert due_week(dt.datetime.fromisoformat(now), dt.time(9), "Europe/Paris") == due
+
+
+def test_operations_hear_once_when_the_report_is_overdue(
+    pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    config["recipients"]["operations"] = ["exploitation@example.com"]
+    told = pipeline_env.reports.parent / "told.yaml"
+    told.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    survey = SurveySettings(
+        config_path=str(told), inbox=str(pipeline_env.inbox), reports=str(pipeline_env.reports)
+    )
+    resources = {"survey_settings": survey, "smtp": SmtpResource()}
+    monkeypatch.setattr(freshness, "_now", lambda: dt.datetime(2026, 11, 16, 9, 30, tzinfo=dt.UTC))
+    week = "2026-11-09"
+    with dg.instance_for_test() as instance:
+
+        def evaluate(cursor: str | None) -> tuple[str, str | None]:
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+            skip = freshness.weekly_report_overdue_email(context)
+            return skip.skip_message, context.cursor
+
+        message, cursor = evaluate(None)
+        assert message == f"the report of week {week} is overdue: operations told"
+        [mail] = (pipeline_env.reports / "outbox").glob(f"overdue-{week}*.eml")
+        sent = email.message_from_bytes(mail.read_bytes(), policy=policy.default)
+        assert sent["To"] == "exploitation@example.com" and week in sent["Subject"]
+        assert "09:00 on Monday (Europe/Paris)" in sent.get_content()
+        assert evaluate(cursor)[0].endswith("was already said to be overdue")
+
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key="weekly_report", partition=week)
+        )
+        assert evaluate(None)[0] == f"the report of week {week} is built"
+
+
+def test_the_report_has_a_freshness_check_due_monday_at_the_deadline() -> None:
+    from satisfaction_pipeline.definitions import load_definitions
+
+    definitions = load_definitions()
+    [check] = [k for c in definitions.asset_checks for k in c.check_keys if "fresh" in k.name]
+    assert check.asset_key == dg.AssetKey("weekly_report")
+    sensor = definitions.resolve_sensor_def("weekly_report_freshness")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    job = definitions.resolve_job_def("weekly_report_job")
+    assert not any("freshness" in name for name in job.graph.node_dict)

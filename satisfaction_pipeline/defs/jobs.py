@@ -3,9 +3,13 @@ that just ended."""
 
 import dagster as dg
 
+from satisfaction_pipeline.defs import freshness
+
 weekly_job = dg.define_asset_job(
     "weekly_report_job",
-    selection=dg.AssetSelection.groups("weekly"),
+    # the report's freshness check is the freshness sensor's business, not the week's build
+    selection=dg.AssetSelection.groups("weekly")
+    - dg.AssetSelection.checks(*freshness.report_freshness_checks),
     description="Ingest the inbox, score the week, render the report.",
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,14 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.lib.config import Settings, load_settings
-from satisfaction_pipeline.lib.mail import BACKOFF, RETRIES, SmtpSettings
+from satisfaction_pipeline.lib.mail import (
+    BACKOFF,
+    RETRIES,
+    MailError,
+    SmtpSettings,
+    send,
+    write_outbox,
+)
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
@@ -83,6 +91,26 @@ class SmtpResource(dg.ConfigurableResource):
 
     def settings(self) -> SmtpSettings | None:
         return SmtpSettings.from_environment(dict(os.environ))
+
+
+def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name: str) -> None:
+    """Send an operations message (`make(sender)` builds it) by SMTP, quickly: a sensor has
+    about a minute. Without SMTP_HOST, or with unusable SMTP settings, it goes to the outbox:
+    the message is never lost."""
+    try:
+        server = smtp.settings()
+    except MailError as exc:
+        log.error(f"SMTP settings unusable ({exc}): the e-mail goes to the outbox")
+        server = None
+    message = make(server.sender if server else "satisfaction-pipeline@localhost")
+    if server is None:
+        path = write_outbox(message, survey_settings.outbox_dir, name)
+        log.info(f"no SMTP_HOST set: the e-mail was written to {path}")
+        return
+    try:  # one quick try
+        send(message, dataclasses.replace(server, timeout=10.0), retries=0)
+    except MailError as exc:
+        log.error(f"{message['Subject']!r} could not be e-mailed: {exc}")
 
 
 @contextmanager

@@ -1,13 +1,11 @@
 """Tell the operations address when the weekly job fails: the run id, the failing step and its
 reason, by SMTP, or to the outbox when no SMTP server is configured."""
 
-import dataclasses
-
 import dagster as dg
 
 from satisfaction_pipeline.defs.jobs import weekly_job
-from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings
-from satisfaction_pipeline.lib.mail import MailError, failure_message, send, write_outbox
+from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
+from satisfaction_pipeline.lib.mail import failure_message
 
 
 @dg.run_failure_sensor(
@@ -35,26 +33,19 @@ def weekly_run_failure_email(
     weeks = tags.get("dagster/partition") or (
         f"{start} to {tags.get('dagster/asset_partition_range_end')}" if start else "(no week)"
     )
-    try:
-        server = smtp.settings()
-    except MailError as exc:  # the operations address still hears of the failure
-        context.log.error(f"SMTP settings unusable ({exc}): the failure e-mail goes to the outbox")
-        server = None
-    message = failure_message(
-        sender=server.sender if server else "satisfaction-pipeline@localhost",
-        to=to,
-        run_id=run.run_id,
-        job=run.job_name,
-        weeks=weeks,
-        step=step,
-        reason=reason.strip(),
+    deliver(
+        lambda sender: failure_message(
+            sender=sender,
+            to=to,
+            run_id=run.run_id,
+            job=run.job_name,
+            weeks=weeks,
+            step=step,
+            reason=reason.strip(),
+        ),
+        smtp,
+        survey_settings,
+        context.log,
+        f"failure-{run.run_id}",
     )
-    if server is None:
-        path = write_outbox(message, survey_settings.outbox_dir, f"failure-{run.run_id}")
-        context.log.info(f"no SMTP_HOST set: the failure e-mail was written to {path}")
-        return None
-    try:  # one quick try: a sensor has about a minute
-        send(message, dataclasses.replace(server, timeout=10.0), retries=0)
-    except MailError as exc:
-        context.log.error(f"the failure of run {run.run_id} could not be e-mailed: {exc}")
     return None

@@ -259,6 +259,9 @@ class Report(_Strict):
     verbatims: int = Field(default=6, ge=0, le=50)
     # follow_up.csv names customers: attached to the e-mail only when this says so
     email_follow_up: bool = False
+    # Monday's report is due by this time (the configured time zone): later, the weekly_report
+    # asset shows as overdue in the UI and recipients.operations gets an e-mail
+    deadline: dt.time = dt.time(9, 0)
 
 
 class Standouts(_Strict):

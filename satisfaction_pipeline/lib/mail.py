@@ -379,3 +379,22 @@ def failure_message(
         f"  satisfaction-pipeline run --week <the week's Monday>\n"
     )
     return message
+
+
+def overdue_message(*, sender: str, to: list[str], week: str, deadline: str) -> EmailMessage:
+    """The message to the operations address when Monday's report is not built by its
+    deadline: the run may have failed, still be queued, or never have started."""
+    message = EmailMessage()
+    message["Subject"] = f"[satisfaction_pipeline] the report of week {week} is overdue"
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = _message_id(sender)
+    message.set_content(
+        f"The weekly report of the week of {week} was due by {deadline} and has not been "
+        "built.\n\nIn the Dagster UI, look at Runs (a failed or queued weekly_report_job run), "
+        "then at Automation (is weekly_report_schedule running? is the daemon up?).\n"
+        "Once the cause is fixed, build the week with\n"
+        f"  satisfaction-pipeline run --week {week}\n"
+    )
+    return message
