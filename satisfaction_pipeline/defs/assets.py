@@ -13,6 +13,8 @@ from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.actions import TRAILING_WEEKS, weekly_actions
+from satisfaction_pipeline.lib.archive import archive_ingested
+from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.report import render_html, warehouse_context, write_report_files
@@ -46,6 +48,7 @@ def survey_files(
             summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
+    archived = _archive(context, settings, survey_settings, warehouse, now)
     files = summary.files
     for row in files.filter(pl.col("status") == "failed").iter_rows(named=True):
         context.log.warning(
@@ -78,6 +81,7 @@ def survey_files(
             ),
             **totals,
             "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
+            "archived_files": dg.MetadataValue.json(archived),
             "preview": dg.MetadataValue.md(
                 markdown_table(files.drop("file_sha256", "ingested_at", "detail"))
                 if len(files)
@@ -85,6 +89,28 @@ def survey_files(
             ),
         }
     )
+
+
+def _archive(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    survey_settings: SurveySettings,
+    warehouse: DuckDBResource,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """Move the exports ingested `inbox.archive_after_days` ago out of the inbox, once the
+    ingestion is committed; each move is logged. {inbox name: archived path}."""
+    after_days = settings.inbox.archive_after_days
+    if after_days is None:
+        return {}
+    with open_warehouse(warehouse) as conn:
+        ingested = wh.query(conn, "ingest/archivable_files")
+    moved = archive_ingested(
+        survey_settings.inbox_dir, survey_settings.archive_dir, ingested, now, after_days
+    )
+    for name, target, what in moved:
+        context.log.info(f"archived {name} → {target} ({what})")
+    return {name: str(target) for name, target, _ in moved}
 
 
 @dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)

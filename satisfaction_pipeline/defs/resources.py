@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version as _distribution_version
 from pathlib import Path
 
 import dagster as dg
@@ -24,7 +26,7 @@ from satisfaction_pipeline.lib.mail import (
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
-from satisfaction_pipeline.lib.warehouse import create_schema
+from satisfaction_pipeline.lib.warehouse import WarehouseVersionError, create_schema, upgrade
 
 # DuckDB lets one process at a time open the file (a reader too, while another writes): every
 # asset and check that opens the warehouse is in this Dagster concurrency pool, whose limit is
@@ -47,12 +49,18 @@ def ensure_one_writer(instance: dg.DagsterInstance) -> None:
         storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
 
 
+def package_version() -> str:
+    """This release's version, as the warehouse records who upgraded it."""
+    return _distribution_version("satisfaction_pipeline")
+
+
 class SurveySettings(dg.ConfigurableResource):
     """The validated `satisfaction.yaml`, and the inbox and report folders."""
 
     config_path: str
     inbox: str
     reports: str
+    archive: str | None = None  # where ingested exports go (inbox.archive_after_days)
 
     def load(self) -> Settings:
         return load_settings(self.config_path)
@@ -68,6 +76,11 @@ class SurveySettings(dg.ConfigurableResource):
     @property
     def inbox_dir(self) -> Path:
         return Path(self.inbox)
+
+    @property
+    def archive_dir(self) -> Path:
+        """SATISFACTION_ARCHIVE, else an `archive` folder beside the inbox."""
+        return Path(self.archive) if self.archive else self.inbox_dir.parent / "archive"
 
     def report_dir(self, week: str) -> Path:
         return Path(self.reports) / week
@@ -113,10 +126,21 @@ def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name
         log.error(f"{message['Subject']!r} could not be e-mailed: {exc}")
 
 
+_UP_TO_DATE: set[str] = set()  # warehouse files this process found at SCHEMA_VERSION
+
+
 @contextmanager
 def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file, with its schemas and tables created if new."""
-    Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
+    """A connection to the warehouse file, with its schemas and tables created if new; a file
+    from an older release is backed up and upgraded first, one from a newer one refused."""
+    path = Path(warehouse.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
+        try:
+            upgrade(path, package_version(), dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        except WarehouseVersionError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        _UP_TO_DATE.add(str(path))
     with warehouse.get_connection() as conn:
         # closed here too: the resource's own close is skipped when the step raises, and
         # Dagster keeps the failure's traceback, so the file would stay open and locked
@@ -133,7 +157,10 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "survey_settings": SurveySettings(
-                config_path=str(paths.config), inbox=str(paths.inbox), reports=str(paths.reports)
+                config_path=str(paths.config),
+                inbox=str(paths.inbox),
+                reports=str(paths.reports),
+                archive=os.environ.get("SATISFACTION_ARCHIVE"),
             ),
             "warehouse": DuckDBResource(database=str(paths.warehouse)),
             "smtp": SmtpResource(),

@@ -320,6 +320,9 @@ class Inbox(_Strict):
     # A file is read once its size and time have not changed for this long (or between two
     # looks): an export still being copied is left alone.
     settle_seconds: int = Field(default=10, ge=0, le=3600)
+    # Exports ingested this many days ago move to the archive folder (SATISFACTION_ARCHIVE,
+    # default ./archive), keeping their path; none if unset. A failed or changed file stays.
+    archive_after_days: int | None = Field(default=None, ge=0)
 
 
 class ThemeModelSettings(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -13,6 +14,14 @@ import duckdb
 import polars as pl
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+# The version of the tables this release writes. 1: every file made before versions were kept;
+# 2: ops.schema_version. Bump it with a file in sql/migrations/ (its README says when).
+SCHEMA_VERSION = 2
+
+
+class WarehouseVersionError(Exception):
+    """The warehouse file was written by a newer release than this one."""
 
 
 @cache
@@ -25,6 +34,74 @@ def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and tables that do not exist yet (the DDL files, in name order)."""
     for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
         conn.execute(path.read_text(encoding="utf-8"))
+
+
+def file_version(path: Path) -> int | None:
+    """The schema version of a warehouse file: None for no file (or one with no table yet),
+    1 for a file made before versions were kept. Opens it read-only, and closes it."""
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as conn:
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in conn.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables()"
+            ).fetchall()
+        }
+        if not tables:
+            return None
+        if "ops.schema_version" not in tables:
+            return 1
+        return conn.execute("SELECT max(version) FROM ops.schema_version").fetchone()[0] or 1
+
+
+def back_up(path: Path, version: int, now: dt.datetime) -> Path:
+    """A copy of the warehouse file (and its write-ahead log) beside it, before an upgrade."""
+    backup = path.with_name(f"{path.name}.schema-v{version}.{now:%Y%m%dT%H%M%S}.bak")
+    shutil.copy2(path, backup)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        shutil.copy2(wal, backup.with_name(backup.name + ".wal"))
+    return backup
+
+
+def upgrade(path: Path, release: str, now: dt.datetime) -> Path | None:
+    """Make the warehouse file at `path` ready for this release, before it is opened for writing:
+    a new file is stamped with SCHEMA_VERSION once its tables exist; an older one is copied
+    beside itself, then upgraded in place in one transaction (the DDL, then each migration
+    above its version); a newer one is refused, untouched. Returns the backup made, if any."""
+    version = file_version(path)
+    if version is not None and version > SCHEMA_VERSION:
+        raise WarehouseVersionError(
+            f"{path} holds warehouse schema version {version}, written by a newer release; this "
+            f"release ({release}) knows versions up to {SCHEMA_VERSION}. Install the newer "
+            "release again, or restore a backup taken before the upgrade "
+            "(its name ends in .bak, beside the file)."
+        )
+    backup = (
+        back_up(path, version, now) if version is not None and version < SCHEMA_VERSION else None
+    )
+    if version == SCHEMA_VERSION:
+        return None
+    with duckdb.connect(str(path)) as conn, transaction(conn):
+        create_schema(conn)
+        for migration in _migrations(above=version or SCHEMA_VERSION):
+            conn.execute(migration.read_text(encoding="utf-8"))
+        conn.execute(
+            "INSERT INTO ops.schema_version VALUES (?, ?, ?, ?)",
+            [SCHEMA_VERSION, now, release, str(backup) if backup else None],
+        )
+    return backup
+
+
+def _migrations(above: int) -> list[Path]:
+    """sql/migrations/NNN_*.sql with NNN above `above` and up to SCHEMA_VERSION, in order."""
+    found = []
+    for path in (SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"):
+        number = int(path.name[:3])
+        if above < number <= SCHEMA_VERSION:
+            found.append((number, path))
+    return [path for _, path in sorted(found)]
 
 
 def query(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) -> pl.DataFrame:
