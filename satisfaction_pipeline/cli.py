@@ -112,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", parents=[paths], help="start the Dagster UI (dagster dev)")
     ui.add_argument("--port", type=int, default=3000)
 
+    backup = commands.add_parser(
+        "backup",
+        parents=[paths],
+        help="copy the warehouse consistently, waiting for the step of a run in progress",
+    )
+    backup.add_argument(
+        "--to",
+        type=Path,
+        metavar="FILE",
+        help="the copy (default: backups/<name>.<UTC time>.duckdb beside the warehouse)",
+    )
+
     commands.add_parser("validate-config", parents=[paths], help="check satisfaction.yaml")
     inspect = commands.add_parser(
         "inspect",
@@ -270,6 +282,31 @@ def execute_weeks(
             tags=run_tags,
             raise_on_error=False,
         )
+
+
+def _backup(to: Path | None) -> int:
+    """Run warehouse_backup_job, a step of the warehouse pool, and say where the copy is."""
+    import dagster as dg
+
+    from satisfaction_pipeline.definitions import load_definitions
+    from satisfaction_pipeline.defs.resources import ensure_one_writer
+
+    job = load_definitions().resolve_job_def("warehouse_backup_job")
+    with dg.DagsterInstance.get() as instance:
+        ensure_one_writer(instance)
+        result = job.execute_in_process(
+            run_config={
+                "ops": {"back_up_warehouse": {"config": {"to": str(to or "")}}},
+                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            },
+            instance=instance,
+            tags={"satisfaction/trigger": "cli-backup"},
+            raise_on_error=False,
+        )
+    if not result.success:
+        raise UserError(f"backup run {result.run_id} failed — {_failure_message(result)}")
+    print(f"warehouse copied to {result.output_for_node('back_up_warehouse')}")
+    return 0
 
 
 def _failure_message(result) -> str:
@@ -483,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
             return _inspect(paths, args.rows)
         if args.command == "themes":
             return _evaluate_themes(paths, args)
+        if args.command == "backup":
+            return _backup(args.to)
         if args.command == "run":
             tags = {"satisfaction/trigger": "cli"}
             return _build(paths, args.week, args.week, tags, resend=args.resend)

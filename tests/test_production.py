@@ -18,6 +18,7 @@ import duckdb
 import pytest
 import yaml
 
+from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.defs import freshness
 from satisfaction_pipeline.defs.freshness import due_week
 from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SmtpResource, SurveySettings
@@ -198,3 +199,21 @@ def test_the_report_has_a_freshness_check_due_monday_at_the_deadline() -> None:
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     job = definitions.resolve_job_def("weekly_report_job")
     assert not any("freshness" in name for name in job.graph.node_dict)
+
+
+def test_a_backup_is_a_consistent_copy_and_never_overwrites(
+    pipeline_env: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0
+    copy = tmp_path / "saved" / "warehouse.duckdb"
+    assert main(["backup", "--to", str(copy)]) == 0
+    assert f"warehouse copied to {copy}" in capsys.readouterr().out
+    tables = ("raw.responses", "marts.weekly_scores", "ops.files", "ops.schema_version")
+    counts = []
+    for path in (pipeline_env.warehouse, copy):
+        with duckdb.connect(str(path), read_only=True) as conn:
+            counts.append([conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables])
+    assert counts[0] == counts[1] and counts[0][0] > 0
+
+    assert main(["backup", "--to", str(copy)]) == 1
+    assert "exists already: choose another --to" in capsys.readouterr().err
