@@ -80,28 +80,26 @@ def test_the_sensor_asks_for_one_ingestion_run_per_new_content(
         config_path=str(pipeline_env.config), inbox=str(inbox), reports=str(pipeline_env.reports)
     )
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(
-            instance=instance, resources={"survey_settings": survey_settings}
-        )
-        request = inbox_sensor(context)
+
+        def look(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+            # entered and left: a context left open keeps its instance current in Dagster's
+            # context variables, and later definitions loads would use that dead instance
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
+            ) as context:
+                return inbox_sensor(context), context.cursor
+
+        request, cursor = look(None)
         assert isinstance(request, dg.RunRequest)
         assert request.partition_key == weekly_partitions.get_last_partition_key()
         assert request.tags["satisfaction/trigger"] == "inbox"
-        cursor = context.cursor
-
-        context = dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
-        )
-        assert isinstance(inbox_sensor(context), dg.SkipReason)  # nothing new since
+        assert isinstance(look(cursor)[0], dg.SkipReason)  # nothing new since
 
         late = inbox / "support_fr_late.csv"
         shutil.copy(next(inbox.glob("support_fr_*.csv")), late)
         late.write_bytes(late.read_bytes() + b"\n")  # same rows, other bytes: a new content
         _age(late, HOUR)
-        context = dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
-        )
-        again = inbox_sensor(context)
+        again, _ = look(cursor)
         assert isinstance(again, dg.RunRequest) and again.run_key != request.run_key
         assert again.tags["satisfaction/files"] == "support_fr_late.csv"
 

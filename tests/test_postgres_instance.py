@@ -117,8 +117,11 @@ def test_a_week_built_by_the_schedule_is_recorded_in_postgres(
         monday = dt.datetime.combine(
             LAST_WEEK + dt.timedelta(days=7), dt.time(6), ZoneInfo(schedule.execution_timezone)
         )
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=monday)
-        [request] = schedule.evaluate_tick(context).run_requests
+        # entered and left: an open context keeps this instance current for later tests
+        with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=monday
+        ) as context:
+            [request] = schedule.evaluate_tick(context).run_requests
         assert request.partition_key == LAST_WEEK.isoformat()
         job = definitions.resolve_job_def(schedule.job_name)
         result = job.execute_in_process(

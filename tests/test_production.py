@@ -171,9 +171,11 @@ def test_operations_hear_once_when_the_report_is_overdue(
     with dg.instance_for_test() as instance:
 
         def evaluate(cursor: str | None) -> tuple[str, str | None]:
-            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
-            skip = freshness.weekly_report_overdue_email(context)
-            return skip.skip_message, context.cursor
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources=resources
+            ) as context:  # left, so that its instance does not stay current
+                skip = freshness.weekly_report_overdue_email(context)
+                return skip.skip_message, context.cursor
 
         message, cursor = evaluate(None)
         assert message == f"the report of week {week} is overdue: operations told"
