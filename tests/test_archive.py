@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.archive import archive_ingested
+from satisfaction_pipeline.lib.archive import ArchiveError, archive_ingested
 from satisfaction_pipeline.lib.paths import Paths
 
 from .conftest import LAST_WEEK
@@ -99,3 +99,32 @@ def test_the_run_archives_what_it_ingested_and_a_rerun_is_unchanged(
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0  # the archive is not re-read
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM raw.responses").fetchone()[0] == responses
+
+
+@pytest.mark.parametrize("where", ["inbox", "inbox/sub", "."])
+def test_an_archive_folder_overlapping_the_inbox_is_refused(tmp_path: Path, where: str) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    export = inbox / "support.csv"
+    export.write_bytes(b"id;note\n1;5\n")
+    ingested = pl.DataFrame(
+        {"file_name": ["support.csv"], "file_sha256": [_sha(export.read_bytes())],
+         "ingested_at": [NOW - dt.timedelta(days=400)]}
+    )  # fmt: skip
+    with pytest.raises(ArchiveError, match="overlaps the inbox"):
+        archive_ingested(inbox, tmp_path / where, ingested, NOW, after_days=30)
+    assert export.read_bytes() == b"id;note\n1;5\n"
+
+
+def test_a_name_reaching_out_of_the_inbox_is_never_touched(tmp_path: Path) -> None:
+    inbox, archive, other = tmp_path / "inbox", tmp_path / "archive", tmp_path / "other"
+    inbox.mkdir()
+    other.mkdir()
+    outside = other / "x.csv"
+    outside.write_bytes(b"id\n1\n")
+    ingested = pl.DataFrame(
+        {"file_name": ["../other/x.csv"], "file_sha256": [_sha(b"id\n1\n")],
+         "ingested_at": [NOW - dt.timedelta(days=400)]}
+    )  # fmt: skip
+    assert archive_ingested(inbox, archive, ingested, NOW, after_days=30) == []
+    assert outside.exists()

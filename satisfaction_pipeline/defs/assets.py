@@ -13,7 +13,7 @@ from satisfaction_pipeline.defs.partitions import weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
 from satisfaction_pipeline.lib import warehouse as wh
 from satisfaction_pipeline.lib.actions import TRAILING_WEEKS, weekly_actions
-from satisfaction_pipeline.lib.archive import archive_ingested
+from satisfaction_pipeline.lib.archive import ArchiveError, archive_ingested
 from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
@@ -105,9 +105,13 @@ def _archive(
         return {}
     with open_warehouse(warehouse) as conn:
         ingested = wh.query(conn, "ingest/archivable_files")
-    moved = archive_ingested(
-        survey_settings.inbox_dir, survey_settings.archive_dir, ingested, now, after_days
-    )
+    try:  # the ingestion is committed: archiving trouble must not stop the week's report
+        moved = archive_ingested(
+            survey_settings.inbox_dir, survey_settings.archive_dir, ingested, now, after_days
+        )
+    except (ArchiveError, OSError) as exc:
+        context.log.warning(f"exports not archived: {exc}")
+        return {}
     for name, target, what in moved:
         context.log.info(f"archived {name} → {target} ({what})")
     return {name: str(target) for name, target, _ in moved}

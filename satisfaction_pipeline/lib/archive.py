@@ -33,21 +33,40 @@ def _free_name(target: Path) -> Path:
     raise FileExistsError(f"no free name beside {target}")
 
 
+class ArchiveError(Exception):
+    """The archive folder cannot be used: it would overlap the inbox."""
+
+
+def check_folders(inbox: Path, archive: Path) -> tuple[Path, Path]:
+    """The two folders resolved; refused when one is the other or inside it (a typo in
+    SATISFACTION_ARCHIVE would otherwise have the archive 'already hold' every inbox file)."""
+    inbox, archive = inbox.resolve(), archive.resolve()
+    if archive == inbox or archive.is_relative_to(inbox) or inbox.is_relative_to(archive):
+        raise ArchiveError(
+            f"the archive folder {archive} overlaps the inbox {inbox}: set SATISFACTION_ARCHIVE "
+            "to a folder outside it"
+        )
+    return inbox, archive
+
+
 def archive_ingested(
     inbox: Path, archive: Path, ingested: pl.DataFrame, now: dt.datetime, after_days: int
 ) -> list[tuple[str, Path, str]]:
     """Move the inbox's exports ingested at least `after_days` ago (`ingested`: file_name,
     file_sha256, ingested_at, as in sql/ingest/archivable_files.sql) to `archive`. Returns
     (inbox name, archived path, what was done) for each."""
+    inbox, archive = check_folders(inbox, archive)
     cutoff = now - dt.timedelta(days=after_days)
     done = []
     for name, digest, ingested_at in ingested.select(
         "file_name", "file_sha256", "ingested_at"
     ).iter_rows():
-        source = inbox / name
+        source = (inbox / name).resolve()
+        target = (archive / name).resolve()
+        if not (source.is_relative_to(inbox) and target.is_relative_to(archive)):
+            continue  # a name reaching out of its folder: never touched
         if ingested_at > cutoff or not source.is_file() or _sha256(source) != digest:
             continue
-        target = archive / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists() and _sha256(target) == digest:
             source.unlink()
@@ -56,5 +75,8 @@ def archive_ingested(
         if target.exists():
             target = _free_name(target)
         shutil.move(source, target)
+        if _sha256(target) != digest:  # written to between the check and the move
+            shutil.move(target, source)
+            continue
         done.append((name, target, "moved"))
     return done
