@@ -3,6 +3,7 @@ touched or half-written file does not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from satisfaction_pipeline.defs.inbox import inbox_job, inbox_sensor
 from satisfaction_pipeline.defs.partitions import weekly_partitions
@@ -19,6 +21,7 @@ from satisfaction_pipeline.lib.inbox_watch import look
 from satisfaction_pipeline.lib.paths import Paths
 
 HOUR = 3600.0
+COUNTS = ["status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"]
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -120,3 +123,50 @@ def test_the_ingestion_run_loads_the_inbox_and_builds_no_report(pipeline_env: Pa
         marts = conn.execute("SELECT count(*) FROM marts.weekly_scores").fetchall()[0][0]
     assert loaded > 0 and marts == 0
     assert not (pipeline_env.reports / week).exists()
+
+
+def test_a_run_leaves_an_export_still_being_written_for_the_next_one(
+    pipeline_env: Paths, tmp_path: Path, settings
+) -> None:
+    """A half-copied export must not be loaded: its last row would be cut, and the complete
+    file later would find that response already loaded (for good, as a duplicate)."""
+    from satisfaction_pipeline.lib import warehouse
+    from satisfaction_pipeline.lib.ingest import ingest_inbox
+
+    inbox = _inbox_copy(pipeline_env, tmp_path)
+    export = next(inbox.glob("support_fr_*.csv"))
+    whole = export.read_bytes()
+    export.write_bytes(whole[: len(whole) // 2])  # being copied in right now
+    now = dt.datetime(2026, 11, 16, 6, 0)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        warehouse.create_schema(conn)
+        first = ingest_inbox(conn, settings, inbox, now, settled_before=time.time() - 10)
+        assert first.unsettled == [export.name]
+        assert export.name not in first.files.get_column("file_name").to_list()
+
+        export.write_bytes(whole)  # the copy ends; a while later, the next run
+        _age(export, HOUR)
+        second = ingest_inbox(conn, settings, inbox, now, settled_before=time.time() - 10)
+        assert second.unsettled == []
+        counts = second.files.filter(pl.col("file_name") == export.name).select(COUNTS)
+    with duckdb.connect(str(tmp_path / "whole.duckdb")) as conn:  # the file read whole at once
+        warehouse.create_schema(conn)
+        alone = ingest_inbox(conn, settings, inbox, now, settled_before=time.time() - 10)
+        assert counts.rows(named=True) == (
+            alone.files.filter(pl.col("file_name") == export.name).select(COUNTS).rows(named=True)
+        )
+
+
+def test_a_file_replaced_by_one_of_the_same_size_and_time_is_seen(tmp_path: Path) -> None:
+    """`cp -p` or `rsync -t` of a corrected export: same size, same modification time."""
+    export = tmp_path / "support.csv"
+    export.write_bytes(b"id;note\n1;5\n")
+    _age(export, HOUR)
+    first = look({export.name: export}, {}, time.time(), 10)
+    stat = export.stat()
+    replacement = tmp_path / "incoming.tmp"
+    replacement.write_bytes(b"id;note\n1;4\n")  # one byte differs
+    os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(replacement, export)
+    assert export.stat().st_size == stat.st_size and export.stat().st_mtime_ns == stat.st_mtime_ns
+    assert look({export.name: export}, first.state, time.time(), 10).ready == [export.name]

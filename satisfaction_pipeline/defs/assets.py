@@ -3,6 +3,7 @@ report files. Every asset is partitioned by week and processes a whole range of 
 (`BackfillPolicy.single_run()`), so a UI backfill of a year is one run, not 52."""
 
 import datetime as dt
+import time
 
 import dagster as dg
 import polars as pl
@@ -45,7 +46,9 @@ def survey_files(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with open_warehouse(warehouse) as conn:
         try:
-            summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now)
+            # a file modified in the last settle_seconds may still be being copied in
+            settled_before = time.time() - settings.inbox.settle_seconds
+            summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now, settled_before)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
     archived = _archive(context, settings, survey_settings, warehouse, now)
@@ -54,6 +57,11 @@ def survey_files(
         context.log.warning(
             f"{row['file_name']} (source {row['source']!r}) could not be read and was not "
             f"loaded: {row['detail']}"
+        )
+    for name in summary.unsettled:
+        context.log.warning(
+            f"{name} changed less than {settings.inbox.settle_seconds} s ago and may still be "
+            "being written: left for the next run"
         )
     for name in summary.unmatched:
         context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
@@ -76,6 +84,7 @@ def survey_files(
             "duplicate_files": int((files.get_column("status") == "duplicate_file").sum()),
             "unchanged_files": len(summary.skipped),
             "unmatched_files": dg.MetadataValue.json(summary.unmatched),
+            "still_being_written": dg.MetadataValue.json(summary.unsettled),
             "new_responses_by_week": dg.MetadataValue.json(
                 {str(week): count for week, count in summary.new_by_week.items()}
             ),

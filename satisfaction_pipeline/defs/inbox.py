@@ -44,18 +44,18 @@ def inbox_sensor(
 ) -> dg.RunRequest | dg.SkipReason:
     settings = survey_settings.load()
     files = exports(settings, survey_settings.inbox_dir)
+    week = weekly_partitions.get_last_partition_key()
+    if week is None:  # before the cursor moves: what arrives now is seen once a week is due
+        return dg.SkipReason("no complete week since first_week yet: nothing to ingest for")
     seen = look(
         files, json.loads(context.cursor or "{}"), time.time(), settings.inbox.settle_seconds
     )
-    context.update_cursor(json.dumps(seen.state, sort_keys=True))
+    context.update_cursor(json.dumps(seen.state, sort_keys=True, separators=(",", ":")))
     if seen.settling:
         context.log.info(f"still being written, left for a later look: {', '.join(seen.settling)}")
     if not seen.ready:
         return dg.SkipReason(f"no new finished export among {len(files)} in the inbox")
-    week = weekly_partitions.get_last_partition_key()
-    if week is None:
-        return dg.SkipReason("no complete week since first_week yet: nothing to ingest for")
-    contents = "".join(f"{name}:{seen.state[name]['sha256']}\n" for name in seen.ready)
+    contents = "".join(f"{name}:{seen.state[name]['sha']}\n" for name in seen.ready)
     return dg.RunRequest(
         # the same exports never start two runs, even if the cursor were lost
         run_key=hashlib.sha256(contents.encode()).hexdigest()[:32],

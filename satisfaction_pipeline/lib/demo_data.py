@@ -21,9 +21,11 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 import re
 import string
+import time
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -484,4 +486,9 @@ def generate_demo(
             path = inbox / name
             path.write_bytes(build(index, week))
             files.append(path)
+    # Exports land in an inbox some time before a run reads them: an hour-old file is settled
+    # (a run leaves a file changed in the last inbox.settle_seconds for later).
+    an_hour_ago = time.time() - 3600
+    for path in files:
+        os.utime(path, (an_hour_ago, an_hour_ago))
     return DemoManifest(files, generator.truth, mondays)

@@ -5,8 +5,10 @@ often it is touched or copied over itself. Finished: a file is read only once it
 modification time have held still between two looks, or are older than `settle_seconds`. An
 export still being copied in is left for a later look.
 
-The state between looks is a JSON-able dict (the sensor's cursor):
-`{name: {"size", "mtime_ns", "sha256" (of the content last seen finished), "settled"}}`.
+The state between looks is a JSON-able dict (the sensor's cursor, stored with every tick: kept
+small): `{name: {"size", "mtime_ns", "ctime_ns", "ino", "sha" (the first 128 bits of the SHA-256
+of the content last seen finished), "settled"}}`. ctime and the inode catch a file replaced by
+one of the same size and modification time (`cp -p`, `rsync -t`).
 """
 
 from __future__ import annotations
@@ -37,12 +39,12 @@ def exports(settings: Settings, inbox: Path) -> dict[str, Path]:
     return found
 
 
-def _sha256(path: Path) -> str:
+def _sha(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seconds: int) -> Look:
@@ -54,18 +56,19 @@ def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seco
         except FileNotFoundError:  # removed between the listing and now
             continue
         before = state.get(name, {})
-        same = before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns
+        entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                 "ctime_ns": stat.st_ctime_ns, "ino": stat.st_ino}  # fmt: skip
+        same = all(before.get(key) == value for key, value in entry.items())
         if same and before.get("settled"):
             following[name] = before
             continue
         quiet = now - stat.st_mtime_ns / 1e9 >= settle_seconds
-        entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
         if not (same or quiet):
-            following[name] = entry | {"sha256": before.get("sha256"), "settled": False}
+            following[name] = entry | {"sha": before.get("sha"), "settled": False}
             settling.append(name)
             continue
-        digest = _sha256(path)
-        following[name] = entry | {"sha256": digest, "settled": True}
-        if digest != before.get("sha256"):
+        digest = _sha(path)
+        following[name] = entry | {"sha": digest, "settled": True}
+        if digest != before.get("sha"):
             ready.append(name)
     return Look(ready, settling, following)

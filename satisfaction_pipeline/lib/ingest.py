@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -493,6 +493,7 @@ class InboxSummary:
     unmatched: list[str]
     rejected_reasons: dict[str, int]
     new_by_week: dict[dt.date, int]  # responses loaded by this pass, per week
+    unsettled: list[str] = field(default_factory=list)  # still being written: left for later
 
     @property
     def failed(self) -> dict[str, str]:
@@ -549,13 +550,20 @@ class InboxRead:
     reads: list[FileRead]  # files to record (new, changed, failed, copies)
     skipped: list[str]  # loaded before and unchanged
     unmatched: list[str]  # matched by no source pattern
+    unsettled: list[str] = field(default_factory=list)  # changed after `settled_before`
 
 
 def read_inbox(
-    settings: Settings, inbox: Path, now: dt.datetime, known: pl.DataFrame | None = None
+    settings: Settings,
+    inbox: Path,
+    now: dt.datetime,
+    known: pl.DataFrame | None = None,
+    settled_before: float | None = None,
 ) -> InboxRead:
     """Read every export of the inbox against its source; `known` (file_name, file_sha256,
-    rows_read) are the files loaded before, to skip them and to recognise their copies."""
+    rows_read) are the files loaded before, to skip them and to recognise their copies. With
+    `settled_before` (epoch seconds), a file modified later is left alone, unrecorded, for the
+    next pass: it may still be being copied in, and its half would be loaded for good."""
     if not inbox.is_dir():
         raise IngestError(
             f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
@@ -566,9 +574,14 @@ def read_inbox(
     claimed: dict[str, str] = {}
     reads: list[FileRead] = []
     skipped: list[str] = []
+    unsettled: list[str] = []
     for source in settings.sources:
         for path in matching_files(inbox, source):
             name = path.relative_to(inbox).as_posix()
+            if settled_before is not None and path.stat().st_mtime > settled_before:
+                claimed.setdefault(name, source.name)
+                unsettled.append(name)
+                continue
             data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             digest = hashlib.sha256(data).hexdigest()
             if name in claimed:  # one record per file: the first source's, now failed
@@ -599,11 +612,15 @@ def read_inbox(
         for p in inbox.rglob("*")
         if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
     )
-    return InboxRead(reads, skipped, unmatched)
+    return InboxRead(reads, skipped, unmatched, unsettled)
 
 
 def ingest_inbox(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, inbox: Path, now: dt.datetime
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    inbox: Path,
+    now: dt.datetime,
+    settled_before: float | None = None,
 ) -> InboxSummary:
     """Load every new or changed export of the inbox into raw.responses, in one transaction.
 
@@ -613,7 +630,8 @@ def ingest_inbox(
     recorded as a duplicate file without being read. A file that cannot be read (undecodable,
     a configured column missing) is recorded as failed with the reason, and tried again next run.
     """
-    inbox_read = read_inbox(settings, inbox, now, warehouse.query(conn, "ingest/known_files"))
+    known = warehouse.query(conn, "ingest/known_files")
+    inbox_read = read_inbox(settings, inbox, now, known, settled_before)
     reads = inbox_read.reads
     file_rows, reasons, weeks = [], Counter(), Counter()
     with warehouse.transaction(conn):
@@ -649,6 +667,7 @@ def ingest_inbox(
         inbox_read.unmatched,
         dict(reasons.most_common()),
         dict(sorted(weeks.items())),
+        inbox_read.unsettled,
     )
 
 
