@@ -219,3 +219,41 @@ def test_a_backup_is_a_consistent_copy_and_never_overwrites(
 
     assert main(["backup", "--to", str(copy)]) == 1
     assert "exists already: choose another --to" in capsys.readouterr().err
+
+
+def test_an_overdue_e_mail_the_server_refuses_goes_to_the_outbox(
+    pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    config["recipients"]["operations"] = ["exploitation@example.com"]
+    told = pipeline_env.reports.parent / "told.yaml"
+    told.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    for variable, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(_free_port()),
+        "SMTP_SECURITY": "none",
+        "REPORT_SENDER": "s@example.com",
+    }.items():
+        monkeypatch.setenv(variable, value)  # fmt: skip
+    monkeypatch.setattr(freshness, "_now", lambda: dt.datetime(2026, 11, 16, 9, 30, tzinfo=dt.UTC))
+    survey = SurveySettings(
+        config_path=str(told), inbox=str(pipeline_env.inbox), reports=str(pipeline_env.reports)
+    )
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_sensor_context(
+            instance=instance, resources={"survey_settings": survey, "smtp": SmtpResource()}
+        ) as context,
+    ):
+        freshness.weekly_report_overdue_email(context)
+    [kept] = (pipeline_env.reports / "outbox").glob("overdue-2026-11-09*.eml")
+    assert "exploitation@example.com" in kept.read_text(encoding="utf-8")
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on: the SMTP connection is refused."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -108,8 +108,8 @@ class SmtpResource(dg.ConfigurableResource):
 
 def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name: str) -> None:
     """Send an operations message (`make(sender)` builds it) by SMTP, quickly: a sensor has
-    about a minute. Without SMTP_HOST, or with unusable SMTP settings, it goes to the outbox:
-    the message is never lost."""
+    about a minute. Without SMTP_HOST, with unusable SMTP settings, or when the server cannot
+    take it, it goes to the outbox: the message is never lost."""
     try:
         server = smtp.settings()
     except MailError as exc:
@@ -123,7 +123,8 @@ def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name
     try:  # one quick try
         send(message, dataclasses.replace(server, timeout=10.0), retries=0)
     except MailError as exc:
-        log.error(f"{message['Subject']!r} could not be e-mailed: {exc}")
+        path = write_outbox(message, survey_settings.outbox_dir, name)
+        log.error(f"{message['Subject']!r} could not be e-mailed ({exc}): written to {path}")
 
 
 _UP_TO_DATE: set[str] = set()  # warehouse files this process found at SCHEMA_VERSION

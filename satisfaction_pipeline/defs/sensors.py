@@ -1,18 +1,17 @@
-"""Tell the operations address when the weekly job fails: the run id, the failing step and its
-reason, by SMTP, or to the outbox when no SMTP server is configured."""
+"""Tell the operations address when a run fails (the weekly job, an ingestion started by the
+inbox sensor, a backup, a materialisation or backfill launched from the UI): the run id, the
+failing step and its reason, by SMTP, or to the outbox when no SMTP server takes it."""
 
 import dagster as dg
 
-from satisfaction_pipeline.defs.jobs import weekly_job
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
 from satisfaction_pipeline.lib.mail import failure_message
 
 
-@dg.run_failure_sensor(
-    monitored_jobs=[weekly_job],
+@dg.run_failure_sensor(  # no monitored_jobs: every job of this code location
     name="weekly_run_failure_email",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="E-mails recipients.operations when the weekly job fails.",
+    description="E-mails recipients.operations when a run fails.",
 )
 def weekly_run_failure_email(
     context: dg.RunFailureSensorContext, survey_settings: SurveySettings, smtp: SmtpResource
