@@ -12,8 +12,10 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.defs.resources import open_warehouse
+from satisfaction_pipeline.lib import warehouse
 from satisfaction_pipeline.lib.warehouse import (
     SCHEMA_VERSION,
+    WarehouseUpgradeError,
     WarehouseVersionError,
     create_schema,
     file_version,
@@ -101,3 +103,22 @@ def test_the_pipeline_upgrades_an_older_warehouse_when_it_opens_it(tmp_path: Pat
             SCHEMA_VERSION
         )
     assert len(list(tmp_path.glob("old_in_a_run.duckdb.schema-v1.*.bak"))) == 1
+
+
+def test_a_failed_upgrade_changes_nothing_and_retries_make_no_more_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release 3 whose migration breaks: the file stays at version 2, and trying again (every
+    step of every run does) reuses the one backup instead of filling the disk."""
+    path = tmp_path / "satisfaction.duckdb"
+    upgrade(path, "2.0", NOW)
+    before = path.read_bytes()
+    broken = tmp_path / "003_breaks.sql"
+    broken.write_text("ALTER TABLE ops.files RENAME COLUMN no_such_column TO reason;")
+    monkeypatch.setattr(warehouse, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(warehouse, "_migrations", lambda above: [broken])
+    for attempt in range(2):
+        with pytest.raises(WarehouseUpgradeError, match="from schema version 2 to 3 failed"):
+            upgrade(path, "3.0", NOW + dt.timedelta(minutes=attempt))
+    assert path.read_bytes() == before and file_version(path) == 2
+    assert len(list(tmp_path.glob("*.bak"))) == 1

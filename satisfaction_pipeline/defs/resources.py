@@ -26,7 +26,7 @@ from satisfaction_pipeline.lib.mail import (
 from satisfaction_pipeline.lib.paths import Paths
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
-from satisfaction_pipeline.lib.warehouse import WarehouseVersionError, create_schema, upgrade
+from satisfaction_pipeline.lib.warehouse import WarehouseUpgradeError, create_schema, upgrade
 
 # DuckDB lets one process at a time open the file (a reader too, while another writes): every
 # asset and check that opens the warehouse is in this Dagster concurrency pool, whose limit is
@@ -139,7 +139,7 @@ def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnect
     if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
         try:
             upgrade(path, package_version(), dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        except WarehouseVersionError as exc:
+        except WarehouseUpgradeError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         _UP_TO_DATE.add(str(path))
     with warehouse.get_connection() as conn:

@@ -20,7 +20,11 @@ SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMA_VERSION = 2
 
 
-class WarehouseVersionError(Exception):
+class WarehouseUpgradeError(Exception):
+    """The warehouse file cannot be brought to this release's schema; it is left unchanged."""
+
+
+class WarehouseVersionError(WarehouseUpgradeError):
     """The warehouse file was written by a newer release than this one."""
 
 
@@ -36,27 +40,37 @@ def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(path.read_text(encoding="utf-8"))
 
 
+def _version(conn: duckdb.DuckDBPyConnection) -> int | None:
+    """None for a file with no table yet, 1 for one made before versions were kept."""
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+        ).fetchall()
+    }
+    if not tables:
+        return None
+    if "ops.schema_version" not in tables:
+        return 1
+    return conn.execute("SELECT max(version) FROM ops.schema_version").fetchone()[0] or 1
+
+
 def file_version(path: Path) -> int | None:
-    """The schema version of a warehouse file: None for no file (or one with no table yet),
-    1 for a file made before versions were kept. Opens it read-only, and closes it."""
+    """The schema version of a warehouse file (None: no file, or no table in it yet). Opens it
+    read-only, and closes it."""
     if not path.exists():
         return None
     with duckdb.connect(str(path), read_only=True) as conn:
-        tables = {
-            f"{schema}.{name}"
-            for schema, name in conn.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables()"
-            ).fetchall()
-        }
-        if not tables:
-            return None
-        if "ops.schema_version" not in tables:
-            return 1
-        return conn.execute("SELECT max(version) FROM ops.schema_version").fetchone()[0] or 1
+        return _version(conn)
 
 
 def back_up(path: Path, version: int, now: dt.datetime) -> Path:
-    """A copy of the warehouse file (and its write-ahead log) beside it, before an upgrade."""
+    """A copy of the warehouse file (and its write-ahead log) beside it, before an upgrade. An
+    earlier copy of the same version is kept instead: a failed upgrade changed nothing since,
+    and retrying each step must not fill the disk with copies."""
+    earlier = sorted(path.parent.glob(f"{path.name}.schema-v{version}.*.bak"))
+    if earlier:
+        return earlier[-1]
     backup = path.with_name(f"{path.name}.schema-v{version}.{now:%Y%m%dT%H%M%S}.bak")
     shutil.copy2(path, backup)
     wal = path.with_name(path.name + ".wal")
@@ -68,8 +82,9 @@ def back_up(path: Path, version: int, now: dt.datetime) -> Path:
 def upgrade(path: Path, release: str, now: dt.datetime) -> Path | None:
     """Make the warehouse file at `path` ready for this release, before it is opened for writing:
     a new file is stamped with SCHEMA_VERSION once its tables exist; an older one is copied
-    beside itself, then upgraded in place in one transaction (the DDL, then each migration
-    above its version); a newer one is refused, untouched. Returns the backup made, if any."""
+    beside itself, then upgraded in place in one transaction (each migration above its version,
+    then the DDL, which may refer to what the migrations made); a newer one is refused,
+    untouched. Returns the backup, if one was needed."""
     version = file_version(path)
     if version is not None and version > SCHEMA_VERSION:
         raise WarehouseVersionError(
@@ -78,19 +93,26 @@ def upgrade(path: Path, release: str, now: dt.datetime) -> Path | None:
             "release again, or restore a backup taken before the upgrade "
             "(its name ends in .bak, beside the file)."
         )
-    backup = (
-        back_up(path, version, now) if version is not None and version < SCHEMA_VERSION else None
-    )
     if version == SCHEMA_VERSION:
         return None
-    with duckdb.connect(str(path)) as conn, transaction(conn):
-        create_schema(conn)
-        for migration in _migrations(above=version or SCHEMA_VERSION):
-            conn.execute(migration.read_text(encoding="utf-8"))
-        conn.execute(
-            "INSERT INTO ops.schema_version VALUES (?, ?, ?, ?)",
-            [SCHEMA_VERSION, now, release, str(backup) if backup else None],
-        )
+    backup = back_up(path, version, now) if version is not None else None
+    try:
+        with duckdb.connect(str(path)) as conn, transaction(conn):
+            current = _version(conn)  # another process may have upgraded it meanwhile
+            if current == SCHEMA_VERSION:
+                return backup
+            for migration in _migrations(above=current or SCHEMA_VERSION):
+                conn.execute(migration.read_text(encoding="utf-8"))
+            create_schema(conn)
+            conn.execute(
+                "INSERT INTO ops.schema_version VALUES (?, ?, ?, ?)",
+                [SCHEMA_VERSION, now, release, str(backup) if backup else None],
+            )
+    except duckdb.Error as exc:
+        raise WarehouseUpgradeError(
+            f"upgrading {path} from schema version {version} to {SCHEMA_VERSION} failed, and "
+            f"the file is unchanged ({exc}). Its copy from before: {backup}."
+        ) from exc
     return backup
 
 
