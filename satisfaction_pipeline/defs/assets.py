@@ -25,6 +25,8 @@ from satisfaction_pipeline.lib.standouts import find_standouts
 from satisfaction_pipeline.lib.taxonomy import TaxonomyError
 from satisfaction_pipeline.lib.theme_pipeline import find_themes
 
+HAND_STARTED = {"cli", "cli-backfill", "demo"}  # satisfaction/trigger of runs the CLI starts
+
 WEEKLY = {
     "partitions_def": weekly_partitions,
     "backfill_policy": dg.BackfillPolicy.single_run(),
@@ -46,8 +48,10 @@ def survey_files(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with open_warehouse(warehouse) as conn:
         try:
-            # a file modified in the last settle_seconds may still be being copied in
-            settled_before = time.time() - settings.inbox.settle_seconds
+            # A file modified in the last settle_seconds may still be being copied in. Not for a
+            # run a person starts from the command line: they know their files are complete.
+            by_hand = context.run.tags.get("satisfaction/trigger") in HAND_STARTED
+            settled_before = None if by_hand else time.time() - settings.inbox.settle_seconds
             summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now, settled_before)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
