@@ -258,7 +258,7 @@ def execute_weeks(
     import dagster as dg
 
     from satisfaction_pipeline.definitions import load_definitions
-    from satisfaction_pipeline.defs.resources import ensure_one_writer
+    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
 
     job = load_definitions().resolve_job_def(JOB_NAME)
     run_tags = dict(tags or {})
@@ -272,6 +272,7 @@ def execute_weeks(
         }
     with dg.DagsterInstance.get() as instance:
         ensure_one_writer(instance)  # a run started meanwhile waits for the warehouse
+        wait_for_warehouse(instance, lambda text: print(text, file=sys.stderr))
         run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         if resend:
             run_config["ops"] = {"report_email": {"config": {"resend": True}}}
@@ -289,11 +290,12 @@ def _backup(to: Path | None) -> int:
     import dagster as dg
 
     from satisfaction_pipeline.definitions import load_definitions
-    from satisfaction_pipeline.defs.resources import ensure_one_writer
+    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
 
     job = load_definitions().resolve_job_def("warehouse_backup_job")
     with dg.DagsterInstance.get() as instance:
         ensure_one_writer(instance)
+        wait_for_warehouse(instance, lambda text: print(text, file=sys.stderr))
         result = job.execute_in_process(
             run_config={
                 "ops": {"back_up_warehouse": {"config": {"to": str(to or "")}}},

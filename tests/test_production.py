@@ -259,3 +259,26 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_cli_waits_asleep_while_another_run_holds_the_warehouse() -> None:
+    """Dagster's own wait for a pool slot spins a CPU core; the CLI waits before starting,
+    sleeping, says once who holds the warehouse, and goes on as soon as it is free."""
+    import threading
+
+    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
+
+    with dg.instance_for_test() as instance:
+        ensure_one_writer(instance)
+        storage = instance.event_log_storage
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "weekly-run", "responses").is_claimed
+        said: list[str] = []
+        waiting = threading.Thread(target=wait_for_warehouse, args=(instance, said.append, 0.05))
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive() and said == [
+            "waiting for the warehouse: run weekly-run is using it"
+        ]
+        storage.free_concurrency_slot_for_step("weekly-run", "responses")
+        waiting.join(timeout=5)
+        assert not waiting.is_alive() and len(said) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version as _distribution_version
@@ -52,6 +53,22 @@ def ensure_one_writer(instance: dg.DagsterInstance) -> None:
 def package_version() -> str:
     """This release's version, as the warehouse records who upgraded it."""
     return _distribution_version("satisfaction_pipeline")
+
+
+def wait_for_warehouse(instance: dg.DagsterInstance, say, poll_seconds: float = 2.0) -> None:
+    """Return once no step holds the warehouse pool, asleep meanwhile. Dagster polls for a pool
+    slot without sleeping, so a run started while another holds the warehouse would keep a CPU
+    core busy for the whole wait; the CLI waits here first. `say` hears once who holds it."""
+    told = False
+    while True:
+        info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
+        if info.active_slot_count < info.slot_count:
+            return
+        if not told:
+            holders = ", ".join(sorted(info.active_run_ids))
+            say(f"waiting for the warehouse: run {holders} is using it")
+            told = True
+        time.sleep(poll_seconds)
 
 
 class SurveySettings(dg.ConfigurableResource):
