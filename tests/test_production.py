@@ -160,10 +160,7 @@ def test_the_report_is_due_after_mondays_deadline(now: str, due: str | None) -> 
 def test_operations_hear_once_when_the_report_is_overdue(
     pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
-    config["recipients"]["operations"] = ["exploitation@example.com"]
-    told = pipeline_env.reports.parent / "told.yaml"
-    told.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    told = _config_telling_operations(pipeline_env)
     survey = SurveySettings(
         config_path=str(told), inbox=str(pipeline_env.inbox), reports=str(pipeline_env.reports)
     )
@@ -226,10 +223,7 @@ def test_a_backup_is_a_consistent_copy_and_never_overwrites(
 def test_an_overdue_e_mail_the_server_refuses_goes_to_the_outbox(
     pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
-    config["recipients"]["operations"] = ["exploitation@example.com"]
-    told = pipeline_env.reports.parent / "told.yaml"
-    told.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    told = _config_telling_operations(pipeline_env)
     for variable, value in {
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(_free_port()),
@@ -250,6 +244,15 @@ def test_an_overdue_e_mail_the_server_refuses_goes_to_the_outbox(
         freshness.weekly_report_overdue_email(context)
     [kept] = (pipeline_env.reports / "outbox").glob("overdue-2026-11-09*.eml")
     assert "exploitation@example.com" in kept.read_text(encoding="utf-8")
+
+
+def _config_telling_operations(pipeline_env: Paths) -> Path:
+    """A copy of the configuration with an operations address to tell."""
+    config = yaml.safe_load(pipeline_env.config.read_text(encoding="utf-8"))
+    config["recipients"]["operations"] = ["exploitation@example.com"]
+    told = pipeline_env.reports.parent / "told.yaml"
+    told.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return told
 
 
 def _free_port() -> int:

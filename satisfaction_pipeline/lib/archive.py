@@ -9,19 +9,12 @@ bytes are already in the archive under its name, and that is reported like any m
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 from pathlib import Path
 
 import polars as pl
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from satisfaction_pipeline.lib.inbox_watch import file_sha256
 
 
 def _free_name(target: Path) -> Path:
@@ -65,17 +58,17 @@ def archive_ingested(
         target = (archive / name).resolve()
         if not (source.is_relative_to(inbox) and target.is_relative_to(archive)):
             continue  # a name reaching out of its folder: never touched
-        if ingested_at > cutoff or not source.is_file() or _sha256(source) != digest:
+        if ingested_at > cutoff or not source.is_file() or file_sha256(source) != digest:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() and _sha256(target) == digest:
+        if target.exists() and file_sha256(target) == digest:
             source.unlink()
             done.append((name, target, "already in the archive: inbox copy removed"))
             continue
         if target.exists():
             target = _free_name(target)
         shutil.move(source, target)
-        if _sha256(target) != digest:  # written to between the check and the move
+        if file_sha256(target) != digest:  # written to between the check and the move
             shutil.move(target, source)
             continue
         done.append((name, target, "moved"))

@@ -39,12 +39,13 @@ def exports(settings: Settings, inbox: Path) -> dict[str, Path]:
     return found
 
 
-def _sha(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a megabyte at a time (exports can be large)."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
 def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seconds: int) -> Look:
@@ -67,7 +68,7 @@ def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seco
             following[name] = entry | {"sha": before.get("sha"), "settled": False}
             settling.append(name)
             continue
-        digest = _sha(path)
+        digest = file_sha256(path)[:32]
         following[name] = entry | {"sha": digest, "settled": True}
         if digest != before.get("sha"):
             ready.append(name)

@@ -360,41 +360,44 @@ def _deliver(message: EmailMessage, smtp: SmtpSettings) -> dict[str, str]:
     }
 
 
-def failure_message(
-    *, sender: str, to: list[str], run_id: str, job: str, weeks: str, step: str, reason: str
-) -> EmailMessage:
-    """The message to the operations address when the weekly job fails: which run, which
-    step, why, and where to look. Plain text: it is read by whoever runs the pipeline."""
+def _operations_message(sender: str, to: list[str], subject: str, body: str) -> EmailMessage:
+    """A plain-text message to the operations address: read by whoever runs the pipeline."""
     message = EmailMessage()
-    message["Subject"] = f"[satisfaction_pipeline] {job} failed for {weeks}: step {step}"
+    message["Subject"] = f"[satisfaction_pipeline] {subject}"
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = _message_id(sender)
-    message.set_content(
+    message.set_content(body)
+    return message
+
+
+def failure_message(
+    *, sender: str, to: list[str], run_id: str, job: str, weeks: str, step: str, reason: str
+) -> EmailMessage:
+    """When a run fails: which run, which step, why, and where to look."""
+    return _operations_message(
+        sender,
+        to,
+        f"{job} failed for {weeks}: step {step}",
         f"The run {run_id} of {job} for {weeks} failed.\n\n"
         f"Failing step: {step}\nReason: {reason}\n\n"
         "Its logs are in the Dagster UI (Runs → this run id). The warehouse is as it was before "
         "the failing step; once the cause is fixed, re-run the week with\n"
-        f"  satisfaction-pipeline run --week <the week's Monday>\n"
+        f"  satisfaction-pipeline run --week <the week's Monday>\n",
     )
-    return message
 
 
 def overdue_message(*, sender: str, to: list[str], week: str, deadline: str) -> EmailMessage:
-    """The message to the operations address when Monday's report is not built by its
-    deadline: the run may have failed, still be queued, or never have started."""
-    message = EmailMessage()
-    message["Subject"] = f"[satisfaction_pipeline] the report of week {week} is overdue"
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = _message_id(sender)
-    message.set_content(
+    """When Monday's report is not built by its deadline: the run may have failed, still be
+    queued, or never have started."""
+    return _operations_message(
+        sender,
+        to,
+        f"the report of week {week} is overdue",
         f"The weekly report of the week of {week} was due by {deadline} and has not been "
         "built.\n\nIn the Dagster UI, look at Runs (a failed or queued weekly_report_job run), "
         "then at Automation (is weekly_report_schedule running? is the daemon up?).\n"
         "Once the cause is fixed, build the week with\n"
-        f"  satisfaction-pipeline run --week {week}\n"
+        f"  satisfaction-pipeline run --week {week}\n",
     )
-    return message
