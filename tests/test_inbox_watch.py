@@ -44,6 +44,7 @@ def test_a_finished_new_file_is_ready_once_and_a_touch_changes_nothing(tmp_path:
     export.touch()  # same bytes, new time: it looks like a write in progress, then is known
     touched = look(files, again.state, time.time(), 10)
     assert touched.ready == [] and touched.settling == [export.name]
+    _age(export, 11)  # quiet again: its bytes are hashed, and are those already seen
     settled = look(files, touched.state, time.time(), 10)
     assert settled.ready == [] and settled.settling == []
 
@@ -62,7 +63,8 @@ def test_a_file_still_growing_waits_until_it_holds_still(tmp_path: Path) -> None
         handle.write(b"2;4\n" * 1000)
     still = look(files, growing.state, time.time(), 60)
     assert still.ready == [] and still.settling == [export.name]
-    done = look(files, still.state, time.time(), 60)  # unchanged since the last look
+    _age(export, 61)  # the copy ended a minute ago
+    done = look(files, still.state, time.time(), 60)
     assert done.ready == [export.name]
     assert look({}, done.state, time.time(), 60).state == {}  # a file gone is forgotten
 

@@ -21,7 +21,12 @@ import yaml
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.defs import freshness
 from satisfaction_pipeline.defs.freshness import due_week
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SmtpResource, SurveySettings
+from satisfaction_pipeline.defs.resources import (
+    WAREHOUSE_POOL,
+    SmtpResource,
+    SurveySettings,
+    ensure_one_writer,
+)
 from satisfaction_pipeline.lib.paths import Paths
 
 from .conftest import LAST_WEEK
@@ -47,9 +52,11 @@ def test_two_runs_started_together_both_succeed_one_step_at_a_time(pipeline_env:
     """The weekly run and a rebuild of the week before, launched at the same moment as two
     processes on one warehouse and one Dagster instance: both succeed, and no two steps that
     open the warehouse ever ran at the same time."""
-    with dg.DagsterInstance.get():
-        pass  # the instance's SQLite tables exist, as after installation (two first-ever runs
-        # racing to create them is another matter, outside this test)
+    with dg.DagsterInstance.get() as instance:
+        # As after installation: the instance's tables exist and the pool has its one slot
+        # (docs/deployment.md sets it). Two first-ever runs racing to create the tables, or the
+        # slot, can each make one: a race of installation, outside this test.
+        ensure_one_writer(instance)
     weeks = [LAST_WEEK - dt.timedelta(weeks=1), LAST_WEEK]
     command = [sys.executable, "-m", "satisfaction_pipeline.cli", "run", "--week"]
     runs = [
@@ -269,7 +276,7 @@ def test_the_cli_waits_asleep_while_another_run_holds_the_warehouse() -> None:
     sleeping, says once who holds the warehouse, and goes on as soon as it is free."""
     import threading
 
-    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
+    from satisfaction_pipeline.defs.resources import wait_for_warehouse
 
     with dg.instance_for_test() as instance:
         ensure_one_writer(instance)

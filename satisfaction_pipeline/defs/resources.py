@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import os
 import time
 from collections.abc import Iterator
@@ -39,15 +40,18 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 def ensure_one_writer(instance: dg.DagsterInstance) -> None:
     """Give the warehouse pool its limit of 1 in this instance, whatever its dagster.yaml says
-    (an instance made before the pool existed has no limit, so runs would not wait)."""
+    (an instance made before the pool existed has no limit, so runs would not wait). Under a
+    file lock in DAGSTER_HOME: two processes first setting it at once could each add a slot."""
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         raise RuntimeError(
             "this Dagster instance's storage cannot limit concurrency; "
             "run `dagster instance migrate` with DAGSTER_HOME set to it"
         )
-    if storage.get_concurrency_info(WAREHOUSE_POOL).slot_count != 1:
-        storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+    with (Path(instance.root_directory) / ".warehouse_pool.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if storage.get_concurrency_info(WAREHOUSE_POOL).slot_count != 1:
+            storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
 
 
 def package_version() -> str:

@@ -317,8 +317,8 @@ class Inbox(_Strict):
 
     watch: bool = False
     interval_seconds: int = Field(default=30, ge=5, le=3600)  # how often it looks
-    # A file is read once its size and time have not changed for this long (or between two
-    # looks): an export still being copied is left alone.
+    # A file is read once it has not changed for this long: an export still being copied in
+    # is left alone (by the sensor, and by runs other than those started from the CLI).
     settle_seconds: int = Field(default=10, ge=0, le=3600)
     # Exports ingested this many days ago move to the archive folder (SATISFACTION_ARCHIVE,
     # default ./archive), keeping their path; none if unset. A failed or changed file stays.

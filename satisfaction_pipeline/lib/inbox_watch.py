@@ -1,9 +1,10 @@
 """Which exports of the inbox are new or changed and finished, for the inbox sensor.
 
 Known by content, not by time: a file whose bytes are those already seen does not count, however
-often it is touched or copied over itself. Finished: a file is read only once its size and
-modification time have held still between two looks, or are older than `settle_seconds`. An
-export still being copied in is left for a later look.
+often it is touched or copied over itself. Finished: its modification time is at least
+`settle_seconds` old, the same rule the ingestion run applies (a file still being copied in
+keeps a fresh modification time), so the sensor never asks for a run that would leave the file
+out. An export still being written is left for a later look.
 
 The state between looks is a JSON-able dict (the sensor's cursor, stored with every tick: kept
 small): `{name: {"size", "mtime_ns", "ctime_ns", "ino", "sha" (the first 128 bits of the SHA-256
@@ -63,8 +64,7 @@ def look(files: dict[str, Path], state: dict[str, dict], now: float, settle_seco
         if same and before.get("settled"):
             following[name] = before
             continue
-        quiet = now - stat.st_mtime_ns / 1e9 >= settle_seconds
-        if not (same or quiet):
+        if now - stat.st_mtime_ns / 1e9 < settle_seconds:
             following[name] = entry | {"sha": before.get("sha"), "settled": False}
             settling.append(name)
             continue
