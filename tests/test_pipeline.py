@@ -32,6 +32,8 @@ TABLES = [
     "marts.standouts",
     "marts.comment_themes",
     "marts.emerging_themes",
+    "marts.score_movement",
+    "marts.theme_spikes",
     "ops.files",
     "ops.rejected_rows",
 ]
@@ -115,6 +117,20 @@ def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
     for key in _keys(first, LAST_WEEK):
         assert str(pipeline_env.reports / key / "report.pdf") in out
         assert (pipeline_env.reports / key / "report.pdf").exists()
+
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        # each score's change is explained in full: the themes' contributions add up to it
+        gaps = conn.execute(
+            "SELECT m.week, m.metric, m.scale, s.change_prev, sum(m.contribution) AS explained"
+            " FROM marts.score_movement AS m JOIN marts.weekly_scores AS s"
+            "   ON s.week = m.week AND s.metric = m.metric AND s.scale = m.scale"
+            "  AND s.dimension = 'overall'"
+            " GROUP BY ALL"
+        ).fetchall()
+    assert {(week, metric) for week, metric, *_ in gaps} >= {
+        (dt.date.fromisoformat(k), m) for k in _keys(first, LAST_WEEK) for m in ("csat", "nps")
+    }
+    assert all(abs(change - explained) < 1e-9 for *_, change, explained in gaps), gaps
 
     before = _snapshot(pipeline_env.warehouse)
     assert main(["run", "--week", LAST_WEEK.isoformat()]) == 0

@@ -18,6 +18,13 @@ from satisfaction_pipeline.lib.archive import ArchiveError, archive_ingested
 from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
+from satisfaction_pipeline.lib.movement import (
+    SPIKE_WEEKS,
+    decompose,
+    find_spikes,
+    primary_themes,
+    response_values,
+)
 from satisfaction_pipeline.lib.report import render_html, warehouse_context, write_report_files
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
@@ -130,26 +137,47 @@ def _archive(
     return {name: str(target) for name, target, _ in moved}
 
 
+def _counted_responses(conn, settings: Settings, weeks: dict) -> pl.DataFrame:
+    """The responses that count in these weeks (one per customer per week by default: the
+    `votes_per_customer` setting), read from raw.responses so that weeks never built count too."""
+    return _responses(conn, settings, weeks).filter("counted").drop("counted")
+
+
+def _responses(conn, settings: Settings, weeks: dict) -> pl.DataFrame:
+    """Every response of these weeks, with whether it counts (`counted`)."""
+    return wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
+
+
 @dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)
 def responses(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     """`marts.responses`: one row per survey response of the week, with its score categories
-    (CSAT satisfied, NPS promoter / passive / detractor)."""
-    satisfied_from = survey_settings.load().csat_satisfied_from()
+    (CSAT satisfied, NPS promoter / passive / detractor) and whether it counts (`counted`: false
+    when the same customer's later answer that week counts instead)."""
+    settings = survey_settings.load()
+    satisfied_from = settings.csat_satisfied_from()
     weeks = wh.week_range(weeks_in(context.partition_time_window))
     with open_warehouse(warehouse) as conn:
-        raw = wh.query(conn, "marts/select_raw_responses", **weeks)
+        raw = _responses(conn, settings, weeks)
         scored = score_responses(raw, satisfied_from)
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_responses", **weeks)
             wh.execute(conn, "marts/insert_responses", scored_responses=scored)
-    per_week = scored.group_by("week").agg(
-        responses=pl.len(),
-        csat_answers=pl.col("csat").count(),
-        nps_answers=pl.col("nps").count(),
-        ces_answers=pl.col("ces").count(),
-        comments=pl.col("has_comment").sum(),
+    per_week = (
+        scored.filter("counted")
+        .group_by("week")
+        .agg(
+            responses=pl.len(),
+            csat_answers=pl.col("csat").count(),
+            nps_answers=pl.col("nps").count(),
+            ces_answers=pl.col("ces").count(),
+            comments=pl.col("has_comment").sum(),
+        )
+    )
+    superseded = scored.filter(~pl.col("counted")).group_by("week").agg(superseded=pl.len())
+    per_week = per_week.join(superseded, on="week", how="left").with_columns(
+        pl.col("superseded").fill_null(0)
     )
     return dg.MaterializeResult(metadata=table_metadata(scored, per_week.sort("week")))
 
@@ -188,7 +216,7 @@ def weekly_scores(
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=look_back)}
     with open_warehouse(warehouse) as conn:
         # earlier weeks are scored from raw.responses: they may never have been built
-        answers = wh.query(conn, "marts/select_raw_responses", **history)
+        answers = _counted_responses(conn, settings, history)
         scores = compute_scores(
             answers,
             settings.extra_segments(),
@@ -254,7 +282,7 @@ def comment_themes(
     weeks = wh.week_range(run_weeks)
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
-        answers = wh.query(conn, "marts/select_raw_responses", **history)
+        answers = _counted_responses(conn, settings, history)
         try:
             themes, groups = find_themes(
                 answers, taxonomy, settings.csat_satisfied_from(), run_weeks, learned
@@ -310,7 +338,7 @@ def action_list(
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=TRAILING_WEEKS)}
     with open_warehouse(warehouse) as conn:
         # scored from raw.responses, like the scores: earlier weeks need not have been built
-        raw = wh.query(conn, "marts/select_raw_responses", **history)
+        raw = _counted_responses(conn, settings, history)
         scored = score_responses(raw, settings.csat_satisfied_from())
         mentions = wh.query(conn, "marts/select_week_mentions", **history)
         built = [
@@ -353,8 +381,78 @@ def action_list(
     )
 
 
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "score_movement",
+            deps=[responses, "comment_themes"],
+            kinds={"duckdb", "polars"},
+            description="`marts.score_movement`: each overall score's change since last week "
+            "split per theme (the comment's primary theme, no theme, no comment) into a "
+            "volume effect and a score effect that add up exactly to the change.",
+        ),
+        dg.AssetSpec(
+            "theme_spikes",
+            deps=[responses, "comment_themes"],
+            kinds={"duckdb", "polars"},
+            description="`marts.theme_spikes`: themes whose share of responses, or score among "
+            "those mentioning them, is beyond ±2 standard deviations of their 8 weeks before, "
+            "with examples.",
+        ),
+    ],
+    **WEEKLY,
+)
+def score_movement(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+):
+    """Why each score moved, and which themes spiked: from the counted responses and the named
+    themes of each week and the 8 before (earlier weeks count once their themes were found)."""
+    settings = survey_settings.load()
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=SPIKE_WEEKS)}
+    with open_warehouse(warehouse) as conn:
+        scored = score_responses(_counted_responses(conn, settings, history))
+        mentions = wh.query(conn, "marts/select_theme_mentions", **history)
+        values = response_values(scored, settings.csat_satisfied_from())
+        groups = primary_themes(scored, mentions)
+        built = sorted({*run_weeks, *mentions.get_column("week").unique().to_list()})
+        movement = pl.concat([decompose(values, groups, week) for week in run_weeks])
+        spikes = pl.concat(
+            [find_spikes(values, scored, mentions, week, built) for week in run_weeks]
+        )
+        with wh.transaction(conn):
+            for name, table in {"score_movement": movement, "theme_spikes": spikes}.items():
+                wh.execute(conn, f"marts/delete_{name}", **weeks)
+                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    biggest = (
+        movement.sort(pl.col("contribution").abs(), descending=True)
+        .group_by("week", "metric", "scale", maintain_order=True)
+        .head(2)
+        .select("week", "metric", "scale", "theme", "contribution", "total_change")
+        .sort("week", "metric", "scale")
+    )
+    yield dg.MaterializeResult(
+        asset_key="score_movement", metadata=table_metadata(movement, biggest)
+    )
+    yield dg.MaterializeResult(
+        asset_key="theme_spikes",
+        metadata=table_metadata(
+            spikes, spikes.select("week", "theme", "measure", "value", "mean", "z")
+        ),
+    )
+
+
 @dg.asset(
-    deps=["weekly_scores", "standouts", "comment_themes", "emerging_themes", action_list],
+    deps=[
+        "weekly_scores",
+        "standouts",
+        "comment_themes",
+        "emerging_themes",
+        action_list,
+        "score_movement",
+        "theme_spikes",
+    ],
     kinds={"duckdb", "html", "pdf"},
     **WEEKLY,
 )

@@ -340,6 +340,10 @@ class Settings(_Strict):
     report: Report = Report()
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
+    # A customer who answers one survey several times in a week counts once, by their last
+    # answer (or first); `all` counts every response. The customer is the customer reference,
+    # else the e-mail address; responses with neither always count (README, "Methodology").
+    votes_per_customer: Literal["last_in_week", "first_in_week", "all"] = "last_in_week"
     standouts: Standouts = Standouts()
     actions: Actions = Actions()
     inbox: Inbox = Inbox()

@@ -29,9 +29,11 @@ from satisfaction_pipeline.lib.formats import (
     format_date,
     format_number,
     format_percent,
+    format_score,
     french_typography,
     metric_name,
 )
+from satisfaction_pipeline.lib.movement import NO_COMMENT, NO_THEME, SPIKE_WEEKS
 from satisfaction_pipeline.lib.redact import quotable, redact
 from satisfaction_pipeline.lib.taxonomy import Taxonomy
 
@@ -105,6 +107,29 @@ TEXT: dict[str, dict[str, str]] = {
         "call_backs_text": "{n} low scorers left a comment: follow_up.csv, beside this report, "
         "lists them by their main complaint, with how to reach them.",
         "no_theme": "no theme",
+        "no_comment": "responses without a comment",
+        "why": "Why the scores moved",
+        "why_hint": "Each score's change since last week, split by what the responses' comments "
+        "are mainly about: a larger or smaller share of such responses (volume), and their "
+        "scoring higher or lower (score). The parts add up to the change.",
+        "why_other": "other themes",
+        "why_total": "change since last week",
+        "volume_effect": "volume",
+        "score_effect": "score",
+        "contribution": "effect",
+        "responses_then_now": "responses (last week → this)",
+        "score_then_now": "their score",
+        "summary_why": "What moved {metric} ({change}): {first}{second}.",
+        "summary_why_second": " and {contributor}",
+        "share_up": "a larger share",
+        "share_down": "a smaller share",
+        "scored_up": "scoring higher",
+        "scored_down": "scoring lower",
+        "spikes": "Unusual this week",
+        "spikes_hint": "Themes beyond two standard deviations of their last {weeks} weeks, "
+        "however small.",
+        "spike_share": "{value} of responses mention it (usually {mean} ± {sd})",
+        "spike_score": "{metric} among them {value} (usually {mean} ± {sd})",
         "top_rejections": "Most frequent reasons for rejected rows:",
         "comment_rate": "comment rate",
         "methodology": "Methodology",
@@ -199,6 +224,30 @@ TEXT: dict[str, dict[str, str]] = {
         "follow_up.csv, à côté de ce rapport, les liste par motif principal, avec de quoi les "
         "joindre.",
         "no_theme": "aucun thème",
+        "no_comment": "réponses sans commentaire",
+        "why": "Pourquoi les scores ont bougé",
+        "why_hint": "La variation de chaque score depuis la semaine dernière, répartie selon le "
+        "sujet principal du commentaire des réponses : une part plus ou moins grande de ces "
+        "réponses (volume), et des notes plus hautes ou plus basses (note). Les parts font la "
+        "variation.",
+        "why_other": "autres thèmes",
+        "why_total": "variation depuis la semaine dernière",
+        "volume_effect": "volume",
+        "score_effect": "note",
+        "contribution": "effet",
+        "responses_then_now": "réponses (semaine dernière → cette semaine)",
+        "score_then_now": "leur score",
+        "summary_why": "Ce qui a fait bouger le {metric} ({change}) : {first}{second}.",
+        "summary_why_second": " et {contributor}",
+        "share_up": "part en hausse",
+        "share_down": "part en baisse",
+        "scored_up": "notes en hausse",
+        "scored_down": "notes en baisse",
+        "spikes": "Inhabituel cette semaine",
+        "spikes_hint": "Les thèmes au-delà de deux écarts-types de leurs {weeks} dernières "
+        "semaines, même petits.",
+        "spike_share": "{value} des réponses en parlent (d'habitude {mean} ± {sd})",
+        "spike_score": "{metric} parmi elles {value} (d'habitude {mean} ± {sd})",
         "top_rejections": "Motifs de rejet les plus fréquents\u202f:",
         "comment_rate": "taux de commentaire",
         "methodology": "Méthodologie",
@@ -317,6 +366,8 @@ def build_context(
     trends: pl.DataFrame | None = None,
     call_backs: pl.DataFrame | None = None,
     rejections: pl.DataFrame | None = None,
+    movement: pl.DataFrame | None = None,
+    spikes: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -325,7 +376,8 @@ def build_context(
     `responsibility`, `praise`: the week's rows of the marts tables of those names; `trends`:
     the overall scores of the last 12 weeks (sql/report/trends.sql), drawn as charts;
     `call_backs`: customers to call back per theme; `rejections`: the top reasons rows were
-    rejected."""
+    rejected; `movement` and `spikes`: the week's rows of marts.score_movement and
+    marts.theme_spikes."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -336,6 +388,8 @@ def build_context(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
     )
     action_context = _action_context(actions, responsibility, praise, taxonomy, language)
+    labels = _labels(taxonomy, language)
+    why = _why(movement, metric_columns, labels, language)
     return {
         "language": language,
         "t": TEXT[language],
@@ -355,7 +409,10 @@ def build_context(
         "emerging": [] if emerging is None else emerging.to_dicts(),
         **action_context,
         "charts": _charts(trends, metric_columns, language),
-        "summary": _summary(by_segment.get(("overall", "all"), []), action_context, language),
+        "summary": _summary(by_segment.get(("overall", "all"), []), action_context, why, language),
+        "why": why,
+        "spikes": _spikes(spikes, labels, language),
+        "spike_weeks": SPIKE_WEEKS,
         "call_backs": _call_backs(call_backs, taxonomy, language),
         "rejections": _rejections(rejections),
         "comment_rate": format_percent(
@@ -443,6 +500,8 @@ def warehouse_context(
         trends=read("trends", week=week),
         call_backs=read("call_backs", week=week),
         rejections=read("rejections"),
+        movement=read("movement", week=week),
+        spikes=read("spikes", week=week),
     )
 
 
@@ -459,7 +518,8 @@ def _labels(taxonomy: Taxonomy | None, language: str) -> dict[str, dict[str, str
         }
         for t in (taxonomy.themes if taxonomy else [])
     }
-    known["no_theme"] = {"label": TEXT[language]["no_theme"], "action": "", "owner": ""}
+    for group in (NO_THEME, NO_COMMENT):
+        known[group] = {"label": TEXT[language][group], "action": "", "owner": ""}
     return known
 
 
@@ -491,14 +551,26 @@ def _call_backs(
     ]
 
 
-def _summary(headline: list[Score], actions: dict[str, Any], language: str) -> list[str]:
-    """Three sentences for the first page: the biggest significant mover, the first thing to
-    fix, and whose doing low scores are."""
+def _summary(
+    headline: list[Score], actions: dict[str, Any], why: list[dict[str, Any]], language: str
+) -> list[str]:
+    """Up to four sentences for the first page: the biggest significant mover, the two biggest
+    contributors to its change (to the first score's when none moved significantly), the
+    first thing to fix, and whose doing low scores are."""
     text = TEXT[language]
     sentences = []
     movers = [s for s in headline if s.significant_prev and s.delta is not None]
-    if movers:
-        mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0)
+    mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0) if movers else None
+    explained = mover or (headline[0] if headline else None)
+    block = next(
+        (
+            b
+            for b in why
+            if explained and (b["metric"], b["scale"]) == (explained.metric, explained.scale)
+        ),
+        None,
+    )
+    if mover:
         sentences.append(
             text["summary_mover"].format(
                 metric=metric_name(mover.metric, mover.scale),
@@ -508,6 +580,8 @@ def _summary(headline: list[Score], actions: dict[str, Any], language: str) -> l
         )
     else:
         sentences.append(text["summary_steady"])
+    if block and (sentence := _why_sentence(block, language)):
+        sentences.append(sentence)
     if actions["actions"]:
         first = actions["actions"][0]
         metric, points, *_ = first["points"][0] if first["points"] else ("CSAT", None)
@@ -529,6 +603,121 @@ def _summary(headline: list[Score], actions: dict[str, Any], language: str) -> l
             )
         )
     return sentences
+
+
+WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"
+
+
+def signed_change(metric: str, value: float, language: str) -> str:
+    """A change or a part of one with its sign: CSAT and NPS `−2.1 pts`, CES `+0.12`."""
+    if metric == "ces":
+        return format_number(value, language, 2, sign=True)
+    return f"{format_number(value, language, 1, sign=True)} pts"
+
+
+def _why(
+    movement: pl.DataFrame | None,
+    metric_columns: list[tuple[str, str]],
+    labels: dict[str, dict[str, str]],
+    language: str,
+) -> list[dict[str, Any]]:
+    """Per headline score, its change split by theme: the WHY_ROWS biggest parts, then the
+    others summed, so that the table adds up to the change."""
+    blocks = []
+    for metric, scale in metric_columns:
+        rows = (
+            pl.DataFrame() if movement is None or movement.is_empty()
+            else movement.filter((pl.col("metric") == metric) & (pl.col("scale") == scale))
+        )  # fmt: skip
+        if rows.is_empty():
+            continue
+        rows = rows.sort(pl.col("contribution").abs(), "theme", descending=[True, False])
+        parts = [{**r, "label": _label(labels, r["theme"])} for r in rows.iter_rows(named=True)]
+        rest = parts[WHY_ROWS:]
+        blocks.append(
+            {
+                "metric": metric,
+                "scale": scale,
+                "name": metric_name(metric, scale),
+                "total": parts[0]["total_change"],
+                "parts": parts,
+                "rows": parts[:WHY_ROWS],
+                "rest": {
+                    "themes": len(rest),
+                    **{
+                        k: sum(p[k] for p in rest)
+                        for k in ("volume_effect", "score_effect", "contribution")
+                    },
+                }
+                if rest
+                else None,
+            }
+        )
+    return blocks
+
+
+def _why_sentence(block: dict[str, Any], language: str) -> str | None:
+    """ "What moved CSAT (−4.2 pts): wait time (−2.9 pts, a larger share) and …": the two
+    biggest parts pushing the way the score went."""
+    text, metric, total = TEXT[language], block["metric"], block["total"]
+    if total is None or abs(total) < 1e-9:
+        return None
+    direction = 1 if total > 0 else -1
+    pushing = sorted(
+        (p for p in block["parts"] if p["contribution"] * direction > 0),
+        key=lambda p: -p["contribution"] * direction,
+    )[:2]
+    if not pushing:
+        return None
+
+    def contributor(part: dict[str, Any]) -> str:
+        if abs(part["volume_effect"]) >= abs(part["score_effect"]):
+            reason = "share_up" if part["share"] > part["share_before"] else "share_down"
+        else:
+            reason = "scored_up" if part["score_effect"] > 0 else "scored_down"
+        change = signed_change(metric, part["contribution"], language)
+        return f"{part['label']} ({change}, {text[reason]})"
+
+    second = pushing[1:]
+    return text["summary_why"].format(
+        metric=block["name"],
+        change=signed_change(metric, total, language),
+        first=contributor(pushing[0]),
+        second=text["summary_why_second"].format(contributor=contributor(second[0]))
+        if second
+        else "",
+    )
+
+
+def _spikes(
+    spikes: pl.DataFrame | None, labels: dict[str, dict[str, str]], language: str
+) -> list[dict[str, Any]]:
+    """The week's spikes in words: what is unusual, against what, with examples."""
+    text, found = TEXT[language], []
+    for r in () if spikes is None else spikes.iter_rows(named=True):
+        measure = r["measure"]
+        if measure == "share":
+            shown = [format_percent(v, language, 1) for v in (r["value"], r["mean"], r["sd"])]
+            what = text["spike_share"]
+        else:
+            shown = [format_score(measure, v, language) for v in (r["value"], r["mean"])]
+            shown.append(format_score(measure, r["sd"], language).lstrip("+"))
+            what = text["spike_score"]
+        found.append(
+            {
+                "label": _label(labels, r["theme"]),
+                "direction": r["direction"],
+                "what": what.format(
+                    metric=metric_name(measure, r["scale"]),
+                    value=shown[0],
+                    mean=shown[1],
+                    sd=shown[2],
+                ),
+                "mentions": r["mentions"],
+                "examples": r["examples"] or [],
+            }
+        )
+    return found
 
 
 def _charts(

@@ -28,8 +28,11 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     nps_category    VARCHAR,                -- promoter (9-10) / passive (7-8) / detractor (0-6)
     ces_easy        BOOLEAN,                -- CES in the easy part of its scale (5-7 of 7, 4-5 of 5)
     low_score       BOOLEAN,                -- detractor, CSAT 1-2 (of 5 or 7), or CES 1-2 of 5 / 1-3 of 7
-    has_comment     BOOLEAN   NOT NULL
+    has_comment     BOOLEAN   NOT NULL,
+    counted         BOOLEAN   NOT NULL DEFAULT true  -- false: the same customer's later answer
+                                                     --   that week counts instead (votes_per_customer)
 );
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_easy BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS low_score BOOLEAN;
+ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS counted BOOLEAN DEFAULT true;

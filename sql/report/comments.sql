@@ -6,7 +6,7 @@ WITH ranked AS (
            coalesce(1 + 4 * (csat - 1) / (CAST(split_part(coalesce(csat_scale, '1-5'), '-', 2) AS DOUBLE) - 1), 3)
              + coalesce(nps, 5) / 2.5 AS lowness
     FROM marts.responses
-    WHERE week = $week AND has_comment
+    WHERE week = $week AND has_comment AND counted
 )
 SELECT * EXCLUDE (lowness) FROM ranked
 QUALIFY row_number() OVER (PARTITION BY lower(trim(comment)) ORDER BY lowness, response_key) = 1

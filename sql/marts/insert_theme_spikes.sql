@@ -1,0 +1,1 @@
+INSERT INTO marts.theme_spikes BY NAME SELECT * FROM theme_spikes
