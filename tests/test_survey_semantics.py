@@ -79,3 +79,142 @@ def test_the_e_mail_address_identifies_a_customer_without_a_reference(conn, tmp_
     _ingest(conn, tmp_path, settings, {"s.csv": export})
     rows = warehouse.query(conn, "marts/select_raw_responses", **WEEK, votes="last_in_week")
     assert sorted(rows.filter("counted").get_column("response_id")) == ["b", "c"]
+
+
+# --- Qualtrics: previews, tests, spam, unfinished; the export's time zone; NPS groups ---------
+
+
+def _qualtrics_export(rows: list[list[str]], zone: str = "America/New_York") -> str:
+    import csv
+    import io
+    import json
+
+    names = ["StartDate", "RecordedDate", "Status", "Finished", "ResponseId",
+             "DistributionChannel", "Q1", "Q2", "Q2_NPS_GROUP", "Q3"]  # fmt: skip
+    texts = ["Start Date", "Recorded Date", "Response Type", "Finished", "Response ID",
+             "Distribution Channel", "How satisfied are you?", "How likely are you to recommend us?",
+             "How likely are you to recommend us? - Group", "Why?"]  # fmt: skip
+    ids = [{"ImportId": "startDate", "timeZone": zone}, {"ImportId": "recordedDate", "timeZone": zone},
+           {"ImportId": "status"}, {"ImportId": "finished"}, {"ImportId": "_recordId"},
+           {"ImportId": "distributionChannel"}, {"ImportId": "QID1"}, {"ImportId": "QID2"},
+           {"ImportId": "QID2_NPS_GROUP"}, {"ImportId": "QID3_TEXT"}]  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([names, texts, [json.dumps(i) for i in ids], *rows])
+    return buffer.getvalue()
+
+
+QUALTRICS_ROWS = [
+    # start, recorded, status, finished, id, channel, csat, nps, group, comment
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_ok", "email", "5", "10", "3", ""],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "1", "1", "R_preview", "preview", "1", "0", "1", ""],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "Survey Test", "1", "R_test", "test", "1", "0", "1", ""],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "8", "1", "R_spam", "anonymous", "1", "0", "1", "buy now"],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_chan", "preview", "1", "0", "1", ""],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "0", "R_partial", "email", "2", "", "", ""],
+    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_group", "email", "4", "7", "Promoter", ""],
+    ["2026-11-22 20:00:00", "2026-11-22 20:30:00", "0", "1", "R_sunday", "email", "4", "9", "3", ""],
+]  # fmt: skip
+
+
+def _qualtrics_settings(**overrides):
+    from satisfaction_pipeline.lib.config import parse_settings
+
+    source = {
+        "name": "purchase",
+        "pattern": "*.csv",
+        "format": "qualtrics",
+        "columns": {"response_id": "ResponseId", "submitted_at": "RecordedDate"},
+        "questions": [
+            {"column": "Q1", "metric": "csat"},
+            {"column": "Q2", "metric": "nps"},
+            {"column": "Q3", "metric": "comment"},
+        ],
+    }
+    return parse_settings({"timezone": "Europe/Paris", "sources": [source | overrides]})
+
+
+def test_qualtrics_previews_tests_and_spam_are_excluded_and_counted(conn, tmp_path) -> None:
+    summary = _ingest(
+        conn, tmp_path, _qualtrics_settings(), {"q.csv": _qualtrics_export(QUALTRICS_ROWS)}
+    )
+    file = summary.files.row(0, named=True)
+    assert (file["rows_read"], file["rows_loaded"], file["rows_excluded"]) == (8, 4, 4)
+    assert file["rows_rejected"] == file["rows_duplicate"] == 0
+    excluded = conn.execute(
+        "SELECT response_id, reason, detail FROM ops.excluded_rows ORDER BY row_number"
+    ).fetchall()
+    assert excluded == [
+        ("R_preview", "survey_preview", "Status = 1"),
+        ("R_test", "survey_test", "Status = Survey Test"),
+        ("R_spam", "spam", "Status = 8"),
+        ("R_chan", "survey_preview", "DistributionChannel = preview"),
+    ]
+    assert summary.excluded_reasons == {"survey_preview": 2, "survey_test": 1, "spam": 1}
+    loaded = {r[0] for r in conn.execute("SELECT response_id FROM raw.responses").fetchall()}
+    assert loaded == {"R_ok", "R_partial", "R_group", "R_sunday"}  # unfinished kept by default
+    # the accounting check counts exclusions
+    assert conn.execute(warehouse.sql("checks/files_not_adding_up")).fetchall() == []
+
+
+def test_unfinished_qualtrics_responses_can_be_excluded(conn, tmp_path) -> None:
+    settings = _qualtrics_settings(unfinished="exclude")
+    summary = _ingest(conn, tmp_path, settings, {"q.csv": _qualtrics_export(QUALTRICS_ROWS)})
+    assert summary.excluded_reasons["unfinished"] == 1
+    assert summary.files.row(0, named=True)["rows_loaded"] == 3
+
+
+def test_the_import_id_row_gives_the_time_zone_of_the_dates(conn, tmp_path) -> None:
+    _ingest(conn, tmp_path, _qualtrics_settings(), {"q.csv": _qualtrics_export(QUALTRICS_ROWS)})
+    stored = dict(
+        conn.execute("SELECT response_id, (submitted_at, week) FROM raw.responses").fetchall()
+    )
+    # 20:05 in New York is 01:05 UTC the next day; Sunday 20:30 there is Monday in Paris
+    assert stored["R_ok"] == (dt.datetime(2026, 11, 17, 1, 5), dt.date(2026, 11, 16))
+    assert stored["R_sunday"] == (dt.datetime(2026, 11, 23, 1, 30), dt.date(2026, 11, 23))
+
+
+def test_a_source_time_zone_contradicting_the_export_is_an_error(conn, tmp_path) -> None:
+    settings = _qualtrics_settings(timezone="Europe/Paris")
+    summary = _ingest(conn, tmp_path, settings, {"q.csv": _qualtrics_export(QUALTRICS_ROWS)})
+    detail = summary.failed["q.csv"]
+    assert "America/New_York" in detail and "Europe/Paris" in detail and "RecordedDate" in detail
+    same = _qualtrics_settings(timezone="America/New_York")
+    summary = _ingest(conn, tmp_path, same, {"q.csv": _qualtrics_export(QUALTRICS_ROWS)})
+    assert summary.files.row(0, named=True)["status"] == "loaded"
+
+
+def test_an_unknown_time_zone_in_the_export_is_an_error(conn, tmp_path) -> None:
+    export = _qualtrics_export(QUALTRICS_ROWS, zone="Mars/Olympus_Mons")
+    summary = _ingest(conn, tmp_path, _qualtrics_settings(), {"q.csv": export})
+    assert "'Mars/Olympus_Mons'" in summary.failed["q.csv"]
+
+
+def test_a_utc_export_reads_as_utc(conn, tmp_path) -> None:
+    export = _qualtrics_export(QUALTRICS_ROWS[:1], zone="Z")
+    _ingest(conn, tmp_path, _qualtrics_settings(), {"q.csv": export})
+    assert conn.execute("SELECT submitted_at FROM raw.responses").fetchone()[0] == dt.datetime(
+        2026, 11, 16, 20, 5
+    )
+
+
+def test_an_nps_group_disagreeing_with_the_answer_is_a_finding(conn, tmp_path) -> None:
+    summary = _ingest(
+        conn, tmp_path, _qualtrics_settings(), {"q.csv": _qualtrics_export(QUALTRICS_ROWS)}
+    )
+    assert summary.findings == {"nps_group_disagrees": 1}
+    finding = conn.execute(
+        "SELECT response_id, column_name, detail, row_number FROM ops.findings"
+    ).fetchall()
+    assert finding == [
+        (
+            "R_group",
+            "Q2_NPS_GROUP",
+            "Q2_NPS_GROUP says 'Promoter', but the NPS answer 7 makes a passive",
+            10,
+        )
+    ]
+    # the response is loaded and scored by its answer
+    assert conn.execute(
+        "SELECT nps FROM raw.responses WHERE response_id = 'R_group'"
+    ).fetchone() == (7,)

@@ -85,7 +85,10 @@ def survey_files(
         )
     totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
     totals["rows_accounted_for"] = totals["rows_read"] == (
-        totals["rows_loaded"] + totals["rows_rejected"] + totals["rows_duplicate"]
+        totals["rows_loaded"]
+        + totals["rows_rejected"]
+        + totals["rows_duplicate"]
+        + totals["rows_excluded"]
     )
     return dg.MaterializeResult(
         metadata={
@@ -101,6 +104,8 @@ def survey_files(
             ),
             **totals,
             "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
+            "excluded_reasons": dg.MetadataValue.json(summary.excluded_reasons),
+            "findings": dg.MetadataValue.json(summary.findings),
             "archived_files": dg.MetadataValue.json(archived),
             "preview": dg.MetadataValue.md(
                 markdown_table(files.drop("file_sha256", "ingested_at", "detail"))

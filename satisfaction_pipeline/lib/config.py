@@ -186,6 +186,9 @@ class Source(_Strict):
     timezone: TimeZone | None = None
     date_format: str | None = None  # strftime layout, or day_first / month_first
     duplicates: Literal["keep_first", "keep_latest"] = "keep_first"
+    # Qualtrics responses closed before the end (Finished = 0): kept, as Qualtrics' own
+    # reports count them, or excluded (and counted as such in ops.files)
+    unfinished: Literal["keep", "exclude"] = "keep"
     columns: Columns
     segments: dict[str, str | Constant] = {}
     questions: list[Question] = Field(min_length=1)

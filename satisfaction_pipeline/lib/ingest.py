@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import json
 import re
+import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,42 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+EXCLUDED_SCHEMA: dict[str, pl.DataType] = {
+    "file_name": pl.String(),
+    "source": pl.String(),
+    "row_number": pl.Int32(),
+    "response_id": pl.String(),
+    "reason": pl.String(),  # survey_preview, survey_test, spam or unfinished
+    "detail": pl.String(),  # the cell that says so, e.g. "Status = 2"
+}
+
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "file_name": pl.String(),
+    "source": pl.String(),
+    "row_number": pl.Int32(),
+    "response_id": pl.String(),
+    "column_name": pl.String(),
+    "finding": pl.String(),  # nps_group_disagrees
+    "detail": pl.String(),
+}
+
+# Qualtrics' response types that are not customers answering (the Status column holds the
+# code, or its text in a "choice text" export), and the distribution channels of the same.
+QUALTRICS_STATUS = {
+    "1": "survey_preview", "survey preview": "survey_preview",
+    "2": "survey_test", "survey test": "survey_test",
+    "8": "spam", "spam": "spam",
+}  # fmt: skip
+QUALTRICS_CHANNELS = {"preview": "survey_preview", "test": "survey_test"}
+UNFINISHED = {"0", "false"}
+# Qualtrics' NPS group column (`Q2_NPS_GROUP` beside `Q2`): its codes and texts
+NPS_GROUPS = {
+    "1": "detractor", "detractor": "detractor", "detracteur": "detractor",
+    "2": "passive", "passive": "passive", "passif": "passive",
+    "3": "promoter", "promoter": "promoter", "promoteur": "promoter",
+}  # fmt: skip
+
+
 class MappingError(Exception):
     """The file does not fit the source's mapping (e.g. a configured column is missing)."""
 
@@ -117,6 +154,10 @@ class MappedFile:
     rejected: pl.DataFrame
     duplicates: int
     rows_read: int
+    # survey-tool test, preview and spam responses (and, if configured, unfinished ones)
+    excluded: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EXCLUDED_SCHEMA))
+    # loaded rows where the export contradicts itself (its NPS group vs its NPS answer)
+    findings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FINDING_SCHEMA))
 
 
 def resolve_columns(table: RawTable, source: Source) -> dict[str, str]:
@@ -169,15 +210,21 @@ def _date_formats(source: Source) -> tuple[str, ...]:
 
 
 def _submitted_at(
-    frame: pl.DataFrame, source: Source, settings: Settings, table_format: str, now: dt.datetime
+    frame: pl.DataFrame,
+    source: Source,
+    settings: Settings,
+    table_format: str,
+    now: dt.datetime,
+    file_zone: str | None = None,
 ) -> pl.DataFrame:
     """`_utc` (naive UTC timestamp) and `_date_error` for the submitted-at column. Naive times are
-    in the source's zone (UTC for a column that says so, like Typeform's `Submit Date (UTC)`).
+    in the zone the export gives (`file_zone`: Qualtrics' ImportId row), else the source's (UTC
+    for a column that says so, like Typeform's `Submit Date (UTC)`), else the configured one.
 
     Layouts are tried one after the other and the loop stops once every value is read, so a
     file in one layout costs one parse."""
     column = source.columns.submitted_at
-    zone = source.timezone or ("UTC" if "(UTC)" in column else settings.timezone)
+    zone = file_zone or source.timezone or ("UTC" if "(UTC)" in column else settings.timezone)
     value = frame.get_column(column)
     with_offset = OFFSET_DATE_FORMATS if not source.date_format else ()
     utc = pl.Series(column, [None] * len(value), dtype=pl.Datetime("us"))
@@ -295,6 +342,105 @@ def _cells(table: RawTable, columns: dict[str, str], scored: list[Question]) -> 
     return frame.with_columns(blanked) if blanked else frame
 
 
+def _file_column(table: RawTable, *names: str) -> str | None:
+    """The file's column called one of `names` (or having it as its question text), compared
+    without case, accents or spacing; None if there is none."""
+    wanted = {fold_label(n) for n in names}
+    found = [c for c in table.columns if fold_label(c) in wanted]
+    found += [c for alias, c in table.aliases.items() if fold_label(alias) in wanted]
+    return found[0] if found else None
+
+
+def _exclusions(table: RawTable, source: Source) -> pl.DataFrame | None:
+    """Per row of a Qualtrics export: `_excluded`, why it is not a customer's response (a survey
+    preview or test, spam, or unfinished when the source excludes those; null for a response),
+    and `_excluded_detail`, the cell that says so. None for other layouts."""
+    if table.format != "qualtrics":
+        return None
+    tests: list[tuple[str, dict[str, str]]] = []
+    if status := _file_column(table, "Status", "Response Type"):
+        tests.append((status, QUALTRICS_STATUS))
+    if channel := _file_column(table, "DistributionChannel", "Distribution Channel"):
+        tests.append((channel, QUALTRICS_CHANNELS))
+    if source.unfinished == "exclude" and (finished := _file_column(table, "Finished")):
+        tests.append((finished, dict.fromkeys(UNFINISHED, "unfinished")))
+    if not tests:
+        return None
+    reasons = [
+        pl.col(column).str.strip_chars().str.to_lowercase().replace_strict(codes, default=None)
+        for column, codes in tests
+    ]
+    details = [
+        pl.when(reason.is_not_null()).then(pl.format(f"{column} = {{}}", pl.col(column)))
+        for (column, _), reason in zip(tests, reasons, strict=True)
+    ]
+    return table.frame.select(_excluded=pl.coalesce(reasons), _excluded_detail=pl.coalesce(details))
+
+
+def _time_zone(table: RawTable, column: str, actual: str, source: Source) -> str | None:
+    """The time zone the export gives its submitted-at column (Qualtrics: `timeZone` in the
+    ImportId header row), checked against the source's; None when the export says nothing."""
+    declared = table.import_ids.get(actual, {}).get("timeZone")
+    if not declared:
+        return None
+    zone = "UTC" if declared.upper() in {"Z", "UTC", "GMT", "ETC/UTC"} else declared
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise MappingError(
+            f"column {column!r}: the export gives its times the zone {declared!r} (ImportId "
+            "header row), which is not an IANA time zone; set the source's timezone and fix "
+            "the export's"
+        ) from None
+    if source.timezone and source.timezone != zone:
+        raise MappingError(
+            f"column {column!r}: the export says its times are in {zone} (ImportId header "
+            f"row), but the source's timezone is {source.timezone}; remove the source's "
+            "timezone to use the export's, or correct it"
+        )
+    return zone
+
+
+def _nps_group_findings(
+    table: RawTable, source: Source, actual: str, kept: pl.DataFrame, nps: pl.Expr, file_name: str
+) -> pl.DataFrame:
+    """Loaded rows whose Qualtrics NPS group (`Q2_NPS_GROUP` beside `Q2`) disagrees with the
+    category of their NPS answer: the export contradicts itself. Our category (0-6, 7-8, 9-10)
+    is the one used; the row is a data-quality finding."""
+    group_column = _file_column(table, f"{actual}_NPS_GROUP")
+    if group_column is None or kept.is_empty():
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    said = table.frame.get_column(group_column).gather(kept.get_column("_index"))
+    theirs = pl.col("said").str.strip_chars().str.to_lowercase()
+    theirs = theirs.replace_strict(NPS_GROUPS, default=None)
+    ours = pl.when(pl.col("nps") >= 9).then(pl.lit("promoter"))
+    ours = ours.when(pl.col("nps") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
+    checked = kept.select(ROW, pl.col(source.columns.response_id).alias("id"), nps=nps)
+    checked = checked.with_columns(said=said).with_columns(theirs=theirs, ours=ours)
+    wrong = checked.filter(
+        pl.col("nps").is_not_null()
+        & (pl.col("said").str.strip_chars() != "")
+        & (pl.col("theirs").is_null() | (pl.col("theirs") != pl.col("ours")))
+    )
+    return _conform(
+        wrong.select(
+            file_name=pl.lit(file_name),
+            source=pl.lit(source.name),
+            row_number=ROW,
+            response_id="id",
+            column_name=pl.lit(group_column),
+            finding=pl.lit("nps_group_disagrees"),
+            detail=pl.format(
+                f"{group_column} says '{{}}', but the NPS answer {{}} makes a {{}}",
+                "said",
+                pl.col("nps").cast(pl.Int64),
+                "ours",
+            ),
+        ),
+        FINDING_SCHEMA,
+    )
+
+
 def map_file(
     table: RawTable,
     source: Source,
@@ -319,9 +465,27 @@ def map_file(
     columns = resolve_columns(table, source)
     scored = [q for q in source.questions if q.metric != "comment"]
     frame = _cells(table, columns, scored)
+    rows_read = frame.height
 
     id_column = source.columns.response_id
-    frame = frame.hstack(_submitted_at(frame, source, settings, table.format, now))
+    excluded = pl.DataFrame(schema=EXCLUDED_SCHEMA)
+    if (exclusions := _exclusions(table, source)) is not None:
+        frame = frame.hstack(exclusions)
+        excluded = _conform(
+            frame.filter(pl.col("_excluded").is_not_null()).select(
+                file_name=pl.lit(file_name),
+                source=pl.lit(source.name),
+                row_number=ROW,
+                response_id=_text(id_column),
+                reason="_excluded",
+                detail="_excluded_detail",
+            ),
+            EXCLUDED_SCHEMA,
+        )
+        frame = frame.filter(pl.col("_excluded").is_null()).drop("_excluded", "_excluded_detail")
+    date_column = source.columns.submitted_at
+    zone = _time_zone(table, date_column, columns[date_column], source)
+    frame = frame.hstack(_submitted_at(frame, source, settings, table.format, now, zone))
     errors = [
         pl.col(PROBLEM),
         pl.when(pl.col(id_column) == "").then(
@@ -406,11 +570,17 @@ def map_file(
         **{name: expr for name, expr in fields.items() if expr is not None}
     ).with_columns(week=_week_of(pl.col("submitted_at"), settings.timezone))
 
+    findings = pl.DataFrame(schema=FINDING_SCHEMA)
+    if question := source.question("nps"):
+        actual = columns[question.column]
+        findings = _nps_group_findings(table, source, actual, unique, values["nps"], file_name)
     return MappedFile(
         responses=_conform(responses, RESPONSE_SCHEMA),
         rejected=_rejected(bad, table, source, file_name),
         duplicates=duplicates,
-        rows_read=frame.height,
+        rows_read=rows_read,
+        excluded=excluded,
+        findings=findings,
     )
 
 
@@ -476,6 +646,7 @@ FILE_SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String(),
     "detail": pl.String(),
     "rows_replaced": pl.Int32(),
+    "rows_excluded": pl.Int32(),
 }
 
 
@@ -494,6 +665,8 @@ class InboxSummary:
     rejected_reasons: dict[str, int]
     new_by_week: dict[dt.date, int]  # responses loaded by this pass, per week
     unsettled: list[str] = field(default_factory=list)  # still being written: left for later
+    excluded_reasons: dict[str, int] = field(default_factory=dict)  # survey_test: 3, …
+    findings: dict[str, int] = field(default_factory=dict)  # nps_group_disagrees: 2
 
     @property
     def failed(self) -> dict[str, str]:
@@ -634,11 +807,14 @@ def ingest_inbox(
     inbox_read = read_inbox(settings, inbox, now, known, settled_before)
     reads = inbox_read.reads
     file_rows, reasons, weeks = [], Counter(), Counter()
+    excluded, findings = Counter(), Counter()
     with warehouse.transaction(conn):
         for read in reads:
             counts = _store(conn, read) if read.result else {}
             if read.result:
                 reasons.update(_reason_kinds(read.result.rejected))
+                excluded.update(read.result.excluded.get_column("reason").to_list())
+                findings.update(read.result.findings.get_column("finding").to_list())
                 weeks.update(counts.pop("weeks"))
             file_rows.append(
                 {
@@ -654,6 +830,7 @@ def ingest_inbox(
                     "rows_rejected": counts.get("rejected", 0),
                     "rows_duplicate": counts.get("duplicate", read.rows_read),
                     "rows_replaced": counts.get("replaced", 0),
+                    "rows_excluded": counts.get("excluded", 0),
                     "ingested_at": now,
                     "status": read.status,
                     "detail": read.detail,
@@ -668,6 +845,8 @@ def ingest_inbox(
         dict(reasons.most_common()),
         dict(sorted(weeks.items())),
         inbox_read.unsettled,
+        dict(excluded.most_common()),
+        dict(findings.most_common()),
     )
 
 
@@ -692,7 +871,19 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
     warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
     warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
+    digest = pl.lit(read.digest)
+    warehouse.execute(
+        conn,
+        "ingest/insert_excluded_rows",
+        new_excluded=result.excluded.with_columns(file_sha256=digest),
+    )
+    warehouse.execute(
+        conn,
+        "ingest/insert_findings",
+        new_findings=result.findings.with_columns(file_sha256=digest),
+    )
     return {
+        "excluded": result.excluded.height,
         "loaded": fresh.height + newer.height,
         "rejected": rejected.height,
         # counted, not derived, so that the accounting check can catch a lost row

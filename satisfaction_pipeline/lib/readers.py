@@ -50,6 +50,8 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    # Qualtrics' third header row, per column: {"ImportId": "startDate", "timeZone": "…"}
+    import_ids: dict[str, dict] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -187,7 +189,22 @@ def read_delimited(
         *_overflow(cells[len(names) :], delimiter, len(names)),
     )
     aliases = {alias: names[i] for alias, i in aliases.items() if alias not in names}
-    return RawTable(_tidy(frame), found, used, delimiter, aliases)
+    import_ids = _import_ids(grid, names) if found == "qualtrics" and header_rows == 3 else {}
+    return RawTable(_tidy(frame), found, used, delimiter, aliases, import_ids)
+
+
+def _import_ids(grid: pl.DataFrame, names: list[str]) -> dict[str, dict]:
+    """Column name → its cell of the ImportId row (a JSON object), for the cells that are one."""
+    cells = [c or "" for c in grid.row(2)[1:-1]]  # without ROW, PROBLEM
+    found = {}
+    for name, cell in zip(names, cells, strict=False):
+        try:
+            value = json.loads(cell)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            found[name] = value
+    return found
 
 
 def _utf16_signs(data: bytes) -> bool:

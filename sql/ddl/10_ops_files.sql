@@ -1,7 +1,7 @@
 -- One row per export file met in the inbox, keyed by name and content. A loaded file is skipped
 -- while unchanged; a failed one is tried again on every run (the configuration may have been
 -- fixed) and its row replaced. For every row: rows_read = rows_loaded + rows_rejected +
--- rows_duplicate (a blocking asset check verifies it).
+-- rows_duplicate + rows_excluded (a blocking asset check verifies it).
 CREATE TABLE IF NOT EXISTS ops.files (
     file_name       VARCHAR   NOT NULL,  -- path relative to the inbox
     file_sha256     VARCHAR   NOT NULL,  -- content hash
@@ -18,12 +18,14 @@ CREATE TABLE IF NOT EXISTS ops.files (
     status          VARCHAR   NOT NULL DEFAULT 'loaded',  -- loaded | failed | duplicate_file
     detail          VARCHAR,             -- why it failed, or which file it repeats
     rows_replaced   INTEGER   NOT NULL DEFAULT 0,  -- of rows_loaded, newer versions of known responses
+    rows_excluded   INTEGER   NOT NULL DEFAULT 0,  -- survey previews, tests, spam (ops.excluded_rows)
     PRIMARY KEY (file_name, file_sha256)
 );
 -- Warehouses created before these columns existed.
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded';
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS detail VARCHAR;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_replaced INTEGER DEFAULT 0;
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_excluded INTEGER DEFAULT 0;
 
 -- Files whose latest attempt failed and that no later version has replaced: still to fix.
 CREATE OR REPLACE VIEW ops.unreadable_files AS

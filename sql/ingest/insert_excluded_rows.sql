@@ -1,0 +1,1 @@
+INSERT INTO ops.excluded_rows BY NAME SELECT * FROM new_excluded

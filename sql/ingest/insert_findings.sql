@@ -1,0 +1,1 @@
+INSERT INTO ops.findings BY NAME SELECT * FROM new_findings
