@@ -67,13 +67,19 @@ def test_every_demo_row_is_accounted_for(
     assert len(files) == len(demo_inbox.files) == 12
     assert (
         files["rows_read"]
-        == files["rows_loaded"] + files["rows_rejected"] + files["rows_duplicate"]
+        == files["rows_loaded"]
+        + files["rows_rejected"]
+        + files["rows_duplicate"]
+        + files["rows_excluded"]
     ).all()
     truth = demo_inbox.responses
     assert files["rows_read"].sum() == len(truth)
-    assert files["rows_loaded"].sum() == sum(r.valid and not r.duplicate for r in truth)
+    assert files["rows_loaded"].sum() == sum(r.loaded for r in truth)
     assert files["rows_rejected"].sum() == sum(not r.valid for r in truth)
     assert files["rows_duplicate"].sum() == sum(r.duplicate for r in truth)
+    assert files["rows_excluded"].sum() == sum(r.excluded for r in truth) == 8  # 2 a week
+    assert summary.excluded_reasons == {"survey_test": 4, "spam": 4}
+    assert summary.findings == {}  # the demo's NPS groups agree with its answers
     assert _count(conn, "SELECT count(*) FROM raw.responses") == files["rows_loaded"].sum()
     assert sum(summary.new_by_week.values()) == files["rows_loaded"].sum()
     assert list(summary.new_by_week) == demo_inbox.weeks
@@ -86,7 +92,7 @@ def test_every_demo_row_is_accounted_for(
         ).fetchall()
     }
     for r in truth:
-        if r.valid and not r.duplicate:
+        if r.loaded:
             assert stored[(r.source, r.response_id)] == (r.week, r.csat, r.nps, r.ces_good)
 
     reasons = conn.execute(

@@ -34,7 +34,7 @@ def _pages(pdf: bytes) -> list[str]:
 
 def _headline(demo: DemoManifest) -> dict[str, float | int]:
     """CSAT (4-5 of 5) and NPS of the last week, from the generator's truth: plain Python."""
-    rows = [r for r in demo.responses if r.week == LAST_WEEK and r.valid and not r.duplicate]
+    rows = [r for r in demo.responses if r.week == LAST_WEEK and r.loaded]
     csat = [r.csat for r in rows if r.csat is not None]
     nps = [r.nps for r in rows if r.nps is not None]
     return {

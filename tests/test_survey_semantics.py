@@ -92,9 +92,10 @@ def _qualtrics_export(rows: list[list[str]], zone: str = "America/New_York") -> 
     names = ["StartDate", "RecordedDate", "Status", "Finished", "ResponseId",
              "DistributionChannel", "Q1", "Q2", "Q2_NPS_GROUP", "Q3"]  # fmt: skip
     texts = ["Start Date", "Recorded Date", "Response Type", "Finished", "Response ID",
-             "Distribution Channel", "How satisfied are you?", "How likely are you to recommend us?",
-             "How likely are you to recommend us? - Group", "Why?"]  # fmt: skip
-    ids = [{"ImportId": "startDate", "timeZone": zone}, {"ImportId": "recordedDate", "timeZone": zone},
+             "Distribution Channel", "How satisfied are you?", "Recommend us?",
+             "Recommend us? - Group", "Why?"]  # fmt: skip
+    ids = [{"ImportId": "startDate", "timeZone": zone},
+           {"ImportId": "recordedDate", "timeZone": zone},
            {"ImportId": "status"}, {"ImportId": "finished"}, {"ImportId": "_recordId"},
            {"ImportId": "distributionChannel"}, {"ImportId": "QID1"}, {"ImportId": "QID2"},
            {"ImportId": "QID2_NPS_GROUP"}, {"ImportId": "QID3_TEXT"}]  # fmt: skip
@@ -104,17 +105,20 @@ def _qualtrics_export(rows: list[list[str]], zone: str = "America/New_York") -> 
     return buffer.getvalue()
 
 
+def _row(status, finished, rid, channel, csat, nps, group, comment="", day="2026-11-16 20:05"):
+    return [day + ":00", day + ":00", status, finished, rid, channel, csat, nps, group, comment]
+
+
 QUALTRICS_ROWS = [
-    # start, recorded, status, finished, id, channel, csat, nps, group, comment
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_ok", "email", "5", "10", "3", ""],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "1", "1", "R_preview", "preview", "1", "0", "1", ""],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "Survey Test", "1", "R_test", "test", "1", "0", "1", ""],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "8", "1", "R_spam", "anonymous", "1", "0", "1", "buy now"],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_chan", "preview", "1", "0", "1", ""],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "0", "R_partial", "email", "2", "", "", ""],
-    ["2026-11-16 20:00:00", "2026-11-16 20:05:00", "0", "1", "R_group", "email", "4", "7", "Promoter", ""],
-    ["2026-11-22 20:00:00", "2026-11-22 20:30:00", "0", "1", "R_sunday", "email", "4", "9", "3", ""],
-]  # fmt: skip
+    _row("0", "1", "R_ok", "email", "5", "10", "3"),
+    _row("1", "1", "R_preview", "preview", "1", "0", "1"),
+    _row("Survey Test", "1", "R_test", "test", "1", "0", "1"),
+    _row("8", "1", "R_spam", "anonymous", "1", "0", "1", "buy now"),
+    _row("0", "1", "R_chan", "preview", "1", "0", "1"),
+    _row("0", "0", "R_partial", "email", "2", "", ""),
+    _row("0", "1", "R_group", "email", "4", "7", "Promoter"),
+    _row("0", "1", "R_sunday", "email", "4", "9", "3", day="2026-11-22 20:30"),
+]
 
 
 def _qualtrics_settings(**overrides):

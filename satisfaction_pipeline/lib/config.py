@@ -189,6 +189,10 @@ class Source(_Strict):
     # Qualtrics responses closed before the end (Finished = 0): kept, as Qualtrics' own
     # reports count them, or excluded (and counted as such in ops.files)
     unfinished: Literal["keep", "exclude"] = "keep"
+    # Invitations sent, for the response rate: `unanswered_rows` when the export lists every
+    # invitation (a row with no answer at all is one nobody answered, as Zendesk's "Offered":
+    # counted, not rejected), or a number sent each week; none: no response rate
+    invitations: Literal["unanswered_rows"] | Annotated[int, Field(ge=1)] | None = None
     columns: Columns
     segments: dict[str, str | Constant] = {}
     questions: list[Question] = Field(min_length=1)

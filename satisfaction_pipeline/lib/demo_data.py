@@ -4,14 +4,16 @@ Three sources, in the layouts the example `satisfaction.yaml` maps:
 - `support_fr_<week>.csv`: the support team's own survey, exported by French Excel
   (Windows-1252, `;`, day-first dates), French CSAT labels, NPS 0-10, effort 1-5 (lower is better);
 - `qualtrics_purchase_<week>.csv`: a Qualtrics post-purchase survey with its three header rows,
-  English CSAT labels, NPS 0-10, CES 2.0 (1-7 agreement), French and English comments;
+  English CSAT labels, NPS 0-10 and its NPS group, CES 2.0 (1-7 agreement), French and English
+  comments, and each week a survey test and a spam response (Qualtrics' Status 2 and 8);
 - `support_en_<week>.xlsx`: the English-speaking desk's chat and e-mail survey in a workbook,
   "Very good … Very poor" labels, NPS 1-10, effort 1-5 (lower is better).
 
 Scores follow a hidden satisfaction level per response, moved by channel, team, agent and week, and
 comments say why: in the most recent week the phone queue is saturated, so phone CSAT and effort
 drop and comments complain about waiting. A few rows are broken on purpose (unknown label, missing
-id, a repeated row) so that the rejected-rows path is always exercised. `DemoResponse` records give
+id, a repeated row) so that the rejected-rows path is always exercised, and the test and spam rows
+the excluded-rows path. `DemoResponse` records give
 the truth the files were written from, so tests can check the pipeline's figures independently.
 """
 
@@ -137,6 +139,12 @@ class DemoResponse:
     ces_good: int | None  # CES oriented so that higher is better, on the source's scale
     valid: bool  # False for rows broken on purpose (they must be rejected)
     duplicate: bool  # True for a repeated row (it must be counted as a duplicate)
+    excluded: bool = False  # a survey test or spam row (it must be counted as excluded)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the row must end in raw.responses."""
+        return self.valid and not self.duplicate and not self.excluded
 
 
 @dataclass
@@ -211,9 +219,11 @@ class _Generator:
         number = self.rng.randrange(100000, 999999)
         return f"C{number}", f"{first}.{last}{number % 100}@example.com"
 
-    def record(self, source: str, rid: str, week: dt.date, scores: tuple, valid=True, dup=False):
+    def record(
+        self, source: str, rid: str, week: dt.date, scores: tuple, valid=True, excluded=False
+    ):
         csat, nps, ease = scores
-        self.truth.append(DemoResponse(source, rid, week, csat, nps, ease, valid, dup))
+        self.truth.append(DemoResponse(source, rid, week, csat, nps, ease, valid, False, excluded))
 
     # -- support_fr: French Excel CSV -----------------------------------------------------
     def support_fr(self, index: int, week: dt.date) -> bytes:
@@ -310,9 +320,10 @@ class _Generator:
         ]
         questions = [
             ("Q1", "How satisfied are you with your purchase experience?", "QID1"),
+            ("Q2", "How likely are you to recommend us to a friend or colleague?", "QID2"),
             (
-                "Q2",
-                "How likely are you to recommend us to a friend or colleague?",
+                "Q2_NPS_GROUP",
+                "How likely are you to recommend us to a friend or colleague? - Group",
                 "QID2_NPS_GROUP",
             ),
             ("Q3", "The company made it easy for me to complete my purchase.", "QID3"),
@@ -333,7 +344,9 @@ class _Generator:
                 for c in columns
             ],
         ]
-        for _ in range(self.count(90)):
+        # the last two rows: a colleague testing the survey, and a bot (Qualtrics flags both)
+        kinds = ["0"] * self.count(90) + ["2", "8"]
+        for status in kinds:
             rid = "R_" + "".join(self.rng.choices(string.ascii_letters + string.digits, k=15))
             channel = self.rng.choices(["web", "app"], [3, 1])[0]
             product = self.rng.choice(PRODUCTS)
@@ -351,7 +364,7 @@ class _Generator:
                 [
                     start.strftime(fmt),
                     end.strftime(fmt),
-                    "0",
+                    status,
                     "",
                     "100",
                     str(duration),
@@ -364,17 +377,18 @@ class _Generator:
                     ref,
                     "",
                     "",
-                    "email",
+                    "test" if status == "2" else "email",
                     "FR" if french else "EN",
                     EN_LABELS[csat - 1],
                     str(nps),
+                    "3" if nps >= 9 else "2" if nps >= 7 else "1",
                     str(ease),
                     comment,
                     channel,
                     product,
                 ]
             )
-            self.record("qualtrics_purchase", rid, week, (csat, nps, ease))
+            self.record("qualtrics_purchase", rid, week, (csat, nps, ease), excluded=status != "0")
         buffer = io.StringIO(newline="")
         csv.writer(buffer, lineterminator="\r\n").writerows(rows)
         return buffer.getvalue().encode("utf-8-sig")

@@ -113,8 +113,9 @@ EXCLUDED_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
     "row_number": pl.Int32(),
     "response_id": pl.String(),
-    "reason": pl.String(),  # survey_preview, survey_test, spam or unfinished
+    "reason": pl.String(),  # survey_preview, survey_test, spam, unfinished or unanswered
     "detail": pl.String(),  # the cell that says so, e.g. "Status = 2"
+    "week": pl.Date(),  # unanswered invitations: the week they were sent
 }
 
 FINDING_SCHEMA: dict[str, pl.DataType] = {
@@ -521,12 +522,14 @@ def map_file(
 
     answered = [pl.col(q.column) != "" for q in source.questions]
     question_columns = ", ".join(q.column for q in source.questions)
-    errors.append(
-        pl.when(~pl.any_horizontal(answered)).then(
-            pl.lit(f"no answer in any question column ({question_columns})")
+    invitations = source.invitations == "unanswered_rows"
+    if not invitations:  # a row without answers is a mistake, unless the export lists invitations
+        errors.append(
+            pl.when(~pl.any_horizontal(answered)).then(
+                pl.lit(f"no answer in any question column ({question_columns})")
+            )
         )
-    )
-    error_columns.append(None)
+        error_columns.append(None)
 
     # each check evaluated once, into its own column, then summed up per row
     names = [f"_error_{i}" for i in range(len(errors))]
@@ -542,13 +545,20 @@ def map_file(
         )
         .drop(names)
     )
-    valid = pl.col("_reason") == ""
+    checked = checked.with_columns(_valid=pl.col("_reason") == "")
+    if invitations:  # an invitation nobody answered: counted for the response rate
+        unanswered = pl.col("_valid") & ~pl.any_horizontal(answered)
+        excluded = pl.concat(
+            [excluded, _unanswered(checked.filter(unanswered), source, file_name, settings)]
+        )
+        checked = checked.filter(~unanswered)
+    valid = pl.col("_valid")
     valid_id = pl.when(valid).then(pl.col(id_column))  # null for invalid rows: never a match
     if source.duplicates == "keep_latest":
         kept = valid & valid_id.is_last_distinct()
     else:
         kept = valid & valid_id.is_first_distinct()
-    checked = checked.with_columns(_valid=valid, _kept=kept)
+    checked = checked.with_columns(_kept=kept)
     bad = checked.filter(~pl.col("_valid")).select("_index", ROW, "_reason", "_column")
     unique = checked.filter(pl.col("_kept"))
     duplicates = int(checked.get_column("_valid").sum()) - unique.height
@@ -581,6 +591,24 @@ def map_file(
         rows_read=rows_read,
         excluded=excluded,
         findings=findings,
+    )
+
+
+def _unanswered(
+    rows: pl.DataFrame, source: Source, file_name: str, settings: Settings
+) -> pl.DataFrame:
+    """EXCLUDED_SCHEMA rows for invitations nobody answered, with the week they were sent."""
+    return _conform(
+        rows.select(
+            file_name=pl.lit(file_name),
+            source=pl.lit(source.name),
+            row_number=ROW,
+            response_id=pl.col(source.columns.response_id),
+            reason=pl.lit("unanswered"),
+            detail=pl.lit("no answer: an invitation nobody answered"),
+            week=_week_of(pl.col("_utc"), settings.timezone),
+        ),
+        EXCLUDED_SCHEMA,
     )
 
 

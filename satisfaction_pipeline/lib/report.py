@@ -108,6 +108,29 @@ TEXT: dict[str, dict[str, str]] = {
         "lists them by their main complaint, with how to reach them.",
         "no_theme": "no theme",
         "no_comment": "responses without a comment",
+        "response_rate": "Response rate: {rate} ({responses} responses to {invitations} "
+        "invitations).",
+        "unanswered": "Not answered (N/A, dismissed or skipped), so left out of the score: "
+        "{rates}.",
+        "superseded": "{n} responses set aside: their customer answered the same survey again "
+        "that week, and the {which} answer counts.",
+        "which_last_in_week": "last",
+        "which_first_in_week": "first",
+        "rows_excluded": "excluded",
+        "excluded_survey_preview": "survey previews",
+        "excluded_survey_test": "survey tests",
+        "excluded_spam": "spam",
+        "excluded_unfinished": "unfinished",
+        "excluded_unanswered": "invitations not answered",
+        "findings": "{n} rows where the export contradicts itself (its NPS group against the "
+        "NPS answer; the answer counts): see ops.findings.",
+        "votes_last_in_week": "A customer who answered the same survey several times in a "
+        "week counts once, by their last answer, as most survey tools count; customers are "
+        "known by their customer reference, else their e-mail address.",
+        "votes_first_in_week": "A customer who answered the same survey several times in a "
+        "week counts once, by their first answer; customers are known by their customer "
+        "reference, else their e-mail address.",
+        "votes_all": "Every response counts, even several from one customer in a week.",
         "why": "Why the scores moved",
         "why_hint": "Each score's change since last week, split by what the responses' comments "
         "are mainly about: a larger or smaller share of such responses (volume), and their "
@@ -225,6 +248,29 @@ TEXT: dict[str, dict[str, str]] = {
         "joindre.",
         "no_theme": "aucun thème",
         "no_comment": "réponses sans commentaire",
+        "response_rate": "Taux de réponse : {rate} ({responses} réponses pour {invitations} "
+        "invitations).",
+        "unanswered": "Sans réponse (NSP, ignorée ou sautée), donc hors du score : {rates}.",
+        "superseded": "{n} réponses écartées : leur client a répondu de nouveau à la même "
+        "enquête dans la semaine, et c'est sa {which} réponse qui compte.",
+        "which_last_in_week": "dernière",
+        "which_first_in_week": "première",
+        "rows_excluded": "exclues",
+        "excluded_survey_preview": "aperçus d'enquête",
+        "excluded_survey_test": "tests d'enquête",
+        "excluded_spam": "spam",
+        "excluded_unfinished": "inachevées",
+        "excluded_unanswered": "invitations sans réponse",
+        "findings": "{n} lignes où l'export se contredit (son groupe NPS contre la réponse "
+        "NPS ; la réponse compte) : voir ops.findings.",
+        "votes_last_in_week": "Un client qui a répondu plusieurs fois à la même enquête dans "
+        "la semaine compte une fois, par sa dernière réponse, comme le font la plupart des "
+        "outils d'enquête ; le client est reconnu à sa référence client, à défaut à son "
+        "adresse e-mail.",
+        "votes_first_in_week": "Un client qui a répondu plusieurs fois à la même enquête dans "
+        "la semaine compte une fois, par sa première réponse ; le client est reconnu à sa "
+        "référence client, à défaut à son adresse e-mail.",
+        "votes_all": "Chaque réponse compte, même plusieurs d'un client dans la semaine.",
         "why": "Pourquoi les scores ont bougé",
         "why_hint": "La variation de chaque score depuis la semaine dernière, répartie selon le "
         "sujet principal du commentaire des réponses : une part plus ou moins grande de ces "
@@ -368,6 +414,9 @@ def build_context(
     rejections: pl.DataFrame | None = None,
     movement: pl.DataFrame | None = None,
     spikes: pl.DataFrame | None = None,
+    response_counts: pl.DataFrame | None = None,
+    invitations: dict[str, int | str] | None = None,
+    votes: str = "last_in_week",
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -377,7 +426,9 @@ def build_context(
     the overall scores of the last 12 weeks (sql/report/trends.sql), drawn as charts;
     `call_backs`: customers to call back per theme; `rejections`: the top reasons rows were
     rejected; `movement` and `spikes`: the week's rows of marts.score_movement and
-    marts.theme_spikes."""
+    marts.theme_spikes; `response_counts`: the week's responses and unanswered invitations
+    per source (sql/report/response_counts.sql), `invitations` the sources' setting;
+    `votes`: the votes_per_customer rule."""
     by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
@@ -415,6 +466,14 @@ def build_context(
         "spike_weeks": SPIKE_WEEKS,
         "call_backs": _call_backs(call_backs, taxonomy, language),
         "rejections": _rejections(rejections),
+        "week_quality": _week_quality(
+            week_counts, response_counts, invitations or {}, votes, language
+        ),
+        "excluded": [
+            (TEXT[language].get(f"excluded_{reason}", reason), rows)
+            for reason, rows in (file_counts.get("excluded") or {}).items()
+        ],
+        "votes_rule": TEXT[language][f"votes_{votes}"],
         "comment_rate": format_percent(
             100 * week_counts["comments"] / week_counts["responses"]
             if week_counts.get("responses")
@@ -502,6 +561,9 @@ def warehouse_context(
         rejections=read("rejections"),
         movement=read("movement", week=week),
         spikes=read("spikes", week=week),
+        response_counts=read("response_counts", week=week),
+        invitations={s.name: s.invitations for s in settings.sources if s.invitations},
+        votes=settings.votes_per_customer,
     )
 
 
@@ -525,6 +587,57 @@ def _labels(taxonomy: Taxonomy | None, language: str) -> dict[str, dict[str, str
 
 def _label(labels: dict[str, dict[str, str]], theme: str) -> str:
     return labels.get(theme, {}).get("label", theme)
+
+
+def response_rate(
+    counts: pl.DataFrame | None, invitations: dict[str, int | str]
+) -> tuple[int, int] | None:
+    """(responses, invitations) over the sources that say how many invitations they sent: a
+    number a week, or their unanswered rows (`counts`: response_counts.sql). None if none do."""
+    responses = sent = 0
+    for source, answered, unanswered in () if counts is None else counts.iter_rows():
+        setting = invitations.get(source)
+        if setting is None:
+            continue
+        responses += answered
+        sent += answered + unanswered if setting == "unanswered_rows" else int(setting)
+    return (responses, sent) if sent else None
+
+
+def _week_quality(
+    week_counts: dict[str, int],
+    response_counts: pl.DataFrame | None,
+    invitations: dict[str, int | str],
+    votes: str,
+    language: str,
+) -> list[str]:
+    """The week's denominators in words: the response rate, the share of each question left
+    unanswered (N/A, skipped), and the responses set aside by the one-vote rule."""
+    text, lines = TEXT[language], []
+    if rate := response_rate(response_counts, invitations):
+        lines.append(
+            text["response_rate"].format(
+                rate=format_percent(100 * rate[0] / rate[1], language, 0),
+                responses=format_number(rate[0], language, 0),
+                invitations=format_number(rate[1], language, 0),
+            )
+        )
+    rates = [
+        f"{metric.upper()} {format_percent(100 * (1 - answered / asked), language, 0)}"
+        for metric in ("csat", "nps", "ces")
+        if (asked := week_counts.get(f"{metric}_asked"))
+        and (answered := week_counts.get(f"{metric}_answered")) is not None
+    ]
+    if rates:
+        lines.append(text["unanswered"].format(rates=", ".join(rates)))
+    if week_counts.get("superseded") and votes != "all":
+        lines.append(
+            text["superseded"].format(
+                n=format_number(week_counts["superseded"], language, 0),
+                which=text[f"which_{votes}"],
+            )
+        )
+    return lines
 
 
 def _rejections(rejections: pl.DataFrame | None) -> list[dict[str, Any]]:

@@ -1,7 +1,11 @@
--- Rows read / loaded / rejected / duplicate over all files loaded, and the files still unreadable,
--- for the data-quality line.
+-- Rows read / loaded / rejected / duplicate / excluded over all files loaded, the findings,
+-- and the files still unreadable, for the data-quality section.
 SELECT count(*) FILTER (WHERE status = 'loaded') AS files, coalesce(sum(rows_read), 0) AS rows_read,
        coalesce(sum(rows_loaded), 0) AS rows_loaded, coalesce(sum(rows_rejected), 0) AS rows_rejected,
        coalesce(sum(rows_duplicate), 0) AS rows_duplicate,
-       (SELECT coalesce(list(file_name ORDER BY file_name), []) FROM ops.unreadable_files) AS unreadable
+       coalesce(sum(rows_excluded), 0) AS rows_excluded,
+       (SELECT coalesce(list(file_name ORDER BY file_name), []) FROM ops.unreadable_files) AS unreadable,
+       (SELECT coalesce(map(list(reason), list(rows)), MAP {})
+        FROM (SELECT reason, count(*) AS rows FROM ops.excluded_rows GROUP BY reason ORDER BY rows DESC)) AS excluded,
+       (SELECT count(*) FROM ops.findings) AS findings
 FROM ops.files

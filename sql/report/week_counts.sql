@@ -1,6 +1,13 @@
--- How many responses count in the week, how many of them carry a comment, and how many were
--- set aside because the same customer answered again that week (votes_per_customer).
+-- How many responses count in the week, how many carry a comment, how many were set aside
+-- because the same customer answered again that week (votes_per_customer), and per question
+-- how many counted responses were asked it and answered it (the rest: N/A, dismissed, skipped).
 SELECT count(*) FILTER (WHERE counted) AS responses,
        count(*) FILTER (WHERE counted AND has_comment) AS comments,
-       count(*) FILTER (WHERE NOT counted) AS superseded
+       count(*) FILTER (WHERE NOT counted) AS superseded,
+       count(*) FILTER (WHERE counted AND csat_scale IS NOT NULL) AS csat_asked,
+       count(csat) FILTER (WHERE counted) AS csat_answered,
+       count(*) FILTER (WHERE counted AND nps_scale IS NOT NULL) AS nps_asked,
+       count(nps) FILTER (WHERE counted) AS nps_answered,
+       count(*) FILTER (WHERE counted AND ces_scale IS NOT NULL) AS ces_asked,
+       count(ces) FILTER (WHERE counted) AS ces_answered
 FROM marts.responses WHERE week = $week
