@@ -76,7 +76,8 @@ def main() -> None:
         weeks = wh.week_range(manifest.weeks)
 
         def score():
-            scored = score_responses(wh.query(conn, "marts/select_raw_responses", **weeks, votes="all"))
+            raw = wh.query(conn, "marts/select_raw_responses", **weeks, votes="all")
+            scored = score_responses(raw.drop("counted"))
             with wh.transaction(conn):
                 wh.execute(conn, "marts/delete_responses", **weeks)
                 wh.execute(conn, "marts/insert_responses", scored_responses=scored)

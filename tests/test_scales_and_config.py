@@ -144,15 +144,15 @@ def test_unknown_key_suggests_the_closest_one() -> None:
         ),
         (
             lambda d: d["sources"][0]["questions"][0].update(scale={"min": 1, "max": 10}),
-            "sources[0] (support_fr).questions[0] (satisfaction): expected a CSAT scale of 1-3, "
-            "1-5 or 1-7 (got 1-10)",
+            "sources[0] (support_fr).questions[0] (satisfaction): expected a CSAT scale of "
+            "1-3, 1-4, 1-5 or 1-7 (got 1-10)",
         ),
         (
             lambda d: d["sources"][0]["questions"][0].update(
                 scale={"min": 1, "max": 7, "labels": "fr_satisfait"}
             ),
-            "sources[0] (support_fr).questions[0] (satisfaction): expected the built-in label "
-            "sets are 5-point; give a 1-7 scale's labels as a mapping",
+            "sources[0] (support_fr).questions[0] (satisfaction): expected (the built-in label "
+            "sets are for 4 and 5 points) a 1-7 scale's labels as a mapping of label to points",
         ),
         (
             lambda d: d["sources"][0]["questions"][0].update(scale={"satisfied_from": 1}),
@@ -290,7 +290,7 @@ def test_csat_scales_of_three_five_and_seven_points() -> None:
     scale, rules = csat_scale(min=1, max=3)
     assert (scale.label, scale.satisfied_from) == ("1-3", 3)  # top box: 2 is the neutral middle
     scale, rules = csat_scale(min=1, max=7, satisfied_from=5)  # top-3-box, by choice
-    assert rules == {"1-3": 3, "1-5": 4, "1-7": 5}
+    assert rules == {"1-3": 3, "1-4": 3, "1-5": 4, "1-7": 5}
     # on 3 and 7 points, numbers and a mapping of one's own labels; no 5-point label set
     mapping, expected = csat_mapping(["7", "6", "1", "8", "Très satisfait"], "auto", points=7)
     assert (mapping, expected) == ({"7": 7, "6": 6, "1": 1}, "1-7")

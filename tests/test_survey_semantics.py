@@ -222,3 +222,72 @@ def test_an_nps_group_disagreeing_with_the_answer_is_a_finding(conn, tmp_path) -
     assert conn.execute(
         "SELECT nps FROM raw.responses WHERE response_id = 'R_group'"
     ).fetchone() == (7,)
+
+
+# --- French labels: by label, 4 points, files numbered from best to worst --------------------
+
+
+def _csat_file(answers: list[str]) -> str:
+    lines = ["id,date,csat,nps,effort,comment"]
+    lines += [f"r{i},2026-11-17 10:00,{a},,,a comment" for i, a in enumerate(answers)]
+    return "\n".join(lines) + "\n"
+
+
+def _csat_points(conn) -> dict[str, int | None]:
+    rows = conn.execute("SELECT csat_answer, csat FROM raw.responses").fetchall()
+    return dict(rows)
+
+
+def test_french_labels_map_by_label_and_nsp_is_no_answer(conn, tmp_path) -> None:
+    answers = ["Pas du tout satisfait", "Tout à fait satisfait", "NSP", "Peu satisfait",
+               "Ni satisfait ni insatisfait", "Plutôt satisfait"]  # fmt: skip
+    summary = _ingest(conn, tmp_path, generic_settings(), {"s.csv": _csat_file(answers)})
+    assert summary.files.row(0, named=True)["rows_rejected"] == 0
+    assert _csat_points(conn) == {
+        "Pas du tout satisfait": 1, "Tout à fait satisfait": 5, None: None, "Peu satisfait": 2,
+        "Ni satisfait ni insatisfait": 3, "Plutôt satisfait": 4,
+    }  # fmt: skip
+
+
+def test_a_four_point_scale_has_no_neutral_and_its_top_two_are_satisfied(conn, tmp_path) -> None:
+    from satisfaction_pipeline.lib.scoring import csat_satisfied
+
+    questions = [{"column": "csat", "metric": "csat", "scale": {"max": 4}},
+                 {"column": "comment", "metric": "comment"}]  # fmt: skip
+    settings = generic_settings(questions=questions)
+    answers = ["Tout à fait satisfait", "Plutôt satisfait", "Plutôt pas satisfait",
+               "Pas du tout satisfait", "Peu satisfait", "3"]  # fmt: skip
+    _ingest(conn, tmp_path, settings, {"s.csv": _csat_file(answers)})
+    assert _csat_points(conn) == {
+        "Tout à fait satisfait": 4, "Plutôt satisfait": 3, "Plutôt pas satisfait": 2,
+        "Pas du tout satisfait": 1, "Peu satisfait": 2, "3": 3,
+    }  # fmt: skip
+    raw = warehouse.query(conn, "marts/select_raw_responses", **WEEK, votes="all")
+    satisfied = raw.select(csat_satisfied(settings.csat_satisfied_from())).to_series()
+    assert satisfied.sum() == 3  # 4, 3 and "3"
+
+
+def test_a_file_where_1_means_very_satisfied_is_read_the_right_way_round(conn, tmp_path) -> None:
+    answers = ["1 - Très satisfait", "2 - Satisfait", "5 - Très insatisfait", "2", "4"]
+    summary = _ingest(conn, tmp_path, generic_settings(), {"s.csv": _csat_file(answers)})
+    assert summary.files.row(0, named=True)["status"] == "loaded"
+    assert _csat_points(conn) == {
+        "1 - Très satisfait": 5, "2 - Satisfait": 4, "5 - Très insatisfait": 1, "2": 4, "4": 2,
+    }  # fmt: skip
+
+
+def test_a_declared_direction_the_labels_contradict_is_a_clear_error(conn, tmp_path) -> None:
+    questions = [{"column": "csat", "metric": "csat", "scale": {"higher_is_better": True}}]
+    settings = generic_settings(questions=questions)
+    answers = ["1 - Très satisfait", "5 - Très insatisfait"]
+    summary = _ingest(conn, tmp_path, settings, {"s.csv": _csat_file(answers)})
+    detail = summary.failed["s.csv"]
+    assert "column 'csat'" in detail and "'1 - Très satisfait'" in detail
+    assert "1 is the best answer" in detail and "higher_is_better: true" in detail
+
+
+def test_a_declared_reversed_scale_without_labels_turns_the_numbers(conn, tmp_path) -> None:
+    questions = [{"column": "csat", "metric": "csat", "scale": {"higher_is_better": False}}]
+    settings = generic_settings(questions=questions)
+    _ingest(conn, tmp_path, settings, {"s.csv": _csat_file(["1", "2", "5"])})
+    assert _csat_points(conn) == {"1": 5, "2": 4, "5": 1}

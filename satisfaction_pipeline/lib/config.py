@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from satisfaction_pipeline.lib.actions import Ranking
-from satisfaction_pipeline.lib.scales import LABEL_SETS
+from satisfaction_pipeline.lib.scales import SETS_BY_POINTS
 from satisfaction_pipeline.lib.taxonomy import Taxonomy, Theme, build_taxonomy
 
 if TYPE_CHECKING:
@@ -36,9 +36,12 @@ Metric = Literal["csat", "nps", "ces", "comment"]
 SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
 SEGMENT_DIMENSIONS: tuple[str, ...] = ("channel", "team", "agent", "product", "touchpoint")
 # CSAT scale sizes, and the lowest answer counted as satisfied on each unless the config says
-# otherwise: top two boxes on 5 and 7 points (the industry's CSAT), the top box on 3 points
+# otherwise: top two boxes on 4, 5 and 7 points (the industry's CSAT), the top box on 3 points
 # (its second box is the neutral middle).
-CSAT_SATISFIED_FROM: dict[str, int] = {"1-3": 3, "1-5": 4, "1-7": 6}
+CSAT_SATISFIED_FROM: dict[str, int] = {"1-3": 3, "1-4": 3, "1-5": 4, "1-7": 6}
+
+
+BUILT_IN = {name for sets in SETS_BY_POINTS.values() for name in sets}
 
 
 class ConfigError(Exception):
@@ -69,17 +72,20 @@ class _Strict(BaseModel):
 class Scale(_Strict):
     """How the answers of one question are coded.
 
-    CSAT: 1–5 (default), 1–3 or 1–7 points, 5 best; on 5 points a built-in label set (`auto`
-    picks the one matching the answers), on any size a custom mapping of labels to points, and
-    numbers. `satisfied_from` is the lowest answer counted as satisfied (CSAT_SATISFIED_FROM by
-    default). NPS: 0–10 or 1–10. CES: a numeric range and which
-    end is good; reports always show CES oriented so that higher is better. NPS and CES answers
-    written as labels need a custom mapping of label to number on their scale.
+    CSAT: 1–5 (default), 1–3, 1–4 (no neutral middle) or 1–7 points; on 4 and 5 points a
+    built-in label set (`auto` picks the one matching the answers), on any size a custom mapping
+    of labels to points, and numbers. `higher_is_better: false` for a file numbered from best
+    (1) to worst; left out, answers that give a number and its label ("1 - Très satisfait")
+    decide, and a declared direction they contradict is an error. `satisfied_from` is the
+    lowest answer counted as satisfied (CSAT_SATISFIED_FROM by default). NPS: 0–10 or 1–10.
+    CES: a numeric range and which end is good (higher, unless declared otherwise); reports
+    always show CES oriented so that higher is better. NPS and CES answers written as labels
+    need a custom mapping of label to number on their scale.
     """
 
     min: int | None = None
     max: int | None = None
-    higher_is_better: bool = True
+    higher_is_better: bool | None = None  # None: not declared (CSAT: the labels decide)
     labels: str | dict[str, int] = "auto"
     satisfied_from: int | None = None  # CSAT only
 
@@ -94,8 +100,8 @@ class Scale(_Strict):
         chosen = custom.get(value) if isinstance(value, str) else None
         if isinstance(chosen, dict) and all(isinstance(v, int) for v in chosen.values()):
             return chosen
-        if isinstance(value, str) and value != "auto" and value not in LABEL_SETS:
-            known = ", ".join(["auto", *LABEL_SETS, *custom])
+        if isinstance(value, str) and value != "auto" and value not in BUILT_IN:
+            known = ", ".join(["auto", *BUILT_IN, *custom])
             raise ValueError(f"one of {known}, or a mapping of label to points (got {value!r})")
         return value
 
@@ -146,11 +152,18 @@ class Question(_Strict):
         rng = (s.min if s.min is not None else 1, s.max if s.max is not None else 5)
         label = f"{rng[0]}-{rng[1]}"
         if label not in CSAT_SATISFIED_FROM:
-            raise ValueError(f"a CSAT scale of 1-3, 1-5 or 1-7 (got {label})")
-        if rng != (1, 5) and isinstance(s.labels, str) and s.labels != "auto":
+            raise ValueError(f"a CSAT scale of 1-3, 1-4, 1-5 or 1-7 (got {label})")
+        fitting = SETS_BY_POINTS.get(rng[1], {})
+        if isinstance(s.labels, str) and s.labels != "auto" and s.labels not in fitting:
+            sizes = " and ".join(str(n) for n in sorted(SETS_BY_POINTS))
+            choices = (
+                f"one of the {rng[1]}-point label sets ({', '.join(fitting)}), or "
+                if fitting
+                else f"(the built-in label sets are for {sizes} points) "
+            )
             raise ValueError(
-                f"the built-in label sets are 5-point; give a {label} scale's labels as a "
-                f"mapping of label to points (got {s.labels!r})"
+                f"{choices}a {label} scale's labels as a mapping of label to points "
+                f"(got {s.labels!r})"
             )
         satisfied_from = s.satisfied_from or CSAT_SATISFIED_FROM[label]
         if not rng[0] < satisfied_from <= rng[1]:

@@ -40,6 +40,7 @@ from satisfaction_pipeline.lib.readers import (
     read_export,
 )
 from satisfaction_pipeline.lib.scales import (
+    ScaleDirectionError,
     csat_mapping,
     fold_label,
     is_no_answer,
@@ -279,7 +280,11 @@ def _excel_serial(value: pl.Series) -> pl.Series:
 def _csat(question: Question, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     column = question.column
     distinct = [v for v in frame.get_column(column).unique().to_list() if v]
-    mapping, expected = csat_mapping(distinct, question.scale.labels, question.scale.max)
+    scale = question.scale
+    try:
+        mapping, expected = csat_mapping(distinct, scale.labels, scale.max, scale.higher_is_better)
+    except ScaleDirectionError as exc:
+        raise MappingError(f"column {column!r}: {exc}") from None
     points = pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Int8)
     error = pl.when((pl.col(column) != "") & points.is_null()).then(
         pl.format(
@@ -510,7 +515,8 @@ def map_file(
     if question := source.question("ces"):
         values["ces_answer"], error = _number(question, frame, integer=False)
         scale = question.scale
-        values["ces"] = orient(values["ces_answer"], scale.min, scale.max, scale.higher_is_better)
+        higher_is_better = scale.higher_is_better is not False  # CES: higher unless declared
+        values["ces"] = orient(values["ces_answer"], scale.min, scale.max, higher_is_better)
         values["ces_scale"] = pl.lit(scale.label)
         errors.append(error)
         error_columns.append(question.column)
