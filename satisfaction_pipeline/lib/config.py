@@ -120,6 +120,17 @@ class Scale(_Strict):
         """The range as shown in tables, e.g. `1-7`."""
         return f"{self.min}-{self.max}"
 
+    @property
+    def ces_version(self) -> str:
+        """Which CES this scale is: `CES 1.0` (1-5 effort, lower is better), `CES 2.0` (1-7
+        agreement that it was easy), or `custom 1-10` (and `lower is better` when so)."""
+        lower = self.higher_is_better is False
+        if (self.min, self.max, lower) == (1, 5, True):
+            return "CES 1.0"
+        if (self.min, self.max, lower) == (1, 7, False):
+            return "CES 2.0"
+        return f"custom {self.label}" + (", lower is better" if lower else "")
+
 
 class Question(_Strict):
     column: str
@@ -395,6 +406,18 @@ class Settings(_Strict):
                 scale = question.scale
                 rules.setdefault(scale.label, {}).setdefault(scale.satisfied_from, [])
                 rules[scale.label][scale.satisfied_from].append(source.name)
+        ways: dict[str, dict[str, list[str]]] = {}
+        for source in self.sources:
+            if question := source.question("ces"):
+                way = "lower is better" if question.scale.higher_is_better is False else "higher"
+                ways.setdefault(question.scale.label, {}).setdefault(way, []).append(source.name)
+        for label, by_way in ways.items():
+            if len(by_way) > 1:  # CES of one range is one figure: its versions must not mix
+                listing = "; ".join(f"{k} in {', '.join(v)}" for k, v in sorted(by_way.items()))
+                raise ValueError(
+                    f"CES questions of one range ({label}) all scored the same way, so that "
+                    f"different CES versions are never averaged together (got {listing})"
+                )
         for label, by_rule in rules.items():
             if len(by_rule) > 1:  # one CSAT figure per scale must mean one thing
                 listing = "; ".join(f"{k} in {', '.join(v)}" for k, v in sorted(by_rule.items()))

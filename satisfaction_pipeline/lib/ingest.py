@@ -94,6 +94,7 @@ RESPONSE_SCHEMA: dict[str, pl.DataType] = {
     "ces_answer": pl.Float64(),
     "ces": pl.Float64(),
     "ces_scale": pl.String(),
+    "ces_version": pl.String(),
     "comment": pl.String(),
     "file_name": pl.String(),
     "file_row": pl.Int32(),
@@ -518,6 +519,7 @@ def map_file(
         higher_is_better = scale.higher_is_better is not False  # CES: higher unless declared
         values["ces"] = orient(values["ces_answer"], scale.min, scale.max, higher_is_better)
         values["ces_scale"] = pl.lit(scale.label)
+        values["ces_version"] = pl.lit(scale.ces_version)
         errors.append(error)
         error_columns.append(question.column)
     comments = [_text(q.column) for q in source.questions if q.metric == "comment"]

@@ -52,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "csat_hint": "% satisfied ({satisfied} of {top})",
         "nps_hint": "% promoters − % detractors",
         "ces_hint": "mean ease, scale {scale}, higher is better",
+        "easy": "easy",
         "answers": "answers",
         "vs_last_week": "vs last week",
         "no_data": "no answers",
@@ -187,6 +188,7 @@ TEXT: dict[str, dict[str, str]] = {
         "csat_hint": "% de satisfaits ({satisfied} sur {top})",
         "nps_hint": "% promoteurs − % détracteurs",
         "ces_hint": "facilité moyenne, échelle {scale}, plus haut = mieux",
+        "easy": "faciles",
         "answers": "réponses",
         "vs_last_week": "vs semaine précédente",
         "no_data": "aucune réponse",
@@ -338,6 +340,14 @@ class Score:
     change_trail: float | None = None  # vs the four weeks before, pooled
     significant_trail: bool = False
     p_prev: float | None = None
+    easy: int | None = None  # CES: answers in the easy part of the scale
+
+    @property
+    def easy_share(self) -> float | None:
+        """CES: the % of answers that are easy (shown beside the mean, never instead of it)."""
+        if self.metric != "ces" or self.easy is None or not self.n:
+            return None
+        return 100 * self.easy / self.n
 
     @property
     def top(self) -> int:
@@ -385,6 +395,7 @@ def _scores(
                 change_trail=r.get("change_trail"),
                 significant_trail=bool(r.get("significant_trail")),
                 p_prev=r.get("p_prev"),
+                easy=r.get("easy"),
             )
         )
     return result

@@ -22,9 +22,11 @@ CREATE TABLE IF NOT EXISTS raw.responses (
     ces_answer      DOUBLE,                 -- the CES answer as given, on its own scale
     ces             DOUBLE,                 -- the same, oriented so that higher is better
     ces_scale       VARCHAR,                -- e.g. '1-7'; CES is never averaged across scales
+    ces_version     VARCHAR,                -- CES 1.0 (1-5, lower is better), CES 2.0 (1-7), custom 1-10
     comment         VARCHAR,                -- open-text answers, joined by a blank line
     file_name       VARCHAR   NOT NULL,
     file_row        INTEGER   NOT NULL
 );
 -- Warehouses created before CSAT scales other than 1-5 existed: all their answers were 1-5.
 ALTER TABLE raw.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR DEFAULT '1-5';
+ALTER TABLE raw.responses ADD COLUMN IF NOT EXISTS ces_version VARCHAR;

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     ces_answer      DOUBLE,
     ces             DOUBLE,
     ces_scale       VARCHAR,
+    ces_version     VARCHAR,
     comment         VARCHAR,
     file_name       VARCHAR   NOT NULL,
     file_row        INTEGER   NOT NULL,
@@ -36,3 +37,4 @@ ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_easy BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS low_score BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS counted BOOLEAN DEFAULT true;
+ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_version VARCHAR;
