@@ -291,3 +291,96 @@ def test_a_declared_reversed_scale_without_labels_turns_the_numbers(conn, tmp_pa
     settings = generic_settings(questions=questions)
     _ingest(conn, tmp_path, settings, {"s.csv": _csat_file(["1", "2", "5"])})
     assert _csat_points(conn) == {"1": 5, "2": 4, "5": 1}
+
+
+# --- end to end: the pipeline's figures and the report say which rule produced them ---------
+
+SUPPORT = """id,date,customer,team,csat,nps,effort,comment
+{rows}"""
+
+
+def _support_rows() -> str:
+    rows = []
+    # Lyon: 8 responses; C1 answered twice (the second, later answer counts)
+    for i in range(8):
+        csat = "N/A" if i == 7 else "5"
+        rows.append(f"L{i},2026-11-17 10:0{i},C{i},Lyon,{csat},9,6,Lyon team was great {i}")
+    rows.append("L8,2026-11-18 10:00,C1,Lyon,1,2,1,second answer: still broken")
+    # Nantes: 2 responses, a team too small to quote or to score
+    rows.append("N1,2026-11-17 11:00,D1,Nantes,1,3,2,Nantes: the only person there was rude")
+    rows.append("N2,2026-11-17 11:05,D2,Nantes,2,4,2,Nantes again")
+    rows.append("X1,2026-11-17 12:00,D3,Lyon,,,,")  # an invitation nobody answered
+    return "\n".join(rows) + "\n"
+
+
+def test_the_report_says_what_counted_and_quotes_no_small_team(
+    pipeline_env, tmp_path, monkeypatch
+) -> None:
+    import yaml
+
+    from satisfaction_pipeline.cli import main
+
+    inbox = tmp_path / "semantics_inbox"
+    inbox.mkdir()
+    (inbox / "support.csv").write_text(SUPPORT.format(rows=_support_rows()), encoding="utf-8")
+    (inbox / "q.csv").write_text(_qualtrics_export(QUALTRICS_ROWS), encoding="utf-8")
+    support = {
+        "name": "support",
+        "pattern": "support*.csv",
+        "invitations": "unanswered_rows",
+        "columns": {"response_id": "id", "submitted_at": "date", "customer_ref": "customer"},
+        "segments": {"team": "team"},
+        "questions": [
+            {"column": "csat", "metric": "csat"},
+            {"column": "nps", "metric": "nps"},
+            {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
+            {"column": "comment", "metric": "comment"},
+        ],
+    }
+    purchase = _qualtrics_settings().sources[0].model_dump(exclude_defaults=True)
+    purchase["pattern"] = "q.csv"
+    config = {
+        "timezone": "Europe/Paris",
+        "first_week": "2026-01-05",
+        "report": {"language": "en"},
+        "privacy": {"min_responses_for_score": 5, "min_responses_for_comments": 5},
+        "sources": [support, purchase],
+    }
+    path = tmp_path / "semantics.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("SATISFACTION_CONFIG", str(path))
+    monkeypatch.setenv("SATISFACTION_INBOX", str(inbox))
+    assert main(["run", "--week", "2026-11-16"]) == 0
+
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        counted = dict(
+            conn.execute(
+                "SELECT response_id, counted FROM marts.responses WHERE source = 'support'"
+            ).fetchall()
+        )
+        quotable = dict(
+            conn.execute("SELECT response_id, quotable FROM marts.responses").fetchall()
+        )
+        csat = conn.execute(
+            "SELECT n FROM marts.weekly_scores WHERE week = '2026-11-16' AND metric = 'csat'"
+            " AND dimension = 'source' AND segment = 'support'"
+        ).fetchone()[0]
+        excluded = conn.execute("SELECT count(*) FROM ops.excluded_rows").fetchone()[0]
+    assert counted["L1"] is False and counted["L8"] is True and len(counted) == 11
+    assert csat == 9  # 10 counted support responses, one of them N/A: 9 answers
+    assert quotable["L0"] and not quotable["N1"] and not quotable["L1"]
+    assert excluded == 5  # preview, test, spam, preview channel, and the unanswered invitation
+
+    html = (pipeline_env.reports / "2026-11-16" / "report.html").read_text(encoding="utf-8")
+    text = " ".join(html.split())
+    assert "Response rate: 92% (11 responses to 12 invitations)." in text
+    # 13 counted responses were asked CSAT (10 support, 3 Qualtrics that week), one said N/A
+    assert "Not answered (N/A, dismissed or skipped), so left out of the score: CSAT 8%" in text
+    assert "the last answer counting: 1." in text
+    assert "by their last answer" in text  # the methodology names the rule
+    assert (
+        "5 excluded (survey previews 2, spam 1, survey tests 1, invitations not answered 1)" in text
+    )
+    assert "the answer counts): 1, see ops.findings" in text
+    assert "Lyon team was great" in text
+    assert "rude" not in text and "Nantes again" not in text  # a team of 2: never quoted

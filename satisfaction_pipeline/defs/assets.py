@@ -25,6 +25,7 @@ from satisfaction_pipeline.lib.movement import (
     primary_themes,
     response_values,
 )
+from satisfaction_pipeline.lib.privacy import with_quotable
 from satisfaction_pipeline.lib.report import render_html, warehouse_context, write_report_files
 from satisfaction_pipeline.lib.scoring import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.lib.scoring import weekly_scores as compute_scores
@@ -149,8 +150,15 @@ def _counted_responses(conn, settings: Settings, weeks: dict) -> pl.DataFrame:
 
 
 def _responses(conn, settings: Settings, weeks: dict) -> pl.DataFrame:
-    """Every response of these weeks, with whether it counts (`counted`)."""
-    return wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
+    """Every response of these weeks, with whether it counts (`counted`) and whether its comment
+    may be quoted (`quotable`: a counted response of segments above the privacy threshold)."""
+    every = wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
+    threshold = settings.privacy.min_responses_for_comments
+    quotable = with_quotable(every.filter("counted"), threshold, settings.extra_segments())
+    return every.join(
+        quotable.select("response_key", "quotable"), on="response_key", how="left",
+        maintain_order="left",
+    ).with_columns(pl.col("quotable").fill_null(False))  # fmt: skip
 
 
 @dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)

@@ -372,10 +372,15 @@ def over_index(scored: pl.DataFrame, mentioned: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def may_quote(scored: pl.DataFrame) -> pl.DataFrame:
+    """The responses whose comments may be quoted (privacy.with_quotable; all without it)."""
+    return scored.filter("quotable") if "quotable" in scored.columns else scored
+
+
 def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
     """Per theme, up to three PII-redacted comments that say it in different words: the ones
     that say it most often first, then the shortest (quotable)."""
-    comments = scored.select("response_key", "comment", "customer_ref")
+    comments = may_quote(scored).select("response_key", "comment", "customer_ref")
     picked = (
         complaints.join(comments, on="response_key")
         .with_columns(wording=pl.col("evidence").str.to_lowercase().str.strip_chars())
@@ -660,7 +665,8 @@ def praise(week: dt.date, scored: pl.DataFrame, praised: pl.DataFrame) -> pl.Dat
             continue
         counts = rows.group_by("segment", "theme").agg(mentions=pl.col("response_key").n_unique())
         quotes = (
-            rows.sort(["segment", "theme", pl.col("comment").str.len_chars(), "response_key"])
+            rows.join(may_quote(scored).select("response_key"), on="response_key", how="semi")
+            .sort(["segment", "theme", pl.col("comment").str.len_chars(), "response_key"])
             .with_columns(
                 comment=pl.struct("comment", "customer_ref").map_elements(
                     lambda r: quotable(r["comment"], r["customer_ref"]), pl.String
@@ -672,8 +678,8 @@ def praise(week: dt.date, scored: pl.DataFrame, praised: pl.DataFrame) -> pl.Dat
             .group_by("segment", "theme", maintain_order=True)
             .agg(examples="comment")
         )
-        frames.append(
-            counts.join(quotes, on=["segment", "theme"]).with_columns(
+        frames.append(  # praise without a quote that may be shown still counts
+            counts.join(quotes, on=["segment", "theme"], how="left").with_columns(
                 dimension=pl.lit(dimension), week=pl.lit(week)
             )
         )

@@ -342,6 +342,15 @@ class Actions(_Strict):
         return Ranking(self.min_mentions, tuple(self.weights.items()), self.resamples)
 
 
+class Privacy(_Strict):
+    """Minimum counts per segment and week (README, "Privacy"): below them, the report shows no
+    score for the segment, and quotes no comment from it, so that a small team's verbatims
+    never identify a person."""
+
+    min_responses_for_score: int = Field(default=30, ge=1)
+    min_responses_for_comments: int = Field(default=5, ge=1)
+
+
 class Inbox(_Strict):
     """The inbox sensor (README, "Running it in production"): new or changed exports start an
     ingestion run without waiting for Monday. Off unless turned on here."""
@@ -377,6 +386,7 @@ class Settings(_Strict):
     votes_per_customer: Literal["last_in_week", "first_in_week", "all"] = "last_in_week"
     standouts: Standouts = Standouts()
     actions: Actions = Actions()
+    privacy: Privacy = Privacy()
     inbox: Inbox = Inbox()
     # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
@@ -523,6 +533,8 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "recipients": Recipients,
     "standouts": Standouts,
     "actions": Actions,
+    "privacy": Privacy,
+    "inbox": Inbox,
     "themes": Theme,
     "theme_model": ThemeModelSettings,
 }

@@ -24,6 +24,7 @@ import datetime as dt
 
 import polars as pl
 
+from satisfaction_pipeline.lib.actions import may_quote
 from satisfaction_pipeline.lib.redact import quotable
 from satisfaction_pipeline.lib.scoring import csat_satisfied
 
@@ -306,7 +307,7 @@ def find_spikes(
 
 def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
     """theme → up to EXAMPLES redacted comments that mention it, the lowest scorers' first."""
-    comments = scored.select("response_key", "comment", "customer_ref", "csat", "nps")
+    comments = may_quote(scored).select("response_key", "comment", "customer_ref", "csat", "nps")
     picked = (
         mentions.select("response_key", "theme")
         .unique()

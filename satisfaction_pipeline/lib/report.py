@@ -79,6 +79,7 @@ TEXT: dict[str, dict[str, str]] = {
         "comments_week": "with a comment",
         **DIMENSION_LABELS["en"],
         "greyed": "Greyed: fewer than {n} answers, not reliable enough to compare.",
+        "hidden": "–: fewer than {n} answers, not shown so that no one can be singled out.",
         "page": "page",
         "actions": "What to fix first",
         "actions_hint": "Points at stake: what the week's score would gain if the customers "
@@ -113,8 +114,8 @@ TEXT: dict[str, dict[str, str]] = {
         "invitations).",
         "unanswered": "Not answered (N/A, dismissed or skipped), so left out of the score: "
         "{rates}.",
-        "superseded": "{n} responses set aside: their customer answered the same survey again "
-        "that week, and the {which} answer counts.",
+        "superseded": "Set aside because their customer answered the same survey again that "
+        "week, the {which} answer counting: {n}.",
         "which_last_in_week": "last",
         "which_first_in_week": "first",
         "rows_excluded": "excluded",
@@ -123,8 +124,8 @@ TEXT: dict[str, dict[str, str]] = {
         "excluded_spam": "spam",
         "excluded_unfinished": "unfinished",
         "excluded_unanswered": "invitations not answered",
-        "findings": "{n} rows where the export contradicts itself (its NPS group against the "
-        "NPS answer; the answer counts): see ops.findings.",
+        "findings": "Rows where the export contradicts itself (its NPS group against the NPS "
+        "answer; the answer counts): {n}, see ops.findings.",
         "votes_last_in_week": "A customer who answered the same survey several times in a "
         "week counts once, by their last answer, as most survey tools count; customers are "
         "known by their customer reference, else their e-mail address.",
@@ -215,6 +216,8 @@ TEXT: dict[str, dict[str, str]] = {
         "comments_week": "avec commentaire",
         **DIMENSION_LABELS["fr"],
         "greyed": "En gris : moins de {n} réponses, trop peu pour comparer.",
+        "hidden": "– : moins de {n} réponses, non affiché pour que personne ne soit "
+        "reconnaissable.",
         "page": "page",
         "actions": "À traiter en priorité",
         "actions_hint": "Points en jeu : ce que le score de la semaine gagnerait si les clients "
@@ -253,8 +256,8 @@ TEXT: dict[str, dict[str, str]] = {
         "response_rate": "Taux de réponse : {rate} ({responses} réponses pour {invitations} "
         "invitations).",
         "unanswered": "Sans réponse (NSP, ignorée ou sautée), donc hors du score : {rates}.",
-        "superseded": "{n} réponses écartées : leur client a répondu de nouveau à la même "
-        "enquête dans la semaine, et c'est sa {which} réponse qui compte.",
+        "superseded": "Écartées parce que leur client a répondu de nouveau à la même enquête "
+        "dans la semaine, sa {which} réponse comptant : {n}.",
         "which_last_in_week": "dernière",
         "which_first_in_week": "première",
         "rows_excluded": "exclues",
@@ -263,8 +266,8 @@ TEXT: dict[str, dict[str, str]] = {
         "excluded_spam": "spam",
         "excluded_unfinished": "inachevées",
         "excluded_unanswered": "invitations sans réponse",
-        "findings": "{n} lignes où l'export se contredit (son groupe NPS contre la réponse "
-        "NPS ; la réponse compte) : voir ops.findings.",
+        "findings": "Lignes où l'export se contredit (son groupe NPS contre la réponse NPS ; "
+        "la réponse compte) : {n}, voir ops.findings.",
         "votes_last_in_week": "Un client qui a répondu plusieurs fois à la même enquête dans "
         "la semaine compte une fois, par sa dernière réponse, comme le font la plupart des "
         "outils d'enquête ; le client est reconnu à sa référence client, à défaut à son "
@@ -341,6 +344,7 @@ class Score:
     significant_trail: bool = False
     p_prev: float | None = None
     easy: int | None = None  # CES: answers in the easy part of the scale
+    hidden: bool = False  # a segment below the privacy threshold: its score is not shown
 
     @property
     def easy_share(self) -> float | None:
@@ -367,9 +371,10 @@ class Score:
 
 
 def _scores(
-    frame: pl.DataFrame, week: dt.date, satisfied_from: dict[str, int]
+    frame: pl.DataFrame, week: dt.date, satisfied_from: dict[str, int], hide_below: int = 1
 ) -> dict[tuple[str, str], list[Score]]:
-    """(dimension, segment) → its scores this week, with last week's for the change."""
+    """(dimension, segment) → its scores this week, with last week's for the change; a segment's
+    score from fewer than `hide_below` answers is hidden (the privacy threshold)."""
     current = frame.filter(pl.col("week") == week)
     previous = {
         (r["dimension"], r["segment"], r["metric"], r["scale"]): r["score"]
@@ -396,6 +401,7 @@ def _scores(
                 significant_trail=bool(r.get("significant_trail")),
                 p_prev=r.get("p_prev"),
                 easy=r.get("easy"),
+                hidden=key != ("overall", "all") and r["n"] < hide_below,
             )
         )
     return result
@@ -428,6 +434,7 @@ def build_context(
     response_counts: pl.DataFrame | None = None,
     invitations: dict[str, int | str] | None = None,
     votes: str = "last_in_week",
+    min_score_responses: int = 1,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -439,8 +446,11 @@ def build_context(
     rejected; `movement` and `spikes`: the week's rows of marts.score_movement and
     marts.theme_spikes; `response_counts`: the week's responses and unanswered invitations
     per source (sql/report/response_counts.sql), `invitations` the sources' setting;
-    `votes`: the votes_per_customer rule."""
-    by_segment = _scores(scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}))
+    `votes`: the votes_per_customer rule; `min_score_responses`: the privacy threshold below
+    which a segment's score is not shown."""
+    by_segment = _scores(
+        scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
+    )
     metric_columns = sorted(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
         key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),
@@ -466,6 +476,7 @@ def build_context(
         "files": file_counts,
         "week_counts": week_counts,
         "min_sample_size": min_sample_size,
+        "min_score_responses": min_score_responses,
         "other_standouts": other_standouts,
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
@@ -575,6 +586,7 @@ def warehouse_context(
         response_counts=read("response_counts", week=week),
         invitations={s.name: s.invitations for s in settings.sources if s.invitations},
         votes=settings.votes_per_customer,
+        min_score_responses=settings.privacy.min_responses_for_score,
     )
 
 

@@ -271,13 +271,14 @@ def _reversed(
             mirrored.append(raw)
     if straight and mirrored:
         raise ScaleDirectionError(
-            f"the answers number their labels both ways: {straight[0]!r} and {mirrored[0]!r}"
+            f"the answers number their labels both ways: {min(straight)!r} and {min(mirrored)!r}"
         )
     if not straight and not mirrored:
         return higher_is_better is False
     found_reversed = bool(mirrored)
     if higher_is_better is not None and higher_is_better == found_reversed:
-        example = (mirrored or straight)[0]
+        # the answer that shows it best: the one numbered 1 (reversed), or the top one
+        example = min(mirrored) if mirrored else max(straight, key=lambda v: split_label(v)[0])
         said = "1 is the best answer" if found_reversed else f"{points} is the best answer"
         declared = "higher_is_better: true" if higher_is_better else "higher_is_better: false"
         raise ScaleDirectionError(

@@ -30,11 +30,14 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     ces_easy        BOOLEAN,                -- CES in the easy part of its scale (5-7 of 7, 4-5 of 5)
     low_score       BOOLEAN,                -- detractor, CSAT 1-2 (of 5 or 7), or CES 1-2 of 5 / 1-3 of 7
     has_comment     BOOLEAN   NOT NULL,
-    counted         BOOLEAN   NOT NULL DEFAULT true  -- false: the same customer's later answer
+    counted         BOOLEAN   NOT NULL DEFAULT true, -- false: the same customer's later answer
                                                      --   that week counts instead (votes_per_customer)
+    quotable        BOOLEAN   NOT NULL DEFAULT true  -- its comment may be quoted: every segment it
+                                                     --   belongs to had enough responses (privacy)
 );
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_easy BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS low_score BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS counted BOOLEAN DEFAULT true;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_version VARCHAR;
+ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS quotable BOOLEAN DEFAULT true;

@@ -5,7 +5,7 @@ SELECT count(*) FILTER (WHERE status = 'loaded') AS files, coalesce(sum(rows_rea
        coalesce(sum(rows_duplicate), 0) AS rows_duplicate,
        coalesce(sum(rows_excluded), 0) AS rows_excluded,
        (SELECT coalesce(list(file_name ORDER BY file_name), []) FROM ops.unreadable_files) AS unreadable,
-       (SELECT coalesce(map(list(reason), list(rows)), MAP {})
-        FROM (SELECT reason, count(*) AS rows FROM ops.excluded_rows GROUP BY reason ORDER BY rows DESC)) AS excluded,
+       (SELECT coalesce(map(list(reason ORDER BY rows DESC, reason), list(rows ORDER BY rows DESC, reason)), MAP {})
+        FROM (SELECT reason, count(*) AS rows FROM ops.excluded_rows GROUP BY reason)) AS excluded,
        (SELECT count(*) FROM ops.findings) AS findings
 FROM ops.files
