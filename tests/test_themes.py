@@ -315,5 +315,6 @@ def test_the_pipeline_stores_themes_with_their_evidence(pipeline_env: Paths) -> 
     themes = {(r[0], r[1]) for r in rows}
     # the demo's last week: a phone queue that costs a lot, and friendly agents
     assert ("wait_time", "complaint") in themes and ("staff_attitude", "praise") in themes
-    assert {r[3] for r in rows} <= {"fr", "en", "other"} and {r[4] for r in rows} == {"pattern"}
+    assert {r[3] for r in rows} <= {"fr", "en", "other"}
+    assert "pattern" in {r[4] for r in rows} <= {"pattern", "discovery"}  # no model configured
     assert len({r[2] for r in rows}) > 5 and commented > 0

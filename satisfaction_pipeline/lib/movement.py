@@ -133,12 +133,16 @@ def decompose(values: pl.DataFrame, groups: pl.DataFrame, week: dt.date) -> pl.D
     per group (see the module's docstring). `values`: response_values; `groups`:
     primary_themes. A metric answered in only one of the two weeks has no rows."""
     before = week - dt.timedelta(weeks=1)
-    keyed = values.filter(pl.col("week").is_in([before, week])).join(
-        groups, on="response_key", how="left"
+    # sums in a fixed order, so that a rebuilt week gives the same bits (float addition is not
+    # associative, and joins and group_by do not keep an order of their own)
+    keyed = (
+        values.filter(pl.col("week").is_in([before, week]))
+        .join(groups, on="response_key", how="left")
+        .sort("metric", "scale", "response_key")
     )
     per_group = (
         keyed.with_columns(group=pl.col("group").fill_null(NO_COMMENT), now=pl.col("week") == week)
-        .group_by("metric", "scale", "group", "now")
+        .group_by("metric", "scale", "group", "now", maintain_order=True)
         .agg(n=pl.len(), total=pl.col("value").sum())
         .with_columns(share=pl.col("n") / pl.col("n").sum().over("metric", "scale", "now"))
     )
@@ -163,6 +167,7 @@ def decompose(values: pl.DataFrame, groups: pl.DataFrame, week: dt.date) -> pl.D
             coalesce=True,
         )
         .join(both_weeks, on=["metric", "scale"])
+        .sort(keys)
         .with_columns(pl.col("n0", "n1").fill_null(0), pl.col("s0", "s1").fill_null(0.0))
         .with_columns(m0=pl.col("t0") / pl.col("n0"), m1=pl.col("t1") / pl.col("n1"))
     )
@@ -250,7 +255,8 @@ def find_spikes(
     )
     scores = (
         mentioned.join(values.filter(pl.col("week").is_in(weeks)), on=["week", "response_key"])
-        .group_by("week", "theme", "metric", "scale")
+        .sort("theme", "metric", "scale", "week", "response_key")  # sums in a fixed order
+        .group_by("week", "theme", "metric", "scale", maintain_order=True)
         .agg(value=pl.col("value").mean(), answers=pl.len())
         .select(
             "week",
@@ -267,7 +273,8 @@ def find_spikes(
     keys = ["theme", "measure", "scale"]
     past = (
         measures.filter(pl.col("week") != week)
-        .group_by(keys)
+        .sort(*keys, "week")
+        .group_by(keys, maintain_order=True)
         .agg(mean=pl.col("value").mean(), sd=pl.col("value").std(), weeks=pl.len())
     )
     now = measures.filter(pl.col("week") == week).drop("week")
