@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from satisfaction_pipeline.lib.movement import (
     NO_COMMENT,
     NO_THEME,
+    SPIKE_SCHEMA,
     decompose,
     find_spikes,
     primary_themes,
@@ -183,3 +184,6 @@ def test_a_theme_beyond_two_standard_deviations_of_its_8_weeks_is_flagged() -> N
     assert ("app", "share") not in found  # steady volume
     # too little history: nothing is judged
     assert find_spikes(values, scored, mentions, WEEK, weeks[-4:]).is_empty()
+    # a steady week: nothing flagged, and the empty table keeps its columns' types
+    steady = find_spikes(values, scored, mentions, weeks[-2], weeks)
+    assert steady.is_empty() and steady.schema == pl.Schema(SPIKE_SCHEMA)

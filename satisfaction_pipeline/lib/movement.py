@@ -306,7 +306,11 @@ def find_spikes(
             mentions=pl.col("n").fill_null(0),
         )
     )
-    examples = _examples(mentions.filter(pl.col("week") == week), scored)
+    spiked = spikes.get_column("theme").unique().implode()  # examples only where needed
+    examples = _examples(
+        mentions.filter((pl.col("week") == week) & pl.col("theme").is_in(spiked)),
+        scored.filter(pl.col("week") == week),
+    )
     return _conform(spikes.join(examples, on="theme", how="left"), SPIKE_SCHEMA).sort(
         pl.col("z").abs(), "theme", "measure", descending=[True, False, False]
     )
@@ -329,7 +333,7 @@ def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         for theme, comment, ref in picked.select("theme", "comment", "customer_ref").iter_rows()
     ]
     return (
-        pl.DataFrame(quoted, schema=["theme", "example"], orient="row")
+        pl.DataFrame(quoted, schema={"theme": pl.String, "example": pl.String}, orient="row")
         .unique(maintain_order=True)  # the same words twice teach nothing
         .group_by("theme", maintain_order=True)
         .agg(examples="example")
