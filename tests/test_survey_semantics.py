@@ -382,5 +382,39 @@ def test_the_report_says_what_counted_and_quotes_no_small_team(
         "5 excluded (survey previews 2, spam 1, survey tests 1, invitations not answered 1)" in text
     )
     assert "the answer counts): 1, see ops.findings" in text
+    assert "70% easy answers" in text  # CES 1-7: 7 of the 10 counted answers are 5-7
     assert "Lyon team was great" in text
     assert "rude" not in text and "Nantes again" not in text  # a team of 2: never quoted
+
+
+# --- CES versions ----------------------------------------------------------------------------
+
+
+def test_each_ces_answer_keeps_its_version(conn, tmp_path) -> None:
+    effort = {"column": "effort", "metric": "ces",
+              "scale": {"min": 1, "max": 5, "higher_is_better": False}}  # fmt: skip
+    v1 = generic_settings(name="v1", pattern="v1*.csv", questions=[effort])
+    v2 = generic_settings(name="v2", pattern="v2*.csv")  # effort 1-7, higher is better
+    settings = v1.model_copy(update={"sources": [*v1.sources, *v2.sources]})
+    export = "id,date,csat,nps,effort,comment\n{},2026-11-17 10:00,,,2,\n"
+    files = {"v1.csv": export.format("a"), "v2.csv": export.format("b")}  # not copies
+    _ingest(conn, tmp_path, settings, files)
+    stored = conn.execute(
+        "SELECT source, ces_answer, ces, ces_scale, ces_version FROM raw.responses ORDER BY 1"
+    ).fetchall()
+    assert stored == [("v1", 2.0, 4.0, "1-5", "CES 1.0"), ("v2", 2.0, 2.0, "1-7", "CES 2.0")]
+
+
+def test_two_ces_questions_of_one_range_scored_opposite_ways_are_refused() -> None:
+    from satisfaction_pipeline.lib.config import ConfigError, parse_settings
+
+    def source(name: str, higher: bool) -> dict:
+        scale = {"min": 1, "max": 5, "higher_is_better": higher}
+        return {"name": name, "pattern": f"{name}*.csv",
+                "columns": {"response_id": "id", "submitted_at": "date"},
+                "questions": [{"column": "effort", "metric": "ces", "scale": scale}]}  # fmt: skip
+
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"sources": [source("effort", False), source("ease", True)]})
+    assert "CES questions of one range (1-5)" in str(error.value)
+    assert "lower is better in effort" in str(error.value) and "higher in ease" in str(error.value)
