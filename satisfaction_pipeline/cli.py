@@ -386,9 +386,14 @@ def _inspect(paths: Paths, shown: int) -> int:
         result = read.result
         layout = f"{read.format}, {read.encoding or 'binary'}"
         layout += f", delimiter {read.delimiter!r}" if read.delimiter else ""
+        excluded = (
+            result.excluded.group_by("reason").len().sort("len", "reason", descending=[True, False])
+        )
+        why = ", ".join(f"{reason} {count}" for reason, count in excluded.iter_rows())
         print(
             f"  {layout} · {result.rows_read} rows: {result.responses.height} responses, "
             f"{result.rejected.height} rejected, {result.duplicates} duplicate(s) in the file"
+            + (f", {result.excluded.height} excluded ({why})" if why else "")
         )
         rejected = result.rejected.select("row_number", "reason").head(shown)
         for row, reason in rejected.iter_rows():

@@ -127,9 +127,11 @@ def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
             "  AND s.dimension = 'overall'"
             " GROUP BY ALL"
         ).fetchall()
+    # the first week's previous week was never built: its themes are unknown, so no split
     assert {(week, metric) for week, metric, *_ in gaps} >= {
-        (dt.date.fromisoformat(k), m) for k in _keys(first, LAST_WEEK) for m in ("csat", "nps")
+        (dt.date.fromisoformat(k), m) for k in _keys(first, LAST_WEEK)[1:] for m in ("csat", "nps")
     }
+    assert first not in {week for week, *_ in gaps}
     assert all(abs(change - explained) < 1e-9 for *_, change, explained in gaps), gaps
 
     before = _snapshot(pipeline_env.warehouse)
@@ -292,6 +294,7 @@ def test_inspect_shows_how_each_file_reads_and_writes_nothing(
     out = capsys.readouterr().out
     assert f"{broken.name}  (source support_fr)\n  cannot be read: column 'canal' not found" in out
     assert "xlsx, binary ·" in out and "qualtrics, utf-8, delimiter ','" in out
+    assert "2 excluded (spam 1, survey_test 1)" in out  # the demo's test and spam rows
     assert "row 5: unknown CSAT answer 'Bof bof'" in out and "… and 1 more" in out
     assert "notes.txt  matched by no source pattern" in out
     assert "support_en_copy.xlsx  (source support_en)\n  same content as support_en_2" in out

@@ -165,6 +165,15 @@ def test_standouts_are_marked_in_the_segments_table_in_the_report_language() -> 
     assert "Autres segments qui ressortent\u202f:" in french and "Équipe Lille\u202f: …" in french
 
 
+def test_a_segment_under_the_privacy_threshold_shows_no_score_and_no_standout() -> None:
+    shown = render_html(_context(min_score_responses=2))
+    hidden = render_html(_context(min_score_responses=1000))
+    assert "Nantes&lt;b&gt; ●" in shown and "CSAT above the overall" in shown
+    assert "Nantes&lt;b&gt; ●" not in hidden and "CSAT above the overall" not in hidden
+    assert "fewer than 1,000 answers, not shown" in _text(hidden)
+    assert "Team Lille: CSAT below" in hidden  # no score of its own this week: nothing to hide
+
+
 def test_headline_shows_scores_n_and_change() -> None:
     html = render_html(_context())
     assert "72.5%" in html and "n = 120" in html

@@ -90,7 +90,8 @@ def test_the_demo_week_reads_right_in_french(demo_week: Paths, demo_inbox: DemoM
     label = first.label.fr.replace("'", "’")  # French typography: the curly apostrophe
     assert f"À traiter d’abord : {label}" in cover  # the "in short" sentence
     assert re.search(rf"À traiter en priorité.*?\n1\s*{re.escape(label)}", text, re.S)
-    for heading in ("Les dernières semaines", "Scores par segment", "Qui est en cause",
+    for heading in ("Les dernières semaines", "Pourquoi les scores ont bougé", "Scores par segment",
+                    "Qui est en cause",
                     "Clients à rappeler", "Qualité des données", "Méthodologie"):  # fmt: skip
         assert heading in text, heading
     assert "page 1 / " in cover
@@ -116,7 +117,24 @@ def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: Demo
     first = next(t for t in taxonomy.themes if t.id == _first_action(demo_week.warehouse))
     assert f"First to fix: {first.label.en}" in cover
     assert re.search(rf"What to fix first.*?\n1\s*{re.escape(first.label.en)}", text, re.S)
-    for heading in ("The last weeks", "Scores by segment", "Who is responsible",
-                    "Customers to call back", "Data quality", "Methodology"):  # fmt: skip
+    for heading in ("The last weeks", "Why the scores moved", "Scores by segment",
+                    "Who is responsible", "Customers to call back", "Data quality",
+                    "Methodology"):  # fmt: skip
         assert heading in text, heading
+    # "What moved X (…): A (…) and B (…)." names the biggest part of the change in the warehouse
+    moved = re.search(r"What moved (CSAT|NPS|CES 1-5|CES 1-7) \(", " ".join(cover.split()))
+    assert moved, cover
+    metric, _, scale = moved.group(1).lower().partition(" ")
+    with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
+        parts = conn.execute(
+            "SELECT theme, contribution, total_change FROM marts.score_movement"
+            " WHERE week = ? AND metric = ? AND (scale = ? OR ? = '')",
+            [LAST_WEEK, metric, scale, scale],
+        ).fetchall()
+    direction = 1 if parts[0][2] > 0 else -1
+    biggest = max(parts, key=lambda p: p[1] * direction)[0]
+    labels = {t.id: t.label.en for t in taxonomy.themes}
+    labels |= {"no_theme": "no theme", "no_comment": "responses without a comment"}
+    sentence = " ".join(cover.split()).split("What moved")[1].split(").")[0]
+    assert labels[biggest] in sentence, (biggest, sentence)
     assert "Qualité des données" not in text and "Semaine du" not in text  # no French label

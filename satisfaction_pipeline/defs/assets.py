@@ -19,6 +19,7 @@ from satisfaction_pipeline.lib.config import Settings
 from satisfaction_pipeline.lib.exports import write_csv
 from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox
 from satisfaction_pipeline.lib.movement import (
+    MOVEMENT_SCHEMA,
     SPIKE_WEEKS,
     decompose,
     find_spikes,
@@ -419,7 +420,8 @@ def score_movement(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ):
     """Why each score moved, and which themes spiked: from the counted responses and the named
-    themes of each week and the 8 before (earlier weeks count once their themes were found)."""
+    themes of each week and the 8 before (earlier weeks count once their themes were found; a
+    week whose previous week was never built has no decomposition)."""
     settings = survey_settings.load()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
@@ -429,8 +431,14 @@ def score_movement(
         mentions = wh.query(conn, "marts/select_theme_mentions", **history)
         values = response_values(scored, settings.csat_satisfied_from())
         groups = primary_themes(scored, mentions)
+        # a week's themes are known once it was built; last week's unknown, its comments would
+        # all look theme-less and the split would be wrong: better none
         built = sorted({*run_weeks, *mentions.get_column("week").unique().to_list()})
-        movement = pl.concat([decompose(values, groups, week) for week in run_weeks])
+        explained = [w for w in run_weeks if w - dt.timedelta(weeks=1) in built]
+        movement = pl.concat(
+            [decompose(values, groups, week) for week in explained],
+            how="vertical",
+        ) if explained else pl.DataFrame(schema=MOVEMENT_SCHEMA)  # fmt: skip
         spikes = pl.concat(
             [find_spikes(values, scored, mentions, week, built) for week in run_weeks]
         )

@@ -43,7 +43,7 @@ def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=survey_files, blocking=True, pool=WAREHOUSE_POOL)
 def every_row_is_accounted_for(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    """For every file in `ops.files`: rows read = loaded + rejected + duplicate."""
+    """For every file in `ops.files`: rows read = loaded + rejected + duplicate + excluded."""
     return _passes_when_empty(warehouse, "checks/files_not_adding_up", "files_not_adding_up")
 
 

@@ -126,7 +126,7 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "row_number": pl.Int32(),
     "response_id": pl.String(),
     "column_name": pl.String(),
-    "finding": pl.String(),  # nps_group_disagrees
+    "finding": pl.String(),  # nps_group_disagrees, nps_group_unknown
     "detail": pl.String(),
 }
 
@@ -141,7 +141,7 @@ QUALTRICS_CHANNELS = {"preview": "survey_preview", "test": "survey_test"}
 UNFINISHED = {"0", "false"}
 # Qualtrics' NPS group column (`Q2_NPS_GROUP` beside `Q2`): its codes and texts
 NPS_GROUPS = {
-    "1": "detractor", "detractor": "detractor", "detracteur": "detractor",
+    "1": "detractor", "detractor": "detractor", "detracteur": "detractor",  # keys: fold_label
     "2": "passive", "passive": "passive", "passif": "passive",
     "3": "promoter", "promoter": "promoter", "promoteur": "promoter",
 }  # fmt: skip
@@ -418,16 +418,17 @@ def _nps_group_findings(
     if group_column is None or kept.is_empty():
         return pl.DataFrame(schema=FINDING_SCHEMA)
     said = table.frame.get_column(group_column).gather(kept.get_column("_index"))
-    theirs = pl.col("said").str.strip_chars().str.to_lowercase()
-    theirs = theirs.replace_strict(NPS_GROUPS, default=None)
+    distinct = [v for v in said.unique().to_list() if v and v.strip()]
+    folded = {v: NPS_GROUPS.get(fold_label(v), "unknown") for v in distinct}
+    theirs = pl.col("said").replace_strict(folded, default=None, return_dtype=pl.String)
     ours = pl.when(pl.col("nps") >= 9).then(pl.lit("promoter"))
     ours = ours.when(pl.col("nps") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
     checked = kept.select(ROW, pl.col(source.columns.response_id).alias("id"), nps=nps)
     checked = checked.with_columns(said=said).with_columns(theirs=theirs, ours=ours)
     wrong = checked.filter(
         pl.col("nps").is_not_null()
-        & (pl.col("said").str.strip_chars() != "")
-        & (pl.col("theirs").is_null() | (pl.col("theirs") != pl.col("ours")))
+        & pl.col("theirs").is_not_null()  # an empty group cell says nothing
+        & (pl.col("theirs") != pl.col("ours"))
     )
     return _conform(
         wrong.select(
@@ -436,12 +437,23 @@ def _nps_group_findings(
             row_number=ROW,
             response_id="id",
             column_name=pl.lit(group_column),
-            finding=pl.lit("nps_group_disagrees"),
-            detail=pl.format(
-                f"{group_column} says '{{}}', but the NPS answer {{}} makes a {{}}",
-                "said",
-                pl.col("nps").cast(pl.Int64),
-                "ours",
+            finding=pl.when(pl.col("theirs") == "unknown")
+            .then(pl.lit("nps_group_unknown"))
+            .otherwise(pl.lit("nps_group_disagrees")),
+            detail=pl.when(pl.col("theirs") == "unknown")
+            .then(
+                pl.format(
+                    f"{group_column} says '{{}}', not a group (1-3, Detractor, Passive, Promoter)",
+                    "said",
+                )
+            )
+            .otherwise(
+                pl.format(
+                    f"{group_column} says '{{}}', but the NPS answer {{}} makes a {{}}",
+                    "said",
+                    pl.col("nps").cast(pl.Int64),
+                    "ours",
+                )
             ),
         ),
         FINDING_SCHEMA,
@@ -850,7 +862,7 @@ def ingest_inbox(
             if read.result:
                 reasons.update(_reason_kinds(read.result.rejected))
                 excluded.update(read.result.excluded.get_column("reason").to_list())
-                findings.update(read.result.findings.get_column("finding").to_list())
+                findings.update(counts.pop("findings"))
                 weeks.update(counts.pop("weeks"))
             file_rows.append(
                 {
@@ -913,12 +925,14 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
         "ingest/insert_excluded_rows",
         new_excluded=result.excluded.with_columns(file_sha256=digest),
     )
+    # a finding is a response's: recorded when the response is stored, not at every re-read
+    stored_now = pl.concat([fresh.select("response_id"), newer.select("response_id")])
+    findings = result.findings.join(stored_now, on="response_id", how="semi")
     warehouse.execute(
-        conn,
-        "ingest/insert_findings",
-        new_findings=result.findings.with_columns(file_sha256=digest),
+        conn, "ingest/insert_findings", new_findings=findings.with_columns(file_sha256=digest)
     )
     return {
+        "findings": findings.get_column("finding").to_list(),
         "excluded": result.excluded.height,
         "loaded": fresh.height + newer.height,
         "rejected": rejected.height,

@@ -227,6 +227,7 @@ def find_spikes(
         return pl.DataFrame(schema=SPIKE_SCHEMA)
     mentioned = (
         mentions.filter(pl.col("week").is_in(weeks))
+        .join(scored.select("response_key"), on="response_key", how="semi")  # counted ones
         .select("week", "response_key", "theme")
         .unique()
     )
@@ -264,7 +265,7 @@ def find_spikes(
             measure="metric",
             scale="scale",
             value="value",
-            floor=pl.lit(1.0),
+            floor=_score_floor(),
             answers="answers",
             mentions=pl.lit(None, pl.UInt32),
         )
@@ -314,6 +315,14 @@ def find_spikes(
     return _conform(spikes.join(examples, on="theme", how="left"), SPIKE_SCHEMA).sort(
         pl.col("z").abs(), "theme", "measure", descending=[True, False, False]
     )
+
+
+def _score_floor() -> pl.Expr:
+    """The least standard deviation a score's history is given: one point of CSAT or NPS, 5 %
+    of a CES scale's range (0.3 on 1-7), so that a theme steady until now can still spike."""
+    bounds = pl.col("scale").str.split_exact("-", 1).struct
+    span = bounds.field("field_1").cast(pl.Float64) - bounds.field("field_0").cast(pl.Float64)
+    return pl.when(pl.col("metric") == "ces").then(0.05 * span).otherwise(1.0)
 
 
 def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:

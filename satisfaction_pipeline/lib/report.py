@@ -435,6 +435,7 @@ def build_context(
     invitations: dict[str, int | str] | None = None,
     votes: str = "last_in_week",
     min_score_responses: int = 1,
+    min_comment_responses: int = 1,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -446,8 +447,8 @@ def build_context(
     rejected; `movement` and `spikes`: the week's rows of marts.score_movement and
     marts.theme_spikes; `response_counts`: the week's responses and unanswered invitations
     per source (sql/report/response_counts.sql), `invitations` the sources' setting;
-    `votes`: the votes_per_customer rule; `min_score_responses`: the privacy threshold below
-    which a segment's score is not shown."""
+    `votes`: the votes_per_customer rule; `min_score_responses` and `min_comment_responses`:
+    the privacy thresholds (the quotes in the frames given already respect the second)."""
     by_segment = _scores(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
     )
@@ -477,6 +478,7 @@ def build_context(
         "week_counts": week_counts,
         "min_sample_size": min_sample_size,
         "min_score_responses": min_score_responses,
+        "min_comment_responses": min_comment_responses,
         "other_standouts": other_standouts,
         "themes": _theme_rows(themes, taxonomy, language),
         "emerging": [] if emerging is None else emerging.to_dicts(),
@@ -529,6 +531,8 @@ def _segment_rows(
     marks: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
     for r in () if standouts is None else standouts.iter_rows(named=True):
         key = (r["dimension"], r["segment"])
+        if not _may_show(by_segment.get(key, []), r):
+            continue  # its sentence gives a score the privacy threshold hides
         notes.setdefault(key, []).append(r[f"explanation_{language}"])
         first, second = _STANDOUT_MARKS.get(r["kind"], (None, None))
         cell_marks = marks.setdefault(key, {})
@@ -550,6 +554,16 @@ def _segment_rows(
                 }
             )
     return rows, [note for left in notes.values() for note in left]
+
+
+def _may_show(scores: list[Score], standout: dict[str, Any]) -> bool:
+    """Whether a standout's sentence may be printed: no question it names has a score this week
+    that the privacy threshold hides."""
+    hidden = {(s.metric, s.scale) for s in scores if s.hidden}
+    named = [(standout["metric"], standout["scale"])]
+    if standout.get("other_metric"):
+        named.append((standout["other_metric"], standout["other_scale"]))
+    return not any(question in hidden for question in named)
 
 
 def warehouse_context(
@@ -587,6 +601,7 @@ def warehouse_context(
         invitations={s.name: s.invitations for s in settings.sources if s.invitations},
         votes=settings.votes_per_customer,
         min_score_responses=settings.privacy.min_responses_for_score,
+        min_comment_responses=settings.privacy.min_responses_for_comments,
     )
 
 
@@ -617,11 +632,10 @@ def response_rate(
 ) -> tuple[int, int] | None:
     """(responses, invitations) over the sources that say how many invitations they sent: a
     number a week, or their unanswered rows (`counts`: response_counts.sql). None if none do."""
+    by_source = {} if counts is None else {r[0]: r[1:] for r in counts.iter_rows()}
     responses = sent = 0
-    for source, answered, unanswered in () if counts is None else counts.iter_rows():
-        setting = invitations.get(source)
-        if setting is None:
-            continue
+    for source, setting in invitations.items():  # a source without a response this week too
+        answered, unanswered = by_source.get(source, (0, 0))
         responses += answered
         sent += answered + unanswered if setting == "unanswered_rows" else int(setting)
     return (responses, sent) if sent else None
@@ -828,8 +842,9 @@ def _why_sentence(block: dict[str, Any], language: str) -> str | None:
 def _spikes(
     spikes: pl.DataFrame | None, labels: dict[str, dict[str, str]], language: str
 ) -> list[dict[str, Any]]:
-    """The week's spikes in words: what is unusual, against what, with examples."""
-    text, found = TEXT[language], []
+    """The week's spikes in words, one entry per theme (the furthest from usual first): each
+    unusual measure against its usual level, ▲ or ▼, and the theme's examples."""
+    text, found = TEXT[language], {}
     for r in () if spikes is None else spikes.iter_rows(named=True):
         measure = r["measure"]
         if measure == "share":
@@ -839,21 +854,15 @@ def _spikes(
             shown = [format_score(measure, v, language) for v in (r["value"], r["mean"])]
             shown.append(format_score(measure, r["sd"], language).lstrip("+"))
             what = text["spike_score"]
-        found.append(
-            {
-                "label": _label(labels, r["theme"]),
-                "direction": r["direction"],
-                "what": what.format(
-                    metric=metric_name(measure, r["scale"]),
-                    value=shown[0],
-                    mean=shown[1],
-                    sd=shown[2],
-                ),
-                "mentions": r["mentions"],
-                "examples": r["examples"] or [],
-            }
+        entry = found.setdefault(
+            r["theme"],
+            {"label": _label(labels, r["theme"]), "measures": [], "examples": r["examples"] or []},
         )
-    return found
+        sentence = what.format(
+            metric=metric_name(measure, r["scale"]), value=shown[0], mean=shown[1], sd=shown[2]
+        )
+        entry["measures"].append(("▲ " if r["direction"] == "up" else "▼ ") + sentence)
+    return list(found.values())
 
 
 def _charts(

@@ -17,8 +17,9 @@ CREATE TABLE IF NOT EXISTS ops.excluded_rows (
 );
 
 -- Loaded rows where the export contradicts itself, for a person to look at: a Qualtrics NPS
--- group column (Q2_NPS_GROUP) that disagrees with the NPS answer's category. The response is
--- loaded and scored by its answer (0-6 detractor, 7-8 passive, 9-10 promoter).
+-- group column (Q2_NPS_GROUP) that disagrees with the NPS answer's category, or holds no group.
+-- The response is loaded and scored by its answer (0-6 detractor, 7-8 passive, 9-10 promoter).
+-- Recorded once, when the response is stored (not again when a cumulative export repeats it).
 CREATE TABLE IF NOT EXISTS ops.findings (
     file_name    VARCHAR NOT NULL,
     file_sha256  VARCHAR NOT NULL,
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS ops.findings (
     row_number   INTEGER NOT NULL,
     response_id  VARCHAR,
     column_name  VARCHAR NOT NULL,
-    finding      VARCHAR NOT NULL,  -- nps_group_disagrees
+    finding      VARCHAR NOT NULL,  -- nps_group_disagrees, nps_group_unknown
     detail       VARCHAR NOT NULL,
     PRIMARY KEY (file_name, file_sha256, row_number, finding)
 );

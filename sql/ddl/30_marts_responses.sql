@@ -30,9 +30,9 @@ CREATE TABLE IF NOT EXISTS marts.responses (
     ces_easy        BOOLEAN,                -- CES in the easy part of its scale (5-7 of 7, 4-5 of 5)
     low_score       BOOLEAN,                -- detractor, CSAT 1-2 (of 5 or 7), or CES 1-2 of 5 / 1-3 of 7
     has_comment     BOOLEAN   NOT NULL,
-    counted         BOOLEAN   NOT NULL DEFAULT true, -- false: the same customer's later answer
+    counted         BOOLEAN   NOT NULL DEFAULT true, -- false: another answer of the same customer
                                                      --   that week counts instead (votes_per_customer)
-    quotable        BOOLEAN   NOT NULL DEFAULT true  -- its comment may be quoted: every segment it
+    quotable        BOOLEAN   NOT NULL DEFAULT false -- its comment may be quoted: every segment it
                                                      --   belongs to had enough responses (privacy)
 );
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR;
@@ -40,4 +40,5 @@ ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_easy BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS low_score BOOLEAN;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS counted BOOLEAN DEFAULT true;
 ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS ces_version VARCHAR;
-ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS quotable BOOLEAN DEFAULT true;
+-- rows built before the privacy threshold existed are quoted again only once rebuilt
+ALTER TABLE marts.responses ADD COLUMN IF NOT EXISTS quotable BOOLEAN DEFAULT false;
