@@ -418,3 +418,39 @@ def test_two_ces_questions_of_one_range_scored_opposite_ways_are_refused() -> No
         parse_settings({"sources": [source("effort", False), source("ease", True)]})
     assert "CES questions of one range (1-5)" in str(error.value)
     assert "lower is better in effort" in str(error.value) and "higher in ease" in str(error.value)
+
+
+def test_a_finding_is_recorded_once_however_often_a_cumulative_export_repeats_it(
+    conn, tmp_path
+) -> None:
+    settings = _qualtrics_settings()
+    _ingest(conn, tmp_path, settings, {"q.csv": _qualtrics_export(QUALTRICS_ROWS[:7])})
+    later = _qualtrics_export(QUALTRICS_ROWS)  # the same rows and one more, a week later
+    summary = _ingest(conn, tmp_path, settings, {"q.csv": later})
+    assert summary.findings == {}
+    assert conn.execute("SELECT count(*) FROM ops.findings").fetchone()[0] == 1
+
+
+def test_french_nps_groups_are_read_and_unknown_ones_reported(conn, tmp_path) -> None:
+    rows = [
+        _row("0", "1", "R_fr", "email", "5", "3", "Détracteur"),
+        _row("0", "1", "R_fr2", "email", "5", "10", "PROMOTEUR"),
+        _row("0", "1", "R_odd", "email", "5", "8", "Neutral-ish"),
+    ]
+    summary = _ingest(conn, tmp_path, _qualtrics_settings(), {"q.csv": _qualtrics_export(rows)})
+    assert summary.findings == {"nps_group_unknown": 1}
+    detail = conn.execute("SELECT detail FROM ops.findings").fetchone()[0]
+    assert (
+        detail == "Q2_NPS_GROUP says 'Neutral-ish', not a group (1-3, Detractor, Passive, Promoter)"
+    )
+
+
+def test_the_response_rate_counts_sources_without_a_response_this_week() -> None:
+    import polars as pl
+
+    from satisfaction_pipeline.lib.report import response_rate
+
+    counts = pl.DataFrame({"source": ["a"], "responses": [100], "unanswered": [0]})
+    assert response_rate(counts, {"a": 1000, "b": 1000}) == (100, 2000)
+    assert response_rate(None, {"a": 1000}) == (0, 1000)
+    assert response_rate(counts, {}) is None  # no source says how many it sent
