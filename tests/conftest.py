@@ -33,6 +33,19 @@ def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
 
 
 @pytest.fixture
+def conn(tmp_path: Path):
+    """A fresh warehouse file with every table, opened."""
+    import duckdb
+
+    from satisfaction_pipeline.lib import warehouse
+
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    warehouse.create_schema(connection)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
 def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.MonkeyPatch):
     """SATISFACTION_* and DAGSTER_HOME set for one test; returns the paths."""
     from satisfaction_pipeline.lib.paths import Paths

@@ -8,7 +8,6 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -22,14 +21,6 @@ from satisfaction_pipeline.lib.scoring import score_responses
 from .conftest import generic_settings
 
 NOW = dt.datetime(2026, 11, 23, 6, 0)
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    warehouse.create_schema(connection)
-    yield connection
-    connection.close()
 
 
 def _count(conn, sql: str) -> int:

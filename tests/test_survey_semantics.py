@@ -19,14 +19,6 @@ NOW = dt.datetime(2026, 11, 23, 6, 0)
 WEEK = {"week_start": dt.date(2026, 11, 16), "week_end": dt.date(2026, 11, 23)}
 
 
-@pytest.fixture
-def conn(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    warehouse.create_schema(connection)
-    yield connection
-    connection.close()
-
-
 def _ingest(conn, tmp_path: Path, settings, files: dict[str, str | bytes]):
     inbox = tmp_path / "inbox"
     inbox.mkdir(exist_ok=True)

@@ -392,14 +392,20 @@ def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         .group_by("theme", maintain_order=True)
         .head(EXAMPLES)
     )
+    return quoted_examples(picked).rename({"theme": "group"})
+
+
+def quoted_examples(picked: pl.DataFrame) -> pl.DataFrame:
+    """theme → `examples`, the list of the picked comments (theme, comment, customer_ref, in the
+    order to show) PII-redacted for quoting, each wording once."""
     quoted = [
         (theme, quotable(comment, ref))
         for theme, comment, ref in picked.select("theme", "comment", "customer_ref").iter_rows()
     ]
     return (
-        pl.DataFrame(quoted, schema=["group", "example"], orient="row")
+        pl.DataFrame(quoted, schema={"theme": pl.String, "example": pl.String}, orient="row")
         .unique(maintain_order=True)  # two comments may differ only in what is redacted
-        .group_by("group", maintain_order=True)
+        .group_by("theme", maintain_order=True)
         .agg(examples="example")
     )
 

@@ -24,8 +24,7 @@ import datetime as dt
 
 import polars as pl
 
-from satisfaction_pipeline.lib.actions import may_quote
-from satisfaction_pipeline.lib.redact import quotable
+from satisfaction_pipeline.lib.actions import may_quote, quoted_examples
 from satisfaction_pipeline.lib.scoring import csat_satisfied
 
 NO_COMMENT = "no_comment"
@@ -337,16 +336,7 @@ def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         .group_by("theme", maintain_order=True)
         .head(EXAMPLES)
     )
-    quoted = [
-        (theme, quotable(comment, ref))
-        for theme, comment, ref in picked.select("theme", "comment", "customer_ref").iter_rows()
-    ]
-    return (
-        pl.DataFrame(quoted, schema={"theme": pl.String, "example": pl.String}, orient="row")
-        .unique(maintain_order=True)  # the same words twice teach nothing
-        .group_by("theme", maintain_order=True)
-        .agg(examples="example")
-    )
+    return quoted_examples(picked)
 
 
 def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
