@@ -430,7 +430,7 @@ def _nps_group_findings(
         & pl.col("theirs").is_not_null()  # an empty group cell says nothing
         & (pl.col("theirs") != pl.col("ours"))
     )
-    return _conform(
+    return warehouse.conform(
         wrong.select(
             file_name=pl.lit(file_name),
             source=pl.lit(source.name),
@@ -490,7 +490,7 @@ def map_file(
     excluded = pl.DataFrame(schema=EXCLUDED_SCHEMA)
     if (exclusions := _exclusions(table, source)) is not None:
         frame = frame.hstack(exclusions)
-        excluded = _conform(
+        excluded = warehouse.conform(
             frame.filter(pl.col("_excluded").is_not_null()).select(
                 file_name=pl.lit(file_name),
                 source=pl.lit(source.name),
@@ -605,7 +605,7 @@ def map_file(
         actual = columns[question.column]
         findings = _nps_group_findings(table, source, actual, unique, values["nps"], file_name)
     return MappedFile(
-        responses=_conform(responses, RESPONSE_SCHEMA),
+        responses=warehouse.conform(responses, RESPONSE_SCHEMA),
         rejected=_rejected(bad, table, source, file_name),
         duplicates=duplicates,
         rows_read=rows_read,
@@ -618,7 +618,7 @@ def _unanswered(
     rows: pl.DataFrame, source: Source, file_name: str, settings: Settings
 ) -> pl.DataFrame:
     """EXCLUDED_SCHEMA rows for invitations nobody answered, with the week they were sent."""
-    return _conform(
+    return warehouse.conform(
         rows.select(
             file_name=pl.lit(file_name),
             source=pl.lit(source.name),
@@ -645,14 +645,6 @@ def _week_of(utc: pl.Expr, timezone: str) -> pl.Expr:
     return local_day - pl.duration(days=local_day.dt.weekday() - 1)
 
 
-def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Give a frame exactly `schema`'s columns, in order, adding absent ones as nulls."""
-    return frame.select(
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in schema.items()
-    )
-
-
 def _rejected(bad: pl.DataFrame, table: RawTable, source: Source, file_name: str) -> pl.DataFrame:
     """Rejected rows with their whole raw content: every column as read, and what did not fit."""
     raw = table.frame.select(pl.all().gather(bad.get_column("_index")))
@@ -670,7 +662,7 @@ def _rejected(bad: pl.DataFrame, table: RawTable, source: Source, file_name: str
         column_name=pl.col("_column"),
         reason=pl.col("_reason"),
     ).with_columns(raw_record=pl.Series(records, dtype=pl.String))
-    return _conform(frame, REJECT_SCHEMA)
+    return warehouse.conform(frame, REJECT_SCHEMA)
 
 
 def matching_files(inbox: Path, source: Source) -> list[Path]:

@@ -26,6 +26,7 @@ import polars as pl
 
 from satisfaction_pipeline.lib.actions import may_quote, quoted_examples
 from satisfaction_pipeline.lib.scoring import csat_satisfied
+from satisfaction_pipeline.lib.warehouse import conform
 
 NO_COMMENT = "no_comment"
 NO_THEME = "no_theme"
@@ -180,7 +181,7 @@ def decompose(values: pl.DataFrame, groups: pl.DataFrame, week: dt.date) -> pl.D
         score_effect=(pl.col("s0") + pl.col("s1")) / 2 * (m1 - m0),
         total_change=level1 - level0,
     )
-    return _conform(
+    return conform(
         table.with_columns(contribution=pl.col("volume_effect") + pl.col("score_effect")).select(
             week=pl.lit(week),
             metric="metric",
@@ -311,7 +312,7 @@ def find_spikes(
         mentions.filter((pl.col("week") == week) & pl.col("theme").is_in(spiked)),
         scored.filter(pl.col("week") == week),
     )
-    return _conform(spikes.join(examples, on="theme", how="left"), SPIKE_SCHEMA).sort(
+    return conform(spikes.join(examples, on="theme", how="left"), SPIKE_SCHEMA).sort(
         pl.col("z").abs(), "theme", "measure", descending=[True, False, False]
     )
 
@@ -337,10 +338,3 @@ def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
         .head(EXAMPLES)
     )
     return quoted_examples(picked)
-
-
-def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    return frame.select(
-        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
-        for c, t in schema.items()
-    )

@@ -34,6 +34,15 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Give a frame exactly `schema`'s columns, in order and types, adding absent ones as nulls:
+    what a table written with `INSERT … BY NAME` expects."""
+    return frame.select(
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in schema.items()
+    )
+
+
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and tables that do not exist yet (the DDL files, in name order)."""
     for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
