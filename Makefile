@@ -35,8 +35,9 @@ ui: setup ## the Dagster UI on http://localhost:3000 (uses ./demo unless SATISFA
 	SATISFACTION_REPORTS=$${SATISFACTION_REPORTS:-demo/reports} \
 	$(VENV)/bin/satisfaction-pipeline ui
 
-lint: setup
+lint: setup ## ruff, and the import contracts of docs/architecture.md
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -21,7 +21,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.actions import Ranking, points_at_stake, stakes
+from satisfaction_pipeline.actions.stakes import Ranking, points_at_stake, stakes
 
 
 def main() -> None:

@@ -26,13 +26,14 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("SATISFACTION_CONFIG", str(PROJECT / "satisfaction.yaml"))
 
-from satisfaction_pipeline.lib import warehouse as wh  # noqa: E402
-from satisfaction_pipeline.lib.config import load_settings  # noqa: E402
-from satisfaction_pipeline.lib.demo_data import generate_demo  # noqa: E402
-from satisfaction_pipeline.lib.ingest import ingest_inbox  # noqa: E402
-from satisfaction_pipeline.lib.pdf import render_pdf  # noqa: E402
-from satisfaction_pipeline.lib.report import build_context, render_html  # noqa: E402
-from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores  # noqa: E402
+from satisfaction_pipeline import warehouse as wh  # noqa: E402
+from satisfaction_pipeline.config.settings import load_settings  # noqa: E402
+from satisfaction_pipeline.demo_data import generate_demo  # noqa: E402
+from satisfaction_pipeline.ingest.inbox import ingest_inbox  # noqa: E402
+from satisfaction_pipeline.report.context import build_context  # noqa: E402
+from satisfaction_pipeline.report.pdf import render_pdf  # noqa: E402
+from satisfaction_pipeline.report.render import render_html  # noqa: E402
+from satisfaction_pipeline.scoring.scores import score_responses, weekly_scores  # noqa: E402
 
 LAST_WEEK = dt.date(2026, 11, 9)
 

@@ -23,10 +23,11 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import parse_settings
-from satisfaction_pipeline.lib.ingest import ingest_inbox, map_file
-from satisfaction_pipeline.lib.readers import read_export
+from satisfaction_pipeline import warehouse
+from satisfaction_pipeline.config.settings import parse_settings
+from satisfaction_pipeline.ingest.inbox import ingest_inbox
+from satisfaction_pipeline.ingest.mapping import map_file
+from satisfaction_pipeline.ingest.readers import read_export
 
 WORDS = (  # a French / English support vocabulary, with the typography that breaks encodings
     "attente", "conseiller", "très", "aimable", "mais", "problème", "toujours", "pas", "résolu",

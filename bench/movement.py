@@ -22,7 +22,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.movement import (
+from satisfaction_pipeline.actions.movement import (
     decompose,
     find_spikes,
     primary_themes,

@@ -20,9 +20,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.config import load_settings
-from satisfaction_pipeline.lib.pdf import render_pdf
-from satisfaction_pipeline.lib.report import render_html, warehouse_context
+from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.report.context import warehouse_context
+from satisfaction_pipeline.report.pdf import render_pdf
+from satisfaction_pipeline.report.render import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,9 +21,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.config import Standouts
-from satisfaction_pipeline.lib.scoring import weekly_scores, with_changes
-from satisfaction_pipeline.lib.standouts import find_standouts
+from satisfaction_pipeline.config.settings import Standouts
+from satisfaction_pipeline.scoring.scores import weekly_scores, with_changes
+from satisfaction_pipeline.scoring.standouts import find_standouts
 
 SEGMENTS = {"channel": 4, "team": 12, "agent": 120, "product": 8, "touchpoint": 3}
 

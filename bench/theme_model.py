@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.themes import comments
-from satisfaction_pipeline.lib.theme_examples import keep_language, read_examples
-from satisfaction_pipeline.lib.theme_model import (
+from satisfaction_pipeline.themes.examples import keep_language, read_examples
+from satisfaction_pipeline.themes.model import (
     Recipe,
     cross_validate,
     format_cross_validation,

@@ -21,9 +21,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.lib.demo_data import COMPLAINTS_EN, COMPLAINTS_FR, PRAISE_EN, PRAISE_FR
-from satisfaction_pipeline.lib.taxonomy import default_taxonomy
-from satisfaction_pipeline.lib.themes import comment_themes, tag_comments
+from satisfaction_pipeline.config.taxonomy import default_taxonomy
+from satisfaction_pipeline.demo_data import COMPLAINTS_EN, COMPLAINTS_FR, PRAISE_EN, PRAISE_FR
+from satisfaction_pipeline.themes.tagger import comment_themes, tag_comments
 
 NOISE = [
     "Bonjour,", "Hello,", "Franchement", "Honestly", "😡", "👍", "MERCI !!!", "<br>",

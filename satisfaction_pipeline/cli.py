@@ -15,10 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from satisfaction_pipeline.lib.config import ConfigError, Settings, load_settings
-from satisfaction_pipeline.lib.paths import ENVIRONMENT, Paths
-from satisfaction_pipeline.lib.taxonomy import TaxonomyError, read_taxonomy
-from satisfaction_pipeline.lib.theme_eval import (
+from satisfaction_pipeline.config.paths import ENVIRONMENT, Paths
+from satisfaction_pipeline.config.settings import ConfigError, Settings, load_settings
+from satisfaction_pipeline.config.taxonomy import TaxonomyError, read_taxonomy
+from satisfaction_pipeline.themes.detect import check_detection, learned_themes
+from satisfaction_pipeline.themes.evaluation import (
     GoldError,
     Scores,
     evaluate,
@@ -26,8 +27,8 @@ from satisfaction_pipeline.lib.theme_eval import (
     read_gold,
     taxonomy_predictor,
 )
-from satisfaction_pipeline.lib.theme_examples import ExamplesError, keep_language, read_examples
-from satisfaction_pipeline.lib.theme_model import (
+from satisfaction_pipeline.themes.examples import ExamplesError, keep_language, read_examples
+from satisfaction_pipeline.themes.model import (
     ModelError,
     Recipe,
     check_trainable,
@@ -37,8 +38,7 @@ from satisfaction_pipeline.lib.theme_model import (
     load_model,
     train,
 )
-from satisfaction_pipeline.lib.theme_pipeline import check_detection
-from satisfaction_pipeline.lib.themes import check_taxonomy
+from satisfaction_pipeline.themes.tagger import check_taxonomy
 
 JOB_NAME = "weekly_report_job"
 
@@ -348,7 +348,7 @@ def _build(
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from satisfaction_pipeline.lib.demo_data import generate_demo, last_complete_week
+    from satisfaction_pipeline.demo_data import generate_demo, last_complete_week
 
     base = args.dir.resolve()
     paths = _resolve(
@@ -367,7 +367,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _inspect(paths: Paths, shown: int) -> int:
     """Print how every inbox file reads against its source; exit 1 if any cannot be read."""
-    from satisfaction_pipeline.lib.ingest import IngestError, read_inbox
+    from satisfaction_pipeline.ingest.inbox import IngestError, read_inbox
 
     settings = _settings(paths)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -416,16 +416,8 @@ def _ui(args: argparse.Namespace) -> int:
 
     with dg.DagsterInstance.get() as instance:
         ensure_one_writer(instance)  # a UI backfill during a run waits for the warehouse
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "satisfaction_pipeline.definitions",
-        "-p",
-        str(args.port),
-    ]
+    workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-p", str(args.port)]
     os.execvp(command[0], command)
     return 0  # not reached
 
@@ -517,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _settings(paths)
             taxonomy = settings.theme_taxonomy(paths.config.parent)
             check_taxonomy(taxonomy)
-            check_detection(taxonomy, settings.learned_themes(taxonomy, paths.config.parent))
+            check_detection(taxonomy, learned_themes(settings, taxonomy, paths.config.parent))
             print(
                 f"{paths.config}: OK — {len(settings.sources)} source(s): "
                 f"{', '.join(s.name for s in settings.sources)}"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from satisfaction_pipeline.lib.config import Settings, load_settings, parse_settings
-from satisfaction_pipeline.lib.demo_data import DemoManifest, generate_demo
+from satisfaction_pipeline.config.settings import Settings, load_settings, parse_settings
+from satisfaction_pipeline.demo_data import DemoManifest, generate_demo
 
 PROJECT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = PROJECT / "satisfaction.yaml"
@@ -37,7 +37,7 @@ def conn(tmp_path: Path):
     """A fresh warehouse file with every table, opened."""
     import duckdb
 
-    from satisfaction_pipeline.lib import warehouse
+    from satisfaction_pipeline import warehouse
 
     connection = duckdb.connect(str(tmp_path / "w.duckdb"))
     warehouse.create_schema(connection)
@@ -48,7 +48,7 @@ def conn(tmp_path: Path):
 @pytest.fixture
 def pipeline_env(tmp_path: Path, demo_inbox: DemoManifest, monkeypatch: pytest.MonkeyPatch):
     """SATISFACTION_* and DAGSTER_HOME set for one test; returns the paths."""
-    from satisfaction_pipeline.lib.paths import Paths
+    from satisfaction_pipeline.config.paths import Paths
 
     paths = Paths(
         config=EXAMPLE_CONFIG,

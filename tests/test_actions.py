@@ -16,25 +16,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.actions import (
-    Ranking,
-    action_list_csv,
-    follow_up,
+from satisfaction_pipeline.actions.exports import action_list_csv, write_csv
+from satisfaction_pipeline.actions.follow_up import follow_up
+from satisfaction_pipeline.actions.owners import responsibility
+from satisfaction_pipeline.actions.praise import praise
+from satisfaction_pipeline.actions.stakes import Ranking, points_at_stake, rank, stakes
+from satisfaction_pipeline.actions.weekly import (
     over_index,
-    points_at_stake,
-    praise,
-    rank,
-    responsibility,
-    stakes,
     trends,
     weekly_action_list,
     weekly_actions,
 )
-from satisfaction_pipeline.lib.exports import write_csv
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.scoring import low_score, score_responses
-from satisfaction_pipeline.lib.taxonomy import Taxonomy, default_taxonomy
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.taxonomy import Taxonomy, default_taxonomy
+from satisfaction_pipeline.scoring.scores import low_score, score_responses
 
 from .conftest import LAST_WEEK
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.archive import ArchiveError, archive_ingested
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.ingest.archive import ArchiveError, archive_ingested
 
 from .conftest import LAST_WEEK
 

@@ -8,8 +8,8 @@ import re
 
 import polars as pl
 
-from satisfaction_pipeline.lib.charts import nps_mix, trend
-from satisfaction_pipeline.lib.report import render_html
+from satisfaction_pipeline.report.charts import nps_mix, trend
+from satisfaction_pipeline.report.render import render_html
 
 from .test_report import _context
 

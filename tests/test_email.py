@@ -20,10 +20,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib import mail
-from satisfaction_pipeline.lib.mail import MailError, SmtpSettings, decide, send
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.taxonomy import default_taxonomy
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.taxonomy import default_taxonomy
+from satisfaction_pipeline.delivery import smtp as mail
+from satisfaction_pipeline.delivery.exactly_once import decide
+from satisfaction_pipeline.delivery.smtp import MailError, SmtpSettings, send
 
 from .conftest import LAST_WEEK
 
@@ -381,7 +382,7 @@ def test_an_accepted_message_is_never_sent_twice_and_refusals_are_returned() -> 
 
 
 def test_attachments_follow_the_configuration(tmp_path: Path) -> None:
-    from satisfaction_pipeline.lib.mail import Action, Headline, build_message
+    from satisfaction_pipeline.delivery.message import Action, Headline, build_message
 
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7 test")
     (tmp_path / "action_list.csv").write_text("rank,theme\n1,wait_time\n")

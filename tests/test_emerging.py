@@ -9,8 +9,8 @@ import random
 
 import polars as pl
 
-from satisfaction_pipeline.lib.taxonomy import default_taxonomy
-from satisfaction_pipeline.lib.theme_pipeline import find_themes
+from satisfaction_pipeline.config.taxonomy import default_taxonomy
+from satisfaction_pipeline.themes.detect import find_themes
 
 LAST = dt.date(2026, 11, 16)
 WEEKS = [LAST - dt.timedelta(weeks=k) for k in range(4, -1, -1)]

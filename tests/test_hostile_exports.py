@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import Settings
-from satisfaction_pipeline.lib.ingest import ingest_inbox, read_inbox_file
+from satisfaction_pipeline import warehouse
+from satisfaction_pipeline.config.settings import Settings
+from satisfaction_pipeline.ingest.inbox import ingest_inbox, read_inbox_file
 
 from .conftest import generic_settings
 from .hostile_exports import CASES, HEADER, Case

@@ -14,11 +14,11 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.defs.inbox import inbox_job, inbox_sensor
 from satisfaction_pipeline.defs.partitions import weekly_partitions
 from satisfaction_pipeline.defs.resources import SurveySettings
-from satisfaction_pipeline.lib.inbox_watch import look
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.ingest.watch import look
 
 HOUR = 3600.0
 COUNTS = ["status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"]
@@ -132,8 +132,8 @@ def test_a_run_leaves_an_export_still_being_written_for_the_next_one(
 ) -> None:
     """A half-copied export must not be loaded: its last row would be cut, and the complete
     file later would find that response already loaded (for good, as a duplicate)."""
-    from satisfaction_pipeline.lib import warehouse
-    from satisfaction_pipeline.lib.ingest import ingest_inbox
+    from satisfaction_pipeline import warehouse
+    from satisfaction_pipeline.ingest.inbox import ingest_inbox
 
     inbox = _inbox_copy(pipeline_env, tmp_path)
     export = next(inbox.glob("support_fr_*.csv"))

@@ -11,12 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.config import Settings, parse_settings
-from satisfaction_pipeline.lib.demo_data import DemoManifest
-from satisfaction_pipeline.lib.ingest import IngestError, ingest_inbox, map_file
-from satisfaction_pipeline.lib.readers import read_delimited, read_export
-from satisfaction_pipeline.lib.scoring import score_responses
+from satisfaction_pipeline import warehouse
+from satisfaction_pipeline.config.settings import Settings, parse_settings
+from satisfaction_pipeline.demo_data import DemoManifest
+from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox
+from satisfaction_pipeline.ingest.mapping import map_file
+from satisfaction_pipeline.ingest.readers import read_delimited, read_export
+from satisfaction_pipeline.scoring.scores import score_responses
 
 from .conftest import generic_settings
 

@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from satisfaction_pipeline.lib.movement import (
+from satisfaction_pipeline.actions.movement import (
     NO_COMMENT,
     NO_THEME,
     SPIKE_SCHEMA,

@@ -19,9 +19,9 @@ from dagster_duckdb import DuckDBResource
 from pypdf import PdfReader
 
 from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.definitions import load_definitions
-from satisfaction_pipeline.lib.demo_data import DemoManifest
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.demo_data import DemoManifest
 
 from .conftest import LAST_WEEK, PROJECT
 
@@ -51,21 +51,21 @@ def _keys(first: dt.date, last: dt.date) -> list[str]:
 
 
 def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> None:
-    from satisfaction_pipeline.defs import assets, checks
+    from satisfaction_pipeline.defs import ingest, report, scoring, themes
     from satisfaction_pipeline.defs.resources import SurveySettings
 
     result = dg.materialize(
         [
-            assets.survey_files,
-            assets.responses,
-            assets.weekly_scores,
-            assets.comment_themes,
-            assets.weekly_report,
-            checks.response_ids_are_unique,
-            checks.scores_in_range,
-            checks.every_row_is_accounted_for,
-            checks.every_file_is_readable,
-            checks.evidence_is_in_its_comment,
+            ingest.survey_files,
+            scoring.responses,
+            scoring.weekly_scores,
+            themes.comment_themes,
+            report.weekly_report,
+            scoring.response_ids_are_unique,
+            scoring.scores_in_range,
+            ingest.every_row_is_accounted_for,
+            ingest.every_file_is_readable,
+            themes.evidence_is_in_its_comment,
         ],
         partition_key=LAST_WEEK.isoformat(),
         resources={
@@ -180,8 +180,8 @@ def test_schedule_runs_the_week_that_just_ended(tick: dt.datetime, partition: st
 
 
 def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
-    from satisfaction_pipeline.defs.checks import response_ids_are_unique, scores_in_range
-    from satisfaction_pipeline.lib.warehouse import create_schema
+    from satisfaction_pipeline.defs.scoring import response_ids_are_unique, scores_in_range
+    from satisfaction_pipeline.warehouse import create_schema
 
     database = tmp_path / "w.duckdb"
     with duckdb.connect(str(database)) as conn:
@@ -201,8 +201,8 @@ def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
 
 
 def test_file_checks_catch_lost_rows_and_unread_files(tmp_path: Path) -> None:
-    from satisfaction_pipeline.defs.checks import every_file_is_readable, every_row_is_accounted_for
-    from satisfaction_pipeline.lib.warehouse import create_schema
+    from satisfaction_pipeline.defs.ingest import every_file_is_readable, every_row_is_accounted_for
+    from satisfaction_pipeline.warehouse import create_schema
 
     database = tmp_path / "w.duckdb"
     with duckdb.connect(str(database)) as conn:

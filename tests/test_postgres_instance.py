@@ -19,7 +19,7 @@ import dagster as dg
 import psycopg2
 import pytest
 
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.config.paths import Paths
 
 from .conftest import LAST_WEEK, PROJECT
 

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.defs import freshness
 from satisfaction_pipeline.defs.freshness import due_week
 from satisfaction_pipeline.defs.resources import (
@@ -27,9 +28,8 @@ from satisfaction_pipeline.defs.resources import (
     SurveySettings,
     ensure_one_writer,
 )
-from satisfaction_pipeline.lib.paths import Paths
 
-from .conftest import LAST_WEEK
+from .conftest import LAST_WEEK, PROJECT
 
 
 def _warehouse_steps(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
@@ -96,10 +96,13 @@ def test_the_running_daemon_ingests_a_dropped_export_within_one_sensor_interval(
     inbox = tmp_path / "empty_inbox"
     inbox.mkdir()
     env = dict(os.environ, SATISFACTION_CONFIG=str(watched), SATISFACTION_INBOX=str(inbox))
+    # its output goes to a file: a pipe nobody reads while it runs fills up, and then every
+    # process writing a log line to it (the run's steps too) blocks
+    output = (tmp_path / "daemon.log").open("w+")
     daemon = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-daemon"), "run",
-         "-m", "satisfaction_pipeline.definitions"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "-w", str(PROJECT / "workspace.yaml")],
+        env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         with dg.DagsterInstance.get() as instance:
@@ -112,7 +115,10 @@ def test_the_running_daemon_ingests_a_dropped_export_within_one_sensor_interval(
             finished = _wait(lambda: _finished(instance, run.dagster_run.run_id), 120, "its end")
     finally:
         daemon.terminate()
-        log = daemon.communicate(timeout=60)[0]
+        daemon.wait(timeout=60)
+        output.seek(0)
+        log = output.read()
+        output.close()
     assert finished.is_success, log[-3000:]
     assert run.dagster_run.tags["satisfaction/files"] == export.name
     # the next look is at most one interval away; the daemon adds its own loop (a busy machine

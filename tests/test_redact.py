@@ -15,9 +15,9 @@ import pytest
 from pypdf import PdfReader
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.demo_data import DemoManifest
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.redact import REDACTED, redact
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.demo_data import DemoManifest
+from satisfaction_pipeline.redact import REDACTED, redact
 
 from .conftest import LAST_WEEK
 

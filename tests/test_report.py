@@ -16,20 +16,17 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from satisfaction_pipeline.lib.formats import (
+from satisfaction_pipeline.config.taxonomy import default_taxonomy
+from satisfaction_pipeline.formats import (
     format_date,
     format_number,
     format_percent,
     french_typography,
 )
-from satisfaction_pipeline.lib.pdf import LocalOnlyFetcher, render_pdf
-from satisfaction_pipeline.lib.redact import redact
-from satisfaction_pipeline.lib.report import (
-    TEMPLATES_DIR,
-    build_context,
-    render_html,
-)
-from satisfaction_pipeline.lib.taxonomy import default_taxonomy
+from satisfaction_pipeline.redact import redact
+from satisfaction_pipeline.report.context import build_context
+from satisfaction_pipeline.report.pdf import LocalOnlyFetcher, render_pdf
+from satisfaction_pipeline.report.render import TEMPLATES_DIR, render_html
 
 WEEK = dt.date(2026, 11, 16)
 
@@ -296,7 +293,7 @@ def test_redaction(text: str, expected: str) -> None:
 
 
 def test_report_files_replace_the_old_ones_and_leave_no_partial_file(tmp_path: Path) -> None:
-    from satisfaction_pipeline.lib.report import write_report_files
+    from satisfaction_pipeline.report.render import write_report_files
 
     folder = tmp_path / "2026-11-16"
     write_report_files(folder, {"report.html": b"old", "report.pdf": b"old"})
@@ -487,12 +484,12 @@ def test_hostile_text_in_every_section_prints_as_text_and_fetches_nothing() -> N
 def _french_sentences() -> list[str]:
     """Every sentence of ours the French report prints: its labels, the standout and chart
     templates, the default taxonomy's labels and actions, and the methodology appendix."""
-    from satisfaction_pipeline.lib.report import TEXT, _labels
-    from satisfaction_pipeline.lib.standouts import TEMPLATES
+    from satisfaction_pipeline.report.texts import TEXT, theme_labels
+    from satisfaction_pipeline.scoring.standouts import TEMPLATES
 
     sentences = [v for v in TEXT["fr"].values() if isinstance(v, str)]
     sentences += list(TEMPLATES["fr"].values())
-    for theme in _labels(default_taxonomy(), "fr").values():
+    for theme in theme_labels(default_taxonomy(), "fr").values():
         sentences += [theme["label"], theme["action"]]
     methodology = (TEMPLATES_DIR / "_methodology_fr.html.j2").read_text(encoding="utf-8")
     sentences.append(unescape(re.sub(r"<[^>]+>", " ", methodology)))

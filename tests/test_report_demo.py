@@ -15,11 +15,12 @@ import yaml
 from pypdf import PdfReader
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.config import load_settings
-from satisfaction_pipeline.lib.demo_data import DemoManifest
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.pdf import render_pdf
-from satisfaction_pipeline.lib.report import render_html, warehouse_context
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.demo_data import DemoManifest
+from satisfaction_pipeline.report.context import warehouse_context
+from satisfaction_pipeline.report.pdf import render_pdf
+from satisfaction_pipeline.report.render import render_html
 
 from .conftest import LAST_WEEK
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.config import ConfigError, load_settings, parse_settings
-from satisfaction_pipeline.lib.scales import (
+from satisfaction_pipeline.config.settings import ConfigError, load_settings, parse_settings
+from satisfaction_pipeline.ingest.scales import (
     choose_label_set,
     csat_mapping,
     fold_label,

@@ -1,5 +1,5 @@
 """`weekly_scores` + `with_changes`, cell by cell, against a plain-Python computation written
-from the README's methodology (loops, `math`, `statistics`; scipy only for the t quantile and
+from docs/methodology.md (loops, `math`, `statistics`; scipy only for the t quantile and
 Welch's test on the raw answers), on a generated multi-week dataset; and the properties the
 table must have whatever the data."""
 
@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from scipy import stats
 
-from satisfaction_pipeline.lib.ingest import map_file
-from satisfaction_pipeline.lib.readers import read_delimited
-from satisfaction_pipeline.lib.scoring import weekly_scores, with_changes
+from satisfaction_pipeline.ingest.mapping import map_file
+from satisfaction_pipeline.ingest.readers import read_delimited
+from satisfaction_pipeline.scoring.scores import weekly_scores, with_changes
 
 from .conftest import generic_settings
 
@@ -110,7 +110,7 @@ def _answers(rows: list[dict]) -> dict[tuple, list]:
 
 
 def _score(metric: str, scale: str, answers: list[dict]) -> dict:
-    """Every column of a weekly_scores row from its answers, as the README defines it."""
+    """Every column of a weekly_scores row from its answers, as docs/methodology.md defines it."""
     n = len(answers)
     cell: dict = {"n": n, "small_sample": n < MIN_N}
     if metric == "csat":

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from satisfaction_pipeline.lib.scales import nps_category
-from satisfaction_pipeline.lib.scoring import score_responses, weekly_scores, with_changes
+from satisfaction_pipeline.ingest.scales import nps_category
+from satisfaction_pipeline.scoring.scores import score_responses, weekly_scores, with_changes
 
 WEEK = dt.date(2026, 11, 16)
 

@@ -8,9 +8,9 @@ import random
 import polars as pl
 import pytest
 
-from satisfaction_pipeline.lib.config import ConfigError, Standouts, parse_settings
-from satisfaction_pipeline.lib.scoring import weekly_scores, with_changes
-from satisfaction_pipeline.lib.standouts import find_standouts
+from satisfaction_pipeline.config.settings import ConfigError, Standouts, parse_settings
+from satisfaction_pipeline.scoring.scores import weekly_scores, with_changes
+from satisfaction_pipeline.scoring.standouts import find_standouts
 
 from .conftest import generic_settings
 

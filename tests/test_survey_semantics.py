@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.ingest import ingest_inbox
+from satisfaction_pipeline import warehouse
+from satisfaction_pipeline.ingest.inbox import ingest_inbox
 
 from .conftest import generic_settings
 
@@ -114,7 +114,7 @@ QUALTRICS_ROWS = [
 
 
 def _qualtrics_settings(**overrides):
-    from satisfaction_pipeline.lib.config import parse_settings
+    from satisfaction_pipeline.config.settings import parse_settings
 
     source = {
         "name": "purchase",
@@ -242,7 +242,7 @@ def test_french_labels_map_by_label_and_nsp_is_no_answer(conn, tmp_path) -> None
 
 
 def test_a_four_point_scale_has_no_neutral_and_its_top_two_are_satisfied(conn, tmp_path) -> None:
-    from satisfaction_pipeline.lib.scoring import csat_satisfied
+    from satisfaction_pipeline.scoring.scores import csat_satisfied
 
     questions = [{"column": "csat", "metric": "csat", "scale": {"max": 4}},
                  {"column": "comment", "metric": "comment"}]  # fmt: skip
@@ -398,7 +398,7 @@ def test_each_ces_answer_keeps_its_version(conn, tmp_path) -> None:
 
 
 def test_two_ces_questions_of_one_range_scored_opposite_ways_are_refused() -> None:
-    from satisfaction_pipeline.lib.config import ConfigError, parse_settings
+    from satisfaction_pipeline.config.settings import ConfigError, parse_settings
 
     def source(name: str, higher: bool) -> dict:
         scale = {"min": 1, "max": 5, "higher_is_better": higher}
@@ -440,7 +440,7 @@ def test_french_nps_groups_are_read_and_unknown_ones_reported(conn, tmp_path) ->
 def test_the_response_rate_counts_sources_without_a_response_this_week() -> None:
     import polars as pl
 
-    from satisfaction_pipeline.lib.report import response_rate
+    from satisfaction_pipeline.report.quality import response_rate
 
     counts = pl.DataFrame({"source": ["a"], "responses": [100], "unanswered": [0]})
     assert response_rate(counts, {"a": 1000, "b": 1000}) == (100, 2000)

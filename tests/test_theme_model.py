@@ -14,18 +14,19 @@ import openpyxl
 import pytest
 import yaml
 
+from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib import warehouse as wh
-from satisfaction_pipeline.lib.config import ConfigError, parse_settings
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.taxonomy import TaxonomyError, default_taxonomy
-from satisfaction_pipeline.lib.theme_examples import (
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import ConfigError, parse_settings
+from satisfaction_pipeline.config.taxonomy import TaxonomyError, default_taxonomy
+from satisfaction_pipeline.themes.detect import model_themes
+from satisfaction_pipeline.themes.examples import (
     ExamplesError,
     keep_language,
     read_examples,
     theme_id,
 )
-from satisfaction_pipeline.lib.theme_model import (
+from satisfaction_pipeline.themes.model import (
     ModelError,
     Recipe,
     cross_validate,
@@ -35,7 +36,6 @@ from satisfaction_pipeline.lib.theme_model import (
     split_sentences,
     train,
 )
-from satisfaction_pipeline.lib.theme_pipeline import model_themes
 from tests.conftest import EXAMPLE_CONFIG, LAST_WEEK
 
 DATA = Path(__file__).parent / "data"

@@ -13,16 +13,21 @@ import pytest
 import yaml
 
 from satisfaction_pipeline.cli import main
-from satisfaction_pipeline.lib.config import ConfigError, parse_settings
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.taxonomy import (
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import ConfigError, parse_settings
+from satisfaction_pipeline.config.taxonomy import (
     TaxonomyError,
     default_taxonomy,
     parse_taxonomy,
     read_taxonomy,
 )
-from satisfaction_pipeline.lib.theme_eval import GoldError, evaluate, read_gold, taxonomy_predictor
-from satisfaction_pipeline.lib.themes import comment_themes, tag_comments
+from satisfaction_pipeline.themes.evaluation import (
+    GoldError,
+    evaluate,
+    read_gold,
+    taxonomy_predictor,
+)
+from satisfaction_pipeline.themes.tagger import comment_themes, tag_comments
 
 from .conftest import EXAMPLE_CONFIG, LAST_WEEK
 

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import warehouse
 from satisfaction_pipeline.defs.resources import open_warehouse
-from satisfaction_pipeline.lib import warehouse
-from satisfaction_pipeline.lib.warehouse import (
+from satisfaction_pipeline.warehouse import (
     SCHEMA_VERSION,
     WarehouseUpgradeError,
     WarehouseVersionError,

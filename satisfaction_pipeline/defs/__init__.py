@@ -1,0 +1,7 @@
+"""Dagster objects only, found by `dg.load_from_defs_folder` (definitions.py). A module per
+capability holds its assets and checks — `ingest`, `scoring`, `themes`, `actions`, `report`,
+`delivery` — each asset reading its inputs, calling its capability package, writing its
+outputs and returning metadata; then what runs them: `jobs` (the weekly job and schedule),
+`inbox` (the inbox sensor), `sensors` (failure e-mails), `freshness` (the report's deadline),
+`backup`; and the shared wiring: `resources`, `partitions`, `metadata`.
+"""

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from satisfaction_pipeline.defs.assets import weekly_report
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.defs.report import weekly_report
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
-from satisfaction_pipeline.lib.config import load_settings
-from satisfaction_pipeline.lib.mail import overdue_message
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.delivery.message import overdue_message
 
 _settings = load_settings(Paths.from_environment().config)
 _deadline = _settings.report.deadline

@@ -14,12 +14,12 @@ import time
 
 import dagster as dg
 
-from satisfaction_pipeline.defs.assets import survey_files
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.defs.ingest import survey_files
 from satisfaction_pipeline.defs.partitions import weekly_partitions
 from satisfaction_pipeline.defs.resources import SurveySettings
-from satisfaction_pipeline.lib.config import load_settings
-from satisfaction_pipeline.lib.inbox_watch import exports, look
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.ingest.watch import exports, look
 
 _inbox = load_settings(Paths.from_environment().config).inbox
 

@@ -1,9 +1,14 @@
-"""Dagster metadata for a table written by an asset: row count, column schema, Markdown preview."""
+"""Dagster metadata for a table written by an asset (row count, column schema, Markdown preview),
+and an asset check's result from a query of `sql/checks/` that lists offending rows."""
 
 from __future__ import annotations
 
 import dagster as dg
 import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.defs.resources import open_warehouse
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
@@ -30,3 +35,22 @@ def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None) -> 
         "dagster/column_schema": schema,
         "preview": dg.MetadataValue.md(markdown_table(frame if preview is None else preview)),
     }
+
+
+def passes_when_empty(
+    warehouse: DuckDBResource,
+    query: str,
+    label: str,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> dg.AssetCheckResult:
+    """Pass when the named query finds no offending row; otherwise show the first ones."""
+    with open_warehouse(warehouse) as conn:
+        offending = wh.query(conn, query)
+    return dg.AssetCheckResult(
+        passed=offending.is_empty(),
+        severity=severity,
+        metadata={
+            label: len(offending),
+            "examples": dg.MetadataValue.md(markdown_table(offending)),
+        },
+    )

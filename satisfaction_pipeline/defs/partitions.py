@@ -1,5 +1,7 @@
 """Weekly partitions: a week starts on Monday 00:00 in the configured time zone and its key is
-that Monday's date (`2026-11-16`)."""
+that Monday's date (`2026-11-16`). `WEEKLY` is what every weekly asset shares: the partitions,
+one run for a whole range of weeks (`BackfillPolicy.single_run()`, so a UI backfill of a year is
+one run, not 52), and the warehouse's one-writer pool."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import datetime as dt
 
 import dagster as dg
 
-from satisfaction_pipeline.lib.config import load_settings
-from satisfaction_pipeline.lib.paths import Paths
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL
 
 _settings = load_settings(Paths.from_environment().config)
 
@@ -23,3 +26,13 @@ def weeks_in(window: dg.TimeWindow) -> list[dt.date]:
     """The Mondays of the weeks a run covers (one for a single week, many for a backfill)."""
     first, end = window.start.date(), window.end.date()
     return [first + dt.timedelta(weeks=k) for k in range((end - first).days // 7)]
+
+
+HAND_STARTED = {"cli", "cli-backfill", "demo"}  # satisfaction/trigger of runs the CLI starts
+
+WEEKLY = {
+    "partitions_def": weekly_partitions,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "group_name": "weekly",
+    "pool": WAREHOUSE_POOL,  # one step at a time opens the DuckDB file, across all runs
+}

@@ -16,8 +16,10 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.lib.config import Settings, load_settings
-from satisfaction_pipeline.lib.mail import (
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.config.settings import Settings, load_settings
+from satisfaction_pipeline.config.taxonomy import Taxonomy
+from satisfaction_pipeline.delivery.smtp import (
     BACKOFF,
     RETRIES,
     MailError,
@@ -25,10 +27,8 @@ from satisfaction_pipeline.lib.mail import (
     send,
     write_outbox,
 )
-from satisfaction_pipeline.lib.paths import Paths
-from satisfaction_pipeline.lib.taxonomy import Taxonomy
-from satisfaction_pipeline.lib.theme_pipeline import ModelThemes
-from satisfaction_pipeline.lib.warehouse import WarehouseUpgradeError, create_schema, upgrade
+from satisfaction_pipeline.themes.detect import ModelThemes, learned_themes
+from satisfaction_pipeline.warehouse import WarehouseUpgradeError, create_schema, upgrade
 
 # DuckDB lets one process at a time open the file (a reader too, while another writes): every
 # asset and check that opens the warehouse is in this Dagster concurrency pool, whose limit is
@@ -92,7 +92,7 @@ class SurveySettings(dg.ConfigurableResource):
 
     def learned_themes(self, taxonomy: Taxonomy) -> ModelThemes | None:
         """The trained theme model the configuration names (a file beside it), if any."""
-        return self.load().learned_themes(taxonomy, Path(self.config_path).parent)
+        return learned_themes(self.load(), taxonomy, Path(self.config_path).parent)
 
     @property
     def inbox_dir(self) -> Path:

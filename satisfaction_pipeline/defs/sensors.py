@@ -5,7 +5,7 @@ failing step and its reason, by SMTP, or to the outbox when no SMTP server takes
 import dagster as dg
 
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
-from satisfaction_pipeline.lib.mail import failure_message
+from satisfaction_pipeline.delivery.message import failure_message
 
 
 @dg.run_failure_sensor(  # no monitored_jobs: every job of this code location

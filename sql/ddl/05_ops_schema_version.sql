@@ -1,4 +1,4 @@
--- Which version of the warehouse's tables this file holds (lib/warehouse.py, SCHEMA_VERSION): a
+-- Which version of the warehouse's tables this file holds (warehouse.py, SCHEMA_VERSION): a
 -- row per upgrade. A file without this table was made before versions were kept: version 1.
 CREATE TABLE IF NOT EXISTS ops.schema_version (
     version     INTEGER   NOT NULL,

@@ -1,4 +1,4 @@
--- Segments the report highlights, one row per finding (lib/standouts.py, README "Standouts"):
+-- Segments the report highlights, one row per finding (scoring/standouts.py, docs/methodology.md "Standouts"):
 --   above / below       the segment's 95 % interval wholly above / below the overall score in
 --                       weeks_out of the last window_weeks weeks (and not the other way this week)
 --   diverging_levels    this week `metric` is above the overall that way, `other_metric` below

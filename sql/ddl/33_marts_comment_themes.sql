@@ -1,4 +1,4 @@
--- The themes of each comment (lib/themes.py): one row per response x theme x polarity, with the
+-- The themes of each comment (themes/tagger.py): one row per response x theme x polarity, with the
 -- first mention's evidence. The raw comment stays in marts.responses; `evidence` is the exact
 -- text at [span_start, span_end) of it (0-based character offsets), and is not PII-redacted.
 CREATE TABLE IF NOT EXISTS marts.comment_themes (

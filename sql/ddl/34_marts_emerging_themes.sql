@@ -1,4 +1,4 @@
--- Emerging themes (lib/emerging.py): groups of low scorers' comments that no complaint theme
+-- Emerging themes (themes/emerging.py): groups of low scorers' comments that no complaint theme
 -- of the taxonomy matched, per week and language, found over that week and the four before.
 -- Their members are in marts.comment_themes with method 'discovery' and theme = `theme`.
 CREATE TABLE IF NOT EXISTS marts.emerging_themes (

@@ -1,4 +1,4 @@
--- What to fix first (lib/actions.py, README "Action list"): one row per week x complaint theme x
+-- What to fix first (actions/weekly.py, docs/methodology.md "Action list"): one row per week x complaint theme x
 -- metric. points = M(responses not mentioning the theme) - M(all scored responses): the points
 -- the metric would gain if these customers scored like everyone else; CSAT and CES in % points
 -- (satisfied, easy), NPS in NPS points. Interval: Poisson bootstrap over respondents.

@@ -1,4 +1,4 @@
--- Why each overall score moved since last week (lib/movement.py, README "Why it moved"): its
+-- Why each overall score moved since last week (actions/movement.py, docs/methodology.md "Why the scores moved"): its
 -- change split per group of responses — the comment's primary theme (its complaint first, then
 -- praise, then a neutral mention), `no_theme` (a comment no named theme explains) or
 -- `no_comment`. volume_effect + score_effect = contribution, and the contributions of a week x

@@ -1,4 +1,4 @@
--- One row per attempt to deliver a week's report e-mail (lib/mail.py). A week whose report was
+-- One row per attempt to deliver a week's report e-mail (delivery/exactly_once.py). A week whose report was
 -- sent or written to the outbox with the same hash is not sent again.
 CREATE TABLE IF NOT EXISTS ops.email_log (
     week           DATE      NOT NULL,

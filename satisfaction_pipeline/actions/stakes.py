@@ -1,0 +1,231 @@
+"""What to fix first: the points each complaint theme costs a week's CSAT, NPS and CES.
+
+For a theme t and a metric M over the week's N scored responses (comments or not), of which n_t
+mention t as a complaint:
+
+    points at stake  ΔM = M(responses not mentioning t) − M(all)  =  (n_t / N) · (M_without − M_t)
+
+"the points recovered if these customers scored like everyone else" (the theme-impact measure
+of the text-analytics vendors, n_t · (M_t − M_all) / (N − n_t), with the sign flipped). Per
+response, CSAT is 100 when satisfied and 0 when not, NPS +100 / 0 / −100 (promoter / passive /
+detractor), CES 100 when the answer is "easy" (top of its scale, as in `marts.weekly_scores`):
+so M is the week's CSAT %, NPS and CES % easy, and ΔM is in their points.
+
+The 95 % interval comes from a Poisson bootstrap over respondents: each response gets a
+Poisson(1) weight per resample, keeping all its theme flags together. Responses enter only
+through their (score, theme flags) cell, and a sum of k Poisson(1) weights is Poisson(k), so each
+resample draws one Poisson(count) weight per distinct cell — exact, and independent of the
+number of responses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from satisfaction_pipeline.config.settings import Actions as ActionSettings
+
+METRICS = ("csat", "nps", "ces")
+
+RESAMPLES = 2_000
+
+SEED = 20_26
+
+
+@dataclass(frozen=True)
+class Stake:
+    """Per theme (arrays of length T): the points at stake in one metric and their interval."""
+
+    responses: int  # N: responses with a score
+    mentions: np.ndarray  # n_t
+    metric_all: float  # M over all N
+    metric_theme: np.ndarray  # M_t (nan without mentions)
+    metric_others: np.ndarray  # M_without (nan when every response mentions it)
+    points: np.ndarray  # ΔM
+    low: np.ndarray  # 2.5 % and 97.5 % bootstrap percentiles of ΔM
+    high: np.ndarray
+
+
+def points_at_stake(
+    values: np.ndarray, flags: np.ndarray, resamples: int = RESAMPLES, seed: int = SEED
+) -> Stake:
+    """ΔM per theme for per-response `values` (R,) and theme `flags` (R × T, bool); responses
+    whose value is nan are not scored and are left out."""
+    scored = ~np.isnan(values)
+    values, flags = values[scored], flags[scored].astype(bool)
+    cells, counts = np.unique(np.column_stack([values, flags]), axis=0, return_counts=True)
+    cell_values, cell_flags = cells[:, 0], cells[:, 1:]
+    estimate = _delta(counts[None, :].astype(float), cell_values, cell_flags)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for start in range(0, resamples, 500):  # bounded memory: 500 resamples × cells at a time
+        weights = rng.poisson(counts, size=(min(500, resamples - start), len(counts)))
+        draws.append(_delta(weights.astype(float), cell_values, cell_flags)[3])
+    boot = np.vstack(draws) if draws else np.full((1, flags.shape[1]), np.nan)
+    _, m_all, m_theme, points, m_others = estimate
+    with warnings.catch_warnings():  # a theme nobody mentions has no interval: nan, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    mentions = flags.sum(axis=0)
+    return Stake(
+        responses=int(values.size),
+        mentions=mentions,
+        metric_all=float(m_all[0]) if values.size else float("nan"),
+        metric_theme=m_theme[0],
+        metric_others=m_others[0],
+        points=points[0],
+        low=low,
+        high=high,
+    )
+
+
+def _delta(weights: np.ndarray, values: np.ndarray, flags: np.ndarray):
+    """For each row of `weights` (resamples × cells): N, M_all, M_t, ΔM and M_without per theme."""
+    with np.errstate(all="ignore"):
+        n = weights.sum(axis=1)
+        total = weights @ values
+        n_theme = weights @ flags
+        total_theme = weights @ (flags * values[:, None])
+        m_all = total / n
+        m_theme = total_theme / n_theme
+        m_others = (total[:, None] - total_theme) / (n[:, None] - n_theme)
+        points = m_others - m_all[:, None]
+    return n, m_all, m_theme, points, m_others
+
+
+def metric_values(scored: pl.DataFrame) -> pl.DataFrame:
+    """Per response (`score_responses` output plus `ces_easy`): csat, nps, ces on 0–100 / ±100
+    points, null where the question was not answered."""
+    return scored.select(
+        "response_key",
+        csat=pl.col("csat_satisfied").cast(pl.Float64) * 100,
+        nps=pl.col("nps_category").replace_strict(
+            {"promoter": 100.0, "passive": 0.0, "detractor": -100.0}, default=None
+        ),
+        ces=pl.col("ces_easy").cast(pl.Float64) * 100,
+    )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How themes are ranked (config `actions:`)."""
+
+    min_mentions: int = 30  # fewer: on the watch list, never ranked
+    # priority = Σ weight × the cautious (low) end of ΔM; a point of NPS (a difference of two
+    # shares) weighs half a point of CSAT or CES, and service controls less of it
+    weights: tuple[tuple[str, float], ...] = (("csat", 1.0), ("ces", 1.0), ("nps", 0.5))
+    resamples: int = RESAMPLES
+    seed: int = SEED
+
+    @classmethod
+    def of(cls, settings: ActionSettings) -> Ranking:
+        """The ranking a configuration's `actions:` asks for."""
+        return cls(settings.min_mentions, tuple(settings.weights.items()), settings.resamples)
+
+
+def stakes(
+    values: pl.DataFrame, groups: pl.DataFrame, ranking: Ranking = Ranking()
+) -> pl.DataFrame:
+    """Points at stake of each group (a theme, or an owner's themes together) in each metric.
+
+    `values`: response_key and the METRICS columns (metric_values); `groups`: response_key,
+    group — a response mentioning several themes of a group counts once for it, so an owner's
+    themes are never added up. One row per group × metric: responses, mentions, metric_all,
+    metric_theme, metric_others, points, points_low, points_high."""
+    names = groups.get_column("group").unique().sort().to_list()
+    pairs = groups.join(
+        values.select("response_key").with_row_index("row"), on="response_key"
+    ).select(
+        "row",
+        column=pl.col("group").replace_strict(
+            {name: j for j, name in enumerate(names)}, return_dtype=pl.Int64
+        ),
+    )
+    flags = np.zeros((values.height, len(names)), dtype=bool)
+    flags[pairs.get_column("row").to_numpy(), pairs.get_column("column").to_numpy()] = True
+    rows = []
+    for metric in METRICS:
+        scores = values.get_column(metric).cast(pl.Float64).fill_null(np.nan).to_numpy()
+        s = points_at_stake(scores, flags, ranking.resamples, ranking.seed)
+        for j, name in enumerate(names):
+            rows.append(
+                {
+                    "group": name,
+                    "metric": metric,
+                    "responses": s.responses,
+                    "mentions": int(s.mentions[j]),
+                    "metric_all": s.metric_all,
+                    "metric_theme": float(s.metric_theme[j]),
+                    "metric_others": float(s.metric_others[j]),
+                    "points": float(s.points[j]),
+                    "points_low": float(s.low[j]),
+                    "points_high": float(s.high[j]),
+                }
+            )
+    schema = {
+        "group": pl.String, "metric": pl.String, "responses": pl.Int64, "mentions": pl.Int64,
+        "metric_all": pl.Float64, "metric_theme": pl.Float64, "metric_others": pl.Float64,
+        "points": pl.Float64, "points_low": pl.Float64, "points_high": pl.Float64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.selectors.float().fill_nan(None))
+
+
+def rank(stake_rows: pl.DataFrame, ranking: Ranking = Ranking()) -> pl.DataFrame:
+    """Each group's priority, and its rank — or the watch list when it has fewer than
+    `min_mentions` mentions or no metric whose interval lies above zero."""
+    weights = dict(ranking.weights)
+    weight = pl.col("metric").replace_strict(weights, default=0.0)
+    per_group = (
+        stake_rows.with_columns(
+            weighted=weight * pl.col("points_low").clip(lower_bound=0).fill_null(0)
+        )
+        .group_by("group")
+        .agg(
+            priority=pl.col("weighted").sum(),
+            mentions=pl.col("mentions").max(),
+            # only a metric that counts in the priority can rank a theme
+            above_zero=((pl.col("points_low") > 0) & (weight > 0)).any(),
+        )
+        .with_columns(
+            status=pl.when((pl.col("mentions") >= ranking.min_mentions) & pl.col("above_zero"))
+            .then(pl.lit("ranked"))
+            .otherwise(pl.lit("watch"))
+        )
+        .sort(["status", "priority", "mentions", "group"], descending=[False, True, True, False])
+        .with_columns(
+            rank=pl.when(pl.col("status") == "ranked").then(
+                pl.int_range(1, pl.len() + 1).over("status")
+            )
+        )
+    )
+    return stake_rows.join(
+        per_group.select("group", "priority", "status", pl.col("rank").cast(pl.Int32)),
+        on="group",
+        maintain_order="left",
+    ).sort(["rank", "group", "metric"], nulls_last=True)
+
+
+STAKE_COLUMNS: dict[str, pl.DataType] = {  # of a theme or an owner, per metric
+    "metric_theme": pl.Float64(),
+    "metric_others": pl.Float64(),
+    "metric_all": pl.Float64(),
+    "points": pl.Float64(),
+    "points_low": pl.Float64(),
+    "points_high": pl.Float64(),
+    "priority": pl.Float64(),
+    "status": pl.String(),
+    "rank": pl.Int32(),
+}
+
+
+def answered_any() -> pl.Expr:
+    """A response with at least one score (the base of the shares)."""
+    return pl.any_horizontal(pl.col("csat", "nps", "ces").is_not_null())
+
+
+def low_scorer() -> pl.Expr:
+    """The responses `score_responses` marks as low scores (detractor, CSAT 1–2, hard effort)."""
+    return pl.col("low_score")

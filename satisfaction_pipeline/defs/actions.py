@@ -1,0 +1,158 @@
+"""Actions' assets: the action list and what is written beside it (owners, responsibility,
+praise, customers to call back, the two CSV files), and why the scores moved."""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.actions.exports import write_csv
+from satisfaction_pipeline.actions.movement import (
+    MOVEMENT_SCHEMA,
+    SPIKE_WEEKS,
+    decompose,
+    find_spikes,
+    primary_themes,
+    response_values,
+)
+from satisfaction_pipeline.actions.stakes import Ranking
+from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, weekly_actions
+from satisfaction_pipeline.defs.metadata import table_metadata
+from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.scoring import responses
+from satisfaction_pipeline.scoring.responses import counted_responses
+from satisfaction_pipeline.scoring.scores import score_responses
+
+ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise", "call_backs")
+
+
+@dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
+def action_list(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`marts.action_list`: each complaint theme's points at stake in CSAT, NPS and CES with a
+    bootstrap interval, ranked on a priority that weighs CSAT and CES above NPS (few mentions,
+    or no interval above zero: the watch list); `marts.action_owners` (the same per owner),
+    `marts.responsibility` (whose doing low scorers' complaints point to), `marts.praise` (per
+    team and agent); `<reports>/<week>/action_list.csv` and `follow_up.csv` (low scorers who
+    commented, to call back)."""
+    settings = survey_settings.load()
+    taxonomy = survey_settings.taxonomy()
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=TRAILING_WEEKS)}
+    with open_warehouse(warehouse) as conn:
+        # scored from raw.responses, like the scores: earlier weeks need not have been built
+        raw = counted_responses(conn, settings, history)
+        scored = score_responses(raw, settings.csat_satisfied_from())
+        mentions = wh.query(conn, "marts/select_week_mentions", **history)
+        built = [
+            weekly_actions(
+                week,
+                scored,
+                mentions,
+                taxonomy,
+                Ranking.of(settings.actions),
+                settings.report.language,
+            )
+            for week in run_weeks
+        ]
+        tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
+        with wh.transaction(conn):
+            for name, table in tables.items():
+                wh.execute(conn, f"marts/delete_{name}", **weeks)
+                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    language = settings.report.language
+    for week, weekly in zip(run_weeks, built, strict=True):
+        folder = survey_settings.report_dir(week.isoformat())
+        if weekly.action_list_csv is not None:
+            write_csv(weekly.action_list_csv, folder / "action_list.csv", language)
+        else:  # no complaint theme now: an earlier run's file must not be e-mailed
+            (folder / "action_list.csv").unlink(missing_ok=True)
+        write_csv(weekly.follow_up_csv, folder / "follow_up.csv", language)
+    ranked = tables["action_list"].filter(pl.col("metric") == "csat")
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(
+                tables["action_list"],
+                ranked.select("week", "rank", "theme", "owner", "mentions", "priority", "status")
+                .sort("week", "rank", nulls_last=True)
+                .head(20),
+            ),
+            "ranked_themes": ranked.filter(pl.col("status") == "ranked").height,
+            "watched_themes": ranked.filter(pl.col("status") == "watch").height,
+            "customers_to_call_back": sum(b.follow_up_csv.height for b in built),
+        }
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "score_movement",
+            deps=[responses, "comment_themes"],
+            kinds={"duckdb", "polars"},
+            description="`marts.score_movement`: each overall score's change since last week "
+            "split per theme (the comment's primary theme, no theme, no comment) into a "
+            "volume effect and a score effect that add up exactly to the change.",
+        ),
+        dg.AssetSpec(
+            "theme_spikes",
+            deps=[responses, "comment_themes"],
+            kinds={"duckdb", "polars"},
+            description="`marts.theme_spikes`: themes whose share of responses, or score among "
+            "those mentioning them, is beyond ±2 standard deviations of their 8 weeks before, "
+            "with examples.",
+        ),
+    ],
+    **WEEKLY,
+)
+def score_movement(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+):
+    """Why each score moved, and which themes spiked: from the counted responses and the named
+    themes of each week and the 8 before (earlier weeks count once their themes were found; a
+    week whose previous week was never built has no decomposition)."""
+    settings = survey_settings.load()
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=SPIKE_WEEKS)}
+    with open_warehouse(warehouse) as conn:
+        scored = score_responses(counted_responses(conn, settings, history))
+        mentions = wh.query(conn, "marts/select_theme_mentions", **history)
+        values = response_values(scored, settings.csat_satisfied_from())
+        groups = primary_themes(scored, mentions)
+        # a week's themes are known once it was built; last week's unknown, its comments would
+        # all look theme-less and the split would be wrong: better none
+        built = sorted({*run_weeks, *mentions.get_column("week").unique().to_list()})
+        explained = [w for w in run_weeks if w - dt.timedelta(weeks=1) in built]
+        movement = pl.concat(
+            [decompose(values, groups, week) for week in explained],
+            how="vertical",
+        ) if explained else pl.DataFrame(schema=MOVEMENT_SCHEMA)  # fmt: skip
+        spikes = pl.concat(
+            [find_spikes(values, scored, mentions, week, built) for week in run_weeks]
+        )
+        with wh.transaction(conn):
+            for name, table in {"score_movement": movement, "theme_spikes": spikes}.items():
+                wh.execute(conn, f"marts/delete_{name}", **weeks)
+                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    biggest = (
+        movement.sort(pl.col("contribution").abs(), descending=True)
+        .group_by("week", "metric", "scale", maintain_order=True)
+        .head(2)
+        .select("week", "metric", "scale", "theme", "contribution", "total_change")
+        .sort("week", "metric", "scale")
+    )
+    yield dg.MaterializeResult(
+        asset_key="score_movement", metadata=table_metadata(movement, biggest)
+    )
+    yield dg.MaterializeResult(
+        asset_key="theme_spikes",
+        metadata=table_metadata(
+            spikes, spikes.select("week", "theme", "measure", "value", "mean", "z")
+        ),
+    )

@@ -1,0 +1,165 @@
+"""The report e-mail: after the weekly report, exactly once per week and report, never from a
+backfill (the `delivery` package computes; this module wires it to the warehouse and Dagster)."""
+
+import datetime as dt
+from email.message import EmailMessage
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.config.settings import Settings
+from satisfaction_pipeline.config.taxonomy import Taxonomy
+from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.report import weekly_report
+from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, open_warehouse
+from satisfaction_pipeline.delivery.exactly_once import decide, report_hash
+from satisfaction_pipeline.delivery.message import Action, Headline, build_message
+from satisfaction_pipeline.delivery.smtp import MailError, SmtpSettings, send, write_outbox
+from satisfaction_pipeline.report.texts import TEXT
+
+TOP_ACTIONS = 3
+
+
+class EmailConfig(dg.Config):
+    """`resend`: send the week's report again even if it went out before (CLI: run --resend)."""
+
+    resend: bool = False
+
+
+@dg.asset(deps=[weekly_report], kinds={"email"}, **WEEKLY)
+def report_email(
+    context: dg.AssetExecutionContext,
+    config: EmailConfig,
+    survey_settings: SurveySettings,
+    warehouse: DuckDBResource,
+    smtp: SmtpResource,
+) -> dg.MaterializeResult:
+    """The week's report e-mailed to the configured recipients, exactly once (`ops.email_log`):
+    a re-run sends nothing unless `resend` is set; backfills never send. Without SMTP_HOST the
+    message is written to `<reports>/outbox/` instead."""
+    tags = context.run.tags
+    if "dagster/backfill" in tags or tags.get("satisfaction/trigger") == "cli-backfill":
+        context.log.info("a backfill: no e-mail is sent")
+        return dg.MaterializeResult(metadata={"outcome": "backfill: not sent"})
+    settings = survey_settings.load()
+    if not settings.recipients.to:
+        context.log.warning("recipients.to is empty in the configuration: no e-mail is sent")
+        return dg.MaterializeResult(metadata={"outcome": "no recipients"})
+    try:
+        server = smtp.settings()
+    except MailError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    if tags.get("satisfaction/trigger") == "demo":
+        server = None  # the demo shows the outbox, whatever SMTP_HOST says
+    taxonomy = survey_settings.taxonomy()
+    outcomes: dict[str, str] = {}
+    with open_warehouse(warehouse) as conn:
+        for week in weeks_in(context.partition_time_window):
+            folder = survey_settings.report_dir(week.isoformat())
+            digest = report_hash(folder)
+            history = wh.query(conn, "ops/email_history", week=week).rows()
+            decision = decide(history, digest, config.resend)
+            if decision != "send":
+                outcomes[week.isoformat()] = decision
+                if decision == "changed":
+                    context.log.warning(
+                        f"week {week}: the report changed since it was e-mailed; not sent "
+                        "again (run the week with --resend to send it)"
+                    )
+                continue
+            sender = server.sender if server else "satisfaction-pipeline@localhost"
+            message = _message(conn, week, settings, taxonomy, folder, sender)
+            outcomes[week.isoformat()] = _deliver(
+                context, conn, message, week, digest, server, survey_settings.outbox_dir, smtp
+            )
+    return dg.MaterializeResult(metadata={"outcome": dg.MetadataValue.json(outcomes)})
+
+
+def _message(
+    conn: duckdb.DuckDBPyConnection,
+    week: dt.date,
+    settings: Settings,
+    taxonomy: Taxonomy,
+    folder: Path,
+    sender: str,
+) -> EmailMessage:
+    """The week's message: headline scores, and the top of the ranked action list with each
+    theme's owner and recommended action."""
+    language = settings.report.language
+    headline = [
+        Headline(r["metric"], r["scale"], r["score"], r["n"])
+        for r in wh.query(conn, "report/headline", week=week).iter_rows(named=True)
+    ]
+    known = {t.id: t for t in taxonomy.themes}
+    owners = TEXT[language]["owners"]
+    actions = [
+        Action(
+            label=getattr(known[r["theme"]].label, language),
+            owner=owners.get(r["owner"], r["owner"]),
+            complaints=r["complaints"],
+            recommendation=getattr(known[r["theme"]].action, language),
+        )
+        for r in wh.query(conn, "report/actions", week=week).iter_rows(named=True)
+        if r["theme"] in known and r["status"] == "ranked"
+    ][:TOP_ACTIONS]
+    return build_message(
+        week=week,
+        language=language,
+        sender=sender,
+        to=settings.recipients.to,
+        cc=settings.recipients.cc,
+        headline=headline,
+        actions=actions,
+        folder=folder,
+        follow_up=settings.report.email_follow_up,
+    )
+
+
+def _deliver(
+    context: dg.AssetExecutionContext,
+    conn: duckdb.DuckDBPyConnection,
+    message: EmailMessage,
+    week: dt.date,
+    digest: str,
+    server: SmtpSettings | None,
+    outbox: Path,
+    smtp: SmtpResource,
+) -> str:
+    """Send the message (or write it to the outbox) and log the attempt: logged as 'sending'
+    before it leaves, so that a crash after the server accepted it cannot send it twice; a
+    failure is logged, then fails the asset with the reason, the report files staying where
+    they are."""
+    row = {
+        "week": week,
+        "report_sha256": digest,
+        "recipients": ", ".join(filter(None, [message["To"], message["Cc"]])),
+        "message_id": message["Message-ID"],
+        "logged_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
+    if server is None:
+        stamp = row["logged_at"].strftime("%Y%m%dT%H%M%S")
+        path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}-{stamp}")
+        wh.execute(conn, "ops/log_email", **row, status="written", detail=str(path))
+        context.log.info(f"week {week}: no SMTP_HOST set, so the e-mail was written to {path}")
+        return f"written to {path}"
+    wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
+    settle = {"message_id": row["message_id"]}
+    try:
+        refused = send(message, server, smtp.retries, smtp.backoff_seconds)
+    except MailError as exc:
+        wh.execute(conn, "ops/settle_email", **settle, status="failed", detail=str(exc))
+        raise dg.Failure(
+            description=f"week {week}: the report was not e-mailed: {exc}. The report files "
+            "are on disk; a later run of the week sends it.",
+            allow_retries=False,
+        ) from None
+    detail = "; ".join(f"refused {a}: {why}" for a, why in refused.items()) or None
+    wh.execute(conn, "ops/settle_email", **settle, status="sent", detail=detail)
+    if refused:
+        context.log.warning(f"week {week}: e-mailed, but the server refused {detail}")
+        return f"sent ({detail})"
+    context.log.info(f"week {week}: report e-mailed to {row['recipients']}")
+    return "sent"

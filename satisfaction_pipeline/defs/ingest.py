@@ -1,0 +1,133 @@
+"""Ingestion's assets and checks: the inbox's exports loaded into `raw.responses` (and `ops.*`),
+every row accounted for, every file readable."""
+
+import datetime as dt
+import time
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.config.settings import Settings
+from satisfaction_pipeline.defs.metadata import markdown_table, passes_when_empty
+from satisfaction_pipeline.defs.partitions import HAND_STARTED, WEEKLY, weeks_in
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
+from satisfaction_pipeline.ingest.archive import ArchiveError, archive_ingested
+from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox
+
+
+@dg.asset(kinds={"duckdb", "polars"}, **WEEKLY)
+def survey_files(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """Every export in the inbox loaded into `raw.responses`; bad rows to `ops.rejected_rows`.
+
+    Reads all new or changed files (known by name and content hash), so that the week being built
+    sees every export dropped so far. Recorded per file in `ops.files`.
+    """
+    settings = survey_settings.load()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with open_warehouse(warehouse) as conn:
+        try:
+            # A file modified in the last settle_seconds may still be being copied in. Not for a
+            # run a person starts from the command line: they know their files are complete.
+            by_hand = context.run.tags.get("satisfaction/trigger") in HAND_STARTED
+            settled_before = None if by_hand else time.time() - settings.inbox.settle_seconds
+            summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now, settled_before)
+        except IngestError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+    archived = _archive(context, settings, survey_settings, warehouse, now)
+    files = summary.files
+    for row in files.filter(pl.col("status") == "failed").iter_rows(named=True):
+        context.log.warning(
+            f"{row['file_name']} (source {row['source']!r}) could not be read and was not "
+            f"loaded: {row['detail']}"
+        )
+    for name in summary.unsettled:
+        context.log.warning(
+            f"{name} changed less than {settings.inbox.settle_seconds} s ago and may still be "
+            "being written: left for the next run"
+        )
+    for name in summary.unmatched:
+        context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
+    run_weeks = weeks_in(context.partition_time_window)
+    other_weeks = [str(w) for w in summary.new_by_week if w not in run_weeks]
+    if other_weeks:
+        context.log.warning(
+            f"new responses were loaded for weeks outside this run ({', '.join(other_weeks)}); "
+            "backfill those weeks to bring their scores and reports up to date"
+        )
+    totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
+    totals["rows_accounted_for"] = totals["rows_read"] == (
+        totals["rows_loaded"]
+        + totals["rows_rejected"]
+        + totals["rows_duplicate"]
+        + totals["rows_excluded"]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": totals.get("rows_loaded", 0),
+            "new_files": int((files.get_column("status") == "loaded").sum()),
+            "failed_files": dg.MetadataValue.json(summary.failed),
+            "duplicate_files": int((files.get_column("status") == "duplicate_file").sum()),
+            "unchanged_files": len(summary.skipped),
+            "unmatched_files": dg.MetadataValue.json(summary.unmatched),
+            "still_being_written": dg.MetadataValue.json(summary.unsettled),
+            "new_responses_by_week": dg.MetadataValue.json(
+                {str(week): count for week, count in summary.new_by_week.items()}
+            ),
+            **totals,
+            "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
+            "excluded_reasons": dg.MetadataValue.json(summary.excluded_reasons),
+            "findings": dg.MetadataValue.json(summary.findings),
+            "archived_files": dg.MetadataValue.json(archived),
+            "preview": dg.MetadataValue.md(
+                markdown_table(files.drop("file_sha256", "ingested_at", "detail"))
+                if len(files)
+                else "No new file."
+            ),
+        }
+    )
+
+
+def _archive(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    survey_settings: SurveySettings,
+    warehouse: DuckDBResource,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """Move the exports ingested `inbox.archive_after_days` ago out of the inbox, once the
+    ingestion is committed; each move is logged. {inbox name: archived path}."""
+    after_days = settings.inbox.archive_after_days
+    if after_days is None:
+        return {}
+    with open_warehouse(warehouse) as conn:
+        ingested = wh.query(conn, "ingest/archivable_files")
+    try:  # the ingestion is committed: archiving trouble must not stop the week's report
+        moved = archive_ingested(
+            survey_settings.inbox_dir, survey_settings.archive_dir, ingested, now, after_days
+        )
+    except (ArchiveError, OSError) as exc:
+        context.log.warning(f"exports not archived: {exc}")
+        return {}
+    for name, target, what in moved:
+        context.log.info(f"archived {name} → {target} ({what})")
+    return {name: str(target) for name, target, _ in moved}
+
+
+@dg.asset_check(asset=survey_files, blocking=True, pool=WAREHOUSE_POOL)
+def every_row_is_accounted_for(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """For every file in `ops.files`: rows read = loaded + rejected + duplicate + excluded."""
+    return passes_when_empty(warehouse, "checks/files_not_adding_up", "files_not_adding_up")
+
+
+@dg.asset_check(asset=survey_files, pool=WAREHOUSE_POOL)
+def every_file_is_readable(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """No export in the inbox is left unread (undecodable, a configured column missing…).
+
+    A warning, not a blocker: the other files load and the report is built without that one."""
+    return passes_when_empty(
+        warehouse, "checks/failed_files", "failed_files", dg.AssetCheckSeverity.WARN
+    )

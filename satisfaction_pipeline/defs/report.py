@@ -1,0 +1,53 @@
+"""The report's asset: `<reports>/<week>/report.html` and `report.pdf` for every week of the run."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline.defs.actions import action_list
+from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.report.context import warehouse_context
+from satisfaction_pipeline.report.render import render_html, write_report_files
+
+
+@dg.asset(
+    deps=[
+        "weekly_scores",
+        "standouts",
+        "comment_themes",
+        "emerging_themes",
+        action_list,
+        "score_movement",
+        "theme_spikes",
+    ],
+    kinds={"duckdb", "html", "pdf"},
+    **WEEKLY,
+)
+def weekly_report(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`<reports>/<week>/report.html` and `report.pdf`: headline CSAT / NPS / CES with n and the
+    change since last week, scores by segment, what to fix first (the ranked action list, the
+    watch list, whose doing low scores are, what customers appreciated), themes, and verbatims
+    (PII-redacted)."""
+    from satisfaction_pipeline.report.pdf import render_pdf  # slow import: only when rendering
+
+    settings = survey_settings.load()
+    taxonomy = survey_settings.taxonomy()
+    written = []
+    with open_warehouse(warehouse) as conn:
+        for week in weeks_in(context.partition_time_window):
+            report = warehouse_context(conn, week, settings, taxonomy)
+            folder = survey_settings.report_dir(week.isoformat())
+            html = render_html(report)
+            write_report_files(
+                folder, {"report.html": html.encode("utf-8"), "report.pdf": render_pdf(html)}
+            )
+            written.append(folder)
+            context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
+    return dg.MaterializeResult(
+        metadata={
+            "reports": dg.MetadataValue.json([str(f) for f in written]),
+            "last_report": dg.MetadataValue.path(str(written[-1] / "report.pdf")),
+        }
+    )

@@ -1,0 +1,128 @@
+"""Scoring's assets and checks: `marts.responses` (each response's score categories, whether it
+counts), `marts.weekly_scores` and `marts.standouts`; ids unique and scores in range."""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.defs.ingest import survey_files
+from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
+from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
+from satisfaction_pipeline.scoring.responses import counted_responses, week_responses
+from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS, score_responses, with_changes
+from satisfaction_pipeline.scoring.scores import weekly_scores as compute_scores
+from satisfaction_pipeline.scoring.standouts import find_standouts
+
+
+@dg.asset(deps=[survey_files], kinds={"duckdb", "polars"}, **WEEKLY)
+def responses(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """`marts.responses`: one row per survey response of the week, with its score categories
+    (CSAT satisfied, NPS promoter / passive / detractor) and whether it counts (`counted`: false
+    when the same customer's later answer that week counts instead)."""
+    settings = survey_settings.load()
+    satisfied_from = settings.csat_satisfied_from()
+    weeks = wh.week_range(weeks_in(context.partition_time_window))
+    with open_warehouse(warehouse) as conn:
+        raw = week_responses(conn, settings, weeks)
+        scored = score_responses(raw, satisfied_from)
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_responses", **weeks)
+            wh.execute(conn, "marts/insert_responses", scored_responses=scored)
+    per_week = (
+        scored.filter("counted")
+        .group_by("week")
+        .agg(
+            responses=pl.len(),
+            csat_answers=pl.col("csat").count(),
+            nps_answers=pl.col("nps").count(),
+            ces_answers=pl.col("ces").count(),
+            comments=pl.col("has_comment").sum(),
+        )
+    )
+    superseded = scored.filter(~pl.col("counted")).group_by("week").agg(superseded=pl.len())
+    per_week = per_week.join(superseded, on="week", how="left").with_columns(
+        pl.col("superseded").fill_null(0)
+    )
+    return dg.MaterializeResult(metadata=table_metadata(scored, per_week.sort("week")))
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "weekly_scores",
+            deps=[responses],
+            kinds={"duckdb", "polars"},
+            description="`marts.weekly_scores`: CSAT (% satisfied), NPS and CES (mean, higher "
+            "is better) per week, overall and per segment, with n, the 95 % interval, a "
+            "small-sample flag, and the change vs the previous week and the four before with "
+            "its p-value and significance.",
+        ),
+        dg.AssetSpec(
+            "standouts",
+            deps=["weekly_scores"],
+            kinds={"duckdb", "polars"},
+            description="`marts.standouts`: segments consistently above or below the overall "
+            "score, and segments whose questions diverge (levels or changes), each with a "
+            "one-line explanation in English and French.",
+        ),
+    ],
+    **WEEKLY,
+)
+def weekly_scores(
+    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+):
+    """Both tables come from one scoring pass: standouts look back over weeks that the scores'
+    history already covers, and may never have been built themselves."""
+    settings = survey_settings.load()
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    look_back = max(HISTORY_WEEKS, settings.standouts.window_weeks - 1)
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=look_back)}
+    with open_warehouse(warehouse) as conn:
+        # earlier weeks are scored from raw.responses: they may never have been built
+        answers = counted_responses(conn, settings, history)
+        scores = compute_scores(
+            answers,
+            settings.extra_segments(),
+            settings.min_sample_size,
+            settings.csat_satisfied_from(),
+        )
+        scores = with_changes(scores, settings.min_sample_size)
+        found = find_standouts(scores, run_weeks, settings.standouts)
+        scores = scores.filter(pl.col("week").is_in(run_weeks))
+        with wh.transaction(conn):
+            wh.execute(conn, "marts/delete_weekly_scores", **weeks)
+            wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
+            wh.execute(conn, "marts/delete_standouts", **weeks)
+            wh.execute(conn, "marts/insert_standouts", standouts=found)
+    overall = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")
+    yield dg.MaterializeResult(asset_key="weekly_scores", metadata=table_metadata(scores, overall))
+    by_kind = found.group_by("week", "kind").len().sort("week", "kind")
+    yield dg.MaterializeResult(
+        asset_key="standouts",
+        metadata={
+            **table_metadata(found, by_kind),
+            "explanations": dg.MetadataValue.md(
+                "\n".join(f"- {line}" for line in found.get_column("explanation_en").head(20))
+                or "No standout."
+            ),
+        },
+    )
+
+
+@dg.asset_check(asset=responses, blocking=True, pool=WAREHOUSE_POOL)
+def response_ids_are_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """Each (source, response id) appears once in `marts.responses`."""
+    return passes_when_empty(warehouse, "checks/duplicate_response_ids", "duplicated_ids")
+
+
+@dg.asset_check(asset="weekly_scores", blocking=True, pool=WAREHOUSE_POOL)
+def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """CSAT within 0-100 %, NPS within ±100, CES within its scale, and every n positive."""
+    return passes_when_empty(warehouse, "checks/scores_out_of_range", "rows_out_of_range")

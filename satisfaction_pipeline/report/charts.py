@@ -1,0 +1,170 @@
+"""The report's charts: SVG drawn by matplotlib, embedded as `data:` images (the PDF renderer
+may read those, and the HTML stays one self-contained file).
+
+- a metric's last weeks: the score as a line with its 95 % interval as a band;
+- the NPS mix: promoters, passives and detractors as stacked bars.
+
+Made to print in greyscale (dark line on a light band; three distinct greys and a hatch for
+detractors) and to be byte-for-byte the same for the same data: no date in the file, a fixed
+hash salt for element ids, text drawn as paths (no font to fetch, same glyphs everywhere).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: draw to files only
+
+import matplotlib.pyplot as plt
+import polars as pl
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from satisfaction_pipeline.formats import (
+    MONTHS,
+    format_number,
+    format_score,
+    french_typography,
+    metric_name,
+)
+
+STYLE = {
+    "svg.hashsalt": "satisfaction_pipeline",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": "#222222",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+}
+SIZE = (3.4, 1.7)  # inches: three across an A4 page
+
+
+@dataclass(frozen=True)
+class Chart:
+    data_uri: str  # data:image/svg+xml;base64,…
+    alt: str  # what the chart says, for screen readers and when images are off
+
+
+def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart | None:
+    """A metric's weekly score with its 95 % interval (rows: week, score, ci_low, ci_high, n
+    of `marts.weekly_scores`, overall); None with fewer than two weeks."""
+    rows = rows.sort("week")
+    if rows.height < 2:
+        return None
+    weeks = rows["week"].to_list()
+    x = list(range(len(weeks)))
+    with plt.rc_context(STYLE):
+        figure, axes = plt.subplots(figsize=SIZE)
+        low = rows["ci_low"].fill_null(rows["score"]).to_list()
+        high = rows["ci_high"].fill_null(rows["score"]).to_list()
+        axes.fill_between(x, low, high, color="#d0d0d0", linewidth=0, label="95 %")
+        axes.plot(x, rows["score"].to_list(), color="#111111", marker="o", markersize=2.5,
+                  linewidth=1.4)  # fmt: skip
+        unit = " (%)" if metric == "csat" else ""
+        axes.set_title(metric_name(metric, scale) + unit, loc="left", fontsize=9, fontweight="bold")
+        _week_axis(axes, weeks, language)
+        decimals = 2 if metric == "ces" else 0
+        axes.yaxis.set_major_locator(MaxNLocator(4))
+        axes.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: format_number(v, language, decimals))
+        )
+        uri = _svg(figure)
+    first, last = rows.row(0, named=True), rows.row(-1, named=True)
+    alt = {
+        "en": "{name} over {k} weeks: {a} in the week of {d0}, {b} in the week of {d1}; "
+        "the grey band is the 95% interval.",
+        "fr": french_typography(
+            "{name} sur {k} semaines : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
+            "la bande grise est l'intervalle à 95 %."
+        ),
+    }[language].format(
+        name=metric_name(metric, scale),
+        k=rows.height,
+        a=format_score(metric, first["score"], language),
+        b=format_score(metric, last["score"], language),
+        d0=_day(weeks[0], language),
+        d1=_day(weeks[-1], language),
+    )
+    return Chart(uri, alt)
+
+
+NPS_LABELS = {
+    "en": ("Promoters", "Passives", "Detractors"),
+    "fr": ("Promoteurs", "Passifs", "Détracteurs"),
+}
+
+
+def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
+    """Promoters, passives, detractors as shares of each week's NPS answers (rows: week,
+    promoters, passives, detractors, n); None with fewer than two weeks."""
+    rows = rows.filter(pl.col("n") > 0).sort("week")
+    if rows.height < 2:
+        return None
+    weeks = rows["week"].to_list()
+    x = list(range(len(weeks)))
+    shares = {k: (rows[k] / rows["n"] * 100).to_list()
+              for k in ("promoters", "passives", "detractors")}  # fmt: skip
+    labels = NPS_LABELS[language]
+    with plt.rc_context(STYLE):
+        figure, axes = plt.subplots(figsize=SIZE)
+        bottom = [0.0] * len(x)
+        looks = (("#222222", ""), ("#9a9a9a", ""), ("#e4e4e4", "////"))
+        for (key, label), (color, hatch) in zip(zip(shares, labels, strict=True), looks,
+                                                strict=True):  # fmt: skip
+            axes.bar(x, shares[key], bottom=bottom, color=color, hatch=hatch, width=0.7,
+                     edgecolor="#555555", linewidth=0.3, label=label)  # fmt: skip
+            bottom = [b + s for b, s in zip(bottom, shares[key], strict=True)]
+        axes.set_ylim(0, 100)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+        axes.set_title(
+            {"en": "NPS mix (% of answers)", "fr": "Répartition NPS (% des réponses)"}[language],
+            loc="left", fontsize=9, fontweight="bold",
+        )  # fmt: skip
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
+                    fontsize=7)  # fmt: skip
+        _week_axis(axes, weeks, language)
+        uri = _svg(figure)
+    last = rows.row(-1, named=True)
+    alt = {
+        "en": "NPS mix over {k} weeks; in the week of {d}: {p} promoters, {q} passives, "
+        "{r} detractors.",
+        "fr": french_typography(
+            "Répartition NPS sur {k} semaines ; la semaine du {d} : {p} de promoteurs, "
+            "{q} de passifs, {r} de détracteurs."
+        ),
+    }[language].format(
+        k=rows.height,
+        d=_day(weeks[-1], language),
+        **{
+            name: format_score("csat", 100 * last[key] / last["n"], language)
+            for name, key in (("p", "promoters"), ("q", "passives"), ("r", "detractors"))
+        },
+    )
+    return Chart(uri, alt)
+
+
+def _week_axis(axes, weeks: list[dt.date], language: str) -> None:
+    step = -(-len(weeks) // 4)  # at most four labels: they must not run into each other
+    ticks = list(range(0, len(weeks), step))
+    axes.set_xticks(ticks, [_day(weeks[i], language) for i in ticks])
+    axes.set_xlim(-0.5, len(weeks) - 0.5)
+
+
+def _day(day: dt.date, language: str) -> str:
+    return f"{day.day} {MONTHS[language][day.month - 1]}"
+
+
+def _svg(figure) -> str:
+    buffer = io.BytesIO()
+    figure.tight_layout(pad=0.4)
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

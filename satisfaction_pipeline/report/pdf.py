@@ -1,0 +1,44 @@
+"""HTML report → PDF with WeasyPrint, which may only read `data:` URLs and files under
+`report_templates/`: nothing in a report (a comment's markup, a stylesheet) can make it fetch from
+the network or read other files.
+
+Kept apart from `report.render` because importing WeasyPrint takes seconds, and Dagster loads the
+definitions (which import the report module) on every UI reload and daemon tick.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from satisfaction_pipeline.report.render import TEMPLATES_DIR
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Lets WeasyPrint read `data:` URLs and files under `report_templates/`, nothing else."""
+
+    def __init__(self, root: Path = TEMPLATES_DIR, **kwargs: Any):
+        super().__init__(allowed_protocols={"data", "file"}, **kwargs)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"refused to read {url}: outside {self.root}")
+        elif parsed.scheme != "data":
+            raise ValueError(f"refused to fetch {url}: reports never load remote resources")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of an HTML report; relative URLs resolve inside `report_templates/`."""
+    document = HTML(
+        string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
+    )
+    return document.write_pdf()

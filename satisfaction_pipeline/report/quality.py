@@ -1,0 +1,76 @@
+"""The report's data-quality lines: the response rate, the share of each question left
+unanswered, responses set aside by the one-vote rule, and the top reasons rows were rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from satisfaction_pipeline.formats import (
+    format_number,
+    format_percent,
+)
+from satisfaction_pipeline.redact import quotable
+from satisfaction_pipeline.report.texts import TEXT
+
+
+def response_rate(
+    counts: pl.DataFrame | None, invitations: dict[str, int | str]
+) -> tuple[int, int] | None:
+    """(responses, invitations) over the sources that say how many invitations they sent: a
+    number a week, or their unanswered rows (`counts`: response_counts.sql). None if none do."""
+    by_source = {} if counts is None else {r[0]: r[1:] for r in counts.iter_rows()}
+    responses = sent = 0
+    for source, setting in invitations.items():  # a source without a response this week too
+        answered, unanswered = by_source.get(source, (0, 0))
+        responses += answered
+        sent += answered + unanswered if setting == "unanswered_rows" else int(setting)
+    return (responses, sent) if sent else None
+
+
+def week_quality(
+    week_counts: dict[str, int],
+    response_counts: pl.DataFrame | None,
+    invitations: dict[str, int | str],
+    votes: str,
+    language: str,
+) -> list[str]:
+    """The week's denominators in words: the response rate, the share of each question left
+    unanswered (N/A, skipped), and the responses set aside by the one-vote rule."""
+    text, lines = TEXT[language], []
+    if rate := response_rate(response_counts, invitations):
+        lines.append(
+            text["response_rate"].format(
+                rate=format_percent(100 * rate[0] / rate[1], language, 0),
+                responses=format_number(rate[0], language, 0),
+                invitations=format_number(rate[1], language, 0),
+            )
+        )
+    rates = [
+        f"{metric.upper()} {format_percent(100 * (1 - answered / asked), language, 0)}"
+        for metric in ("csat", "nps", "ces")
+        if (asked := week_counts.get(f"{metric}_asked"))
+        and (answered := week_counts.get(f"{metric}_answered")) is not None
+    ]
+    if rates:
+        lines.append(text["unanswered"].format(rates=", ".join(rates)))
+    if week_counts.get("superseded") and votes != "all":
+        lines.append(
+            text["superseded"].format(
+                n=format_number(week_counts["superseded"], language, 0),
+                which=text[f"which_{votes}"],
+            )
+        )
+    return lines
+
+
+def rejection_rows(rejections: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """The top rejection reasons; their example is a customer's cell (a comment typed into a
+    score column, say), so it is quoted like any customer text: redacted, on one line, short."""
+    if rejections is None:
+        return []
+    return [
+        {**r, "example": quotable(r["example"]) if r.get("example") else None}
+        for r in rejections.iter_rows(named=True)
+    ]

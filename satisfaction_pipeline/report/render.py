@@ -1,0 +1,68 @@
+"""The report's HTML from its context, with Jinja2, and its files written all at once.
+
+Comments are untrusted: Jinja2 escapes them (autoescape is on for every template but `.txt`) and
+they are PII-redacted before they reach a template; the one file carries its fonts and charts
+as `data:` URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from satisfaction_pipeline.formats import (
+    format_date,
+    format_number,
+    format_percent,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+
+
+def _autoescape(template_name: str | None) -> bool:
+    # `select_autoescape()` would not escape `*.html.j2`; escape everything but plain text.
+    return not (template_name or "").endswith((".txt", ".txt.j2"))
+
+
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v, d=1, sign=False: format_number(v, language, d, sign)
+    env.filters["pct"] = lambda v, d=1: format_percent(v, language, d)
+    env.filters["date"] = lambda v: format_date(v, language)
+    env.globals["font_data_uri"] = font_data_uri
+    return env
+
+
+@functools.cache
+def font_data_uri(name: str) -> str:
+    """A font of `report_templates/fonts/` as a `data:` URL: the report's one file carries it."""
+    data = (TEMPLATES_DIR / "fonts" / name).read_bytes()
+    return "data:font/woff2;base64," + base64.b64encode(data).decode("ascii")
+
+
+def render_html(context: dict[str, Any]) -> str:
+    return environment(context["language"]).get_template("report.html.j2").render(context)
+
+
+def write_report_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write a week's report files so that a reader never sees a half-written or mixed set: each
+    is written beside its final name, and all are renamed into place only once all are written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = {}
+    for name, content in files.items():
+        temporary = folder / f".{name}.partial"
+        temporary.write_bytes(content)
+        staged[temporary] = folder / name
+    for temporary, final in staged.items():
+        os.replace(temporary, final)

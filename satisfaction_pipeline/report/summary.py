@@ -1,0 +1,188 @@
+"""The news of the week in words: the "In short" sentences of the first page, each score's
+change split by theme ("why the scores moved"), and the themes that spiked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from satisfaction_pipeline.formats import (
+    format_change,
+    format_number,
+    format_percent,
+    format_score,
+    metric_name,
+)
+from satisfaction_pipeline.report.scores import Score
+from satisfaction_pipeline.report.texts import TEXT, theme_label
+
+
+def summary(
+    headline: list[Score], actions: dict[str, Any], why: list[dict[str, Any]], language: str
+) -> list[str]:
+    """Up to four sentences for the first page: the biggest significant mover, the two biggest
+    contributors to its change (to the first score's when none moved significantly), the
+    first thing to fix, and whose doing low scores are."""
+    text = TEXT[language]
+    sentences = []
+    movers = [s for s in headline if s.significant_prev and s.delta is not None]
+    mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0) if movers else None
+    explained = mover or (headline[0] if headline else None)
+    block = next(
+        (
+            b
+            for b in why
+            if explained and (b["metric"], b["scale"]) == (explained.metric, explained.scale)
+        ),
+        None,
+    )
+    if mover:
+        sentences.append(
+            text["summary_mover"].format(
+                metric=metric_name(mover.metric, mover.scale),
+                direction=text["up" if mover.delta > 0 else "down"],
+                size=format_change(mover.metric, mover.delta, language),
+            )
+        )
+    else:
+        sentences.append(text["summary_steady"])
+    if block and (sentence := _why_sentence(block, language)):
+        sentences.append(sentence)
+    if actions["actions"]:
+        first = actions["actions"][0]
+        metric, points, *_ = first["points"][0] if first["points"] else ("CSAT", None)
+        sentences.append(
+            text["summary_action"].format(
+                theme=first["label"],
+                owner=text["owners"].get(first["owner"], first["owner"]),
+                points=format_number(points, language, 1),
+                metric=metric,
+            )
+        )
+    else:
+        sentences.append(text["no_ranked"])
+    if actions["responsibility"]:
+        split = actions["responsibility"]
+        sentences.append(
+            text["summary_responsibility"].format(
+                share=split["service_only"], others=split["others_only"]
+            )
+        )
+    return sentences
+
+
+WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"
+
+
+def signed_change(metric: str, value: float, language: str) -> str:
+    """A change or a part of one with its sign: CSAT and NPS `−2.1 pts`, CES `+0.12`."""
+    if metric == "ces":
+        return format_number(value, language, 2, sign=True)
+    return f"{format_number(value, language, 1, sign=True)} pts"
+
+
+def why_blocks(
+    movement: pl.DataFrame | None,
+    metric_columns: list[tuple[str, str]],
+    labels: dict[str, dict[str, str]],
+    language: str,
+) -> list[dict[str, Any]]:
+    """Per headline score, its change split by theme: the WHY_ROWS biggest parts, then the
+    others summed, so that the table adds up to the change."""
+    blocks = []
+    for metric, scale in metric_columns:
+        rows = (
+            pl.DataFrame() if movement is None or movement.is_empty()
+            else movement.filter((pl.col("metric") == metric) & (pl.col("scale") == scale))
+        )  # fmt: skip
+        if rows.is_empty():
+            continue
+        rows = rows.sort(pl.col("contribution").abs(), "theme", descending=[True, False])
+        parts = [
+            {**r, "label": theme_label(labels, r["theme"])} for r in rows.iter_rows(named=True)
+        ]
+        rest = parts[WHY_ROWS:]
+        blocks.append(
+            {
+                "metric": metric,
+                "scale": scale,
+                "name": metric_name(metric, scale),
+                "total": parts[0]["total_change"],
+                "parts": parts,
+                "rows": parts[:WHY_ROWS],
+                "rest": {
+                    "themes": len(rest),
+                    **{
+                        k: sum(p[k] for p in rest)
+                        for k in ("volume_effect", "score_effect", "contribution")
+                    },
+                }
+                if rest
+                else None,
+            }
+        )
+    return blocks
+
+
+def _why_sentence(block: dict[str, Any], language: str) -> str | None:
+    """ "What moved CSAT (−4.2 pts): wait time (−2.9 pts, a larger share) and …": the two
+    biggest parts pushing the way the score went."""
+    text, metric, total = TEXT[language], block["metric"], block["total"]
+    if total is None or abs(total) < 1e-9:
+        return None
+    direction = 1 if total > 0 else -1
+    pushing = sorted(
+        (p for p in block["parts"] if p["contribution"] * direction > 0),
+        key=lambda p: -p["contribution"] * direction,
+    )[:2]
+    if not pushing:
+        return None
+
+    def contributor(part: dict[str, Any]) -> str:
+        if abs(part["volume_effect"]) >= abs(part["score_effect"]):
+            reason = "share_up" if part["share"] > part["share_before"] else "share_down"
+        else:
+            reason = "scored_up" if part["score_effect"] > 0 else "scored_down"
+        change = signed_change(metric, part["contribution"], language)
+        return f"{part['label']} ({change}, {text[reason]})"
+
+    second = pushing[1:]
+    return text["summary_why"].format(
+        metric=block["name"],
+        change=signed_change(metric, total, language),
+        first=contributor(pushing[0]),
+        second=text["summary_why_second"].format(contributor=contributor(second[0]))
+        if second
+        else "",
+    )
+
+
+def spike_entries(
+    spikes: pl.DataFrame | None, labels: dict[str, dict[str, str]], language: str
+) -> list[dict[str, Any]]:
+    """The week's spikes in words, one entry per theme (the furthest from usual first): each
+    unusual measure against its usual level, ▲ or ▼, and the theme's examples."""
+    text, found = TEXT[language], {}
+    for r in () if spikes is None else spikes.iter_rows(named=True):
+        measure = r["measure"]
+        if measure == "share":
+            shown = [format_percent(v, language, 1) for v in (r["value"], r["mean"], r["sd"])]
+            what = text["spike_share"]
+        else:
+            shown = [format_score(measure, v, language) for v in (r["value"], r["mean"])]
+            shown.append(format_score(measure, r["sd"], language).lstrip("+"))
+            what = text["spike_score"]
+        entry = found.setdefault(
+            r["theme"],
+            {
+                "label": theme_label(labels, r["theme"]),
+                "measures": [],
+                "examples": r["examples"] or [],
+            },
+        )
+        sentence = what.format(
+            metric=metric_name(measure, r["scale"]), value=shown[0], mean=shown[1], sd=shown[2]
+        )
+        entry["measures"].append(("▲ " if r["direction"] == "up" else "▼ ") + sentence)
+    return list(found.values())

@@ -1,0 +1,35 @@
+"""The responses a week's figures are computed from, read from `raw.responses` (so that weeks
+never built count too): every response with whether it counts (`counted`: one vote per customer
+per week, `votes_per_customer`) and whether its comment may be quoted (`quotable`, the privacy
+threshold)."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.config.settings import Settings
+from satisfaction_pipeline.scoring.privacy import with_quotable
+
+
+def counted_responses(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, weeks: dict
+) -> pl.DataFrame:
+    """The responses that count in these weeks (one per customer per week by default: the
+    `votes_per_customer` setting), read from raw.responses so that weeks never built count too."""
+    return week_responses(conn, settings, weeks).filter("counted").drop("counted")
+
+
+def week_responses(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, weeks: dict
+) -> pl.DataFrame:
+    """Every response of these weeks, with whether it counts (`counted`) and whether its comment
+    may be quoted (`quotable`: a counted response of segments above the privacy threshold)."""
+    every = wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
+    threshold = settings.privacy.min_responses_for_comments
+    quotable = with_quotable(every.filter("counted"), threshold, settings.extra_segments())
+    return every.join(
+        quotable.select("response_key", "quotable"), on="response_key", how="left",
+        maintain_order="left",
+    ).with_columns(pl.col("quotable").fill_null(False))  # fmt: skip

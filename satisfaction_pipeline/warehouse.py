@@ -1,0 +1,178 @@
+"""The DuckDB warehouse: schema creation, named SQL from `sql/`, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+# The version of the tables this release writes. 1: every file made before versions were kept;
+# 2: ops.schema_version. Bump it with a file in sql/migrations/ (its README says when).
+SCHEMA_VERSION = 2
+
+
+class WarehouseUpgradeError(Exception):
+    """The warehouse file cannot be brought to this release's schema; it is left unchanged."""
+
+
+class WarehouseVersionError(WarehouseUpgradeError):
+    """The warehouse file was written by a newer release than this one."""
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of `sql/<name>.sql`, e.g. `sql("marts/delete_responses")`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Give a frame exactly `schema`'s columns, in order and types, adding absent ones as nulls:
+    what a table written with `INSERT … BY NAME` expects."""
+    return frame.select(
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in schema.items()
+    )
+
+
+def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and tables that do not exist yet (the DDL files, in name order)."""
+    for path in sorted((SQL_DIR / "ddl").glob("*.sql")):
+        conn.execute(path.read_text(encoding="utf-8"))
+
+
+def _version(conn: duckdb.DuckDBPyConnection) -> int | None:
+    """None for a file with no table yet, 1 for one made before versions were kept."""
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+        ).fetchall()
+    }
+    if not tables:
+        return None
+    if "ops.schema_version" not in tables:
+        return 1
+    return conn.execute("SELECT max(version) FROM ops.schema_version").fetchone()[0] or 1
+
+
+def file_version(path: Path) -> int | None:
+    """The schema version of a warehouse file (None: no file, or no table in it yet). Opens it
+    read-only, and closes it."""
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return _version(conn)
+
+
+def back_up(path: Path, version: int, now: dt.datetime) -> Path:
+    """A copy of the warehouse file (and its write-ahead log) beside it, before an upgrade. An
+    earlier copy of the same version is kept instead: a failed upgrade changed nothing since,
+    and retrying each step must not fill the disk with copies."""
+    earlier = sorted(path.parent.glob(f"{path.name}.schema-v{version}.*.bak"))
+    if earlier:
+        return earlier[-1]
+    backup = path.with_name(f"{path.name}.schema-v{version}.{now:%Y%m%dT%H%M%S}.bak")
+    shutil.copy2(path, backup)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        shutil.copy2(wal, backup.with_name(backup.name + ".wal"))
+    return backup
+
+
+def upgrade(path: Path, release: str, now: dt.datetime) -> Path | None:
+    """Make the warehouse file at `path` ready for this release, before it is opened for writing:
+    a new file is stamped with SCHEMA_VERSION once its tables exist; an older one is copied
+    beside itself, then upgraded in place in one transaction (each migration above its version,
+    then the DDL, which may refer to what the migrations made); a newer one is refused,
+    untouched. Returns the backup, if one was needed."""
+    version = file_version(path)
+    if version is not None and version > SCHEMA_VERSION:
+        raise WarehouseVersionError(
+            f"{path} holds warehouse schema version {version}, written by a newer release; this "
+            f"release ({release}) knows versions up to {SCHEMA_VERSION}. Install the newer "
+            "release again, or restore a backup taken before the upgrade "
+            "(its name ends in .bak, beside the file)."
+        )
+    if version == SCHEMA_VERSION:
+        return None
+    backup = back_up(path, version, now) if version is not None else None
+    try:
+        with duckdb.connect(str(path)) as conn, transaction(conn):
+            current = _version(conn)  # another process may have upgraded it meanwhile
+            if current == SCHEMA_VERSION:
+                return backup
+            for migration in _migrations(above=current or SCHEMA_VERSION):
+                conn.execute(migration.read_text(encoding="utf-8"))
+            create_schema(conn)
+            conn.execute(
+                "INSERT INTO ops.schema_version VALUES (?, ?, ?, ?)",
+                [SCHEMA_VERSION, now, release, str(backup) if backup else None],
+            )
+    except duckdb.Error as exc:
+        raise WarehouseUpgradeError(
+            f"upgrading {path} from schema version {version} to {SCHEMA_VERSION} failed, and "
+            f"the file is unchanged ({exc}). Its copy from before: {backup}."
+        ) from exc
+    return backup
+
+
+def _migrations(above: int) -> list[Path]:
+    """sql/migrations/NNN_*.sql with NNN above `above` and up to SCHEMA_VERSION, in order."""
+    found = []
+    for path in (SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"):
+        number = int(path.name[:3])
+        if above < number <= SCHEMA_VERSION:
+            found.append((number, path))
+    return [path for _, path in sorted(found)]
+
+
+def query(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) -> pl.DataFrame:
+    """Run a named SELECT and return its rows as a Polars frame (arguments as for `execute`)."""
+    with _bound(conn, frames_and_params) as params:
+        return conn.sql(sql(name), params=params or None).pl()
+
+
+def execute(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) -> None:
+    """Run a named statement; Polars frames among the arguments are visible to it by name, the
+    other arguments are its `$named` parameters."""
+    with _bound(conn, frames_and_params) as params:
+        conn.execute(sql(name), params or None)
+
+
+@contextmanager
+def _bound(conn: duckdb.DuckDBPyConnection, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    frames = {k: v for k, v in arguments.items() if isinstance(v, pl.DataFrame)}
+    for key, frame in frames.items():
+        # Arrow with string views: Polars' own layout, handed over without copying the text
+        conn.register(key, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        yield {k: v for k, v in arguments.items() if k not in frames}
+    finally:
+        for key in frames:
+            conn.unregister(key)
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Commit everything written inside the block, or nothing if it raises."""
+    conn.begin()
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def week_range(weeks: list[dt.date]) -> dict[str, dt.date]:
+    """SQL parameters covering a run of consecutive weeks: [first Monday, last Monday + 7 days)."""
+    return {"week_start": min(weeks), "week_end": max(weeks) + dt.timedelta(days=7)}
