@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-ingest bench-scores bench-themes bench-theme-model bench-actions bench-movement bench-report report-preview clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-actions bench-movement bench-report report-preview clean
 
 setup: $(INSTALLED)
 
@@ -63,6 +63,9 @@ bench-actions: setup ## points at stake with their bootstrap: 200,000 responses 
 
 demo/warehouse.duckdb:
 	$(MAKE) demo
+
+bench-faults: setup ## kill -9 the weekly run at each step and half-way, run again, check nothing broke
+	$(VENV)/bin/python bench/faults.py
 
 bench-movement: setup ## why the scores moved: decomposition and spikes, 9 weeks x 200,000
 	$(VENV)/bin/python bench/movement.py

@@ -124,6 +124,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the copy (default: backups/<name>.<UTC time>.duckdb beside the warehouse)",
     )
 
+    commands.add_parser(
+        "status",
+        parents=[paths],
+        help="who holds the warehouse, since when, and whether that run's process is alive",
+    )
+    unlock = commands.add_parser(
+        "unlock",
+        parents=[paths],
+        help="free the warehouse from a run whose process died (a live one is refused)",
+    )
+    unlock.add_argument(
+        "--force",
+        action="store_true",
+        help="also free it from a run that cannot be checked from here (another machine, or "
+        "a run of an older release): only when you know it is gone",
+    )
+
     commands.add_parser("validate-config", parents=[paths], help="check satisfaction.yaml")
     inspect = commands.add_parser(
         "inspect",
@@ -226,6 +243,11 @@ def _dagster_home() -> Path:
             "telemetry:\n  enabled: false\n"
             "# One step at a time may open the DuckDB warehouse (the duckdb_warehouse pool).\n"
             "concurrency:\n  pools:\n    default_limit: 1\n"
+            "# With `satisfaction-pipeline ui` (its daemon): a run whose process died is failed\n"
+            "# and its slot freed by dead_run_sensor within seconds; these are the fallback.\n"
+            "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 300\n"
+            "  max_runtime_seconds: 7200\n  free_slots_after_run_end_seconds: 30\n"
+            "  max_resume_run_attempts: 0\n  poll_interval_seconds: 30\n"
         )
     return home
 
@@ -258,10 +280,14 @@ def execute_weeks(
     import dagster as dg
 
     from satisfaction_pipeline.definitions import load_definitions
-    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
+    from satisfaction_pipeline.defs.warehouse_pool import (
+        Process,
+        ensure_one_writer,
+        wait_for_warehouse,
+    )
 
     job = load_definitions().resolve_job_def(JOB_NAME)
-    run_tags = dict(tags or {})
+    run_tags = dict(tags or {}) | Process.current().tags()  # this process runs it
     if first == last:
         partition_key = first.isoformat()
     else:
@@ -290,7 +316,7 @@ def _backup(to: Path | None) -> int:
     import dagster as dg
 
     from satisfaction_pipeline.definitions import load_definitions
-    from satisfaction_pipeline.defs.resources import ensure_one_writer, wait_for_warehouse
+    from satisfaction_pipeline.defs.warehouse_pool import ensure_one_writer, wait_for_warehouse
 
     job = load_definitions().resolve_job_def("warehouse_backup_job")
     with dg.DagsterInstance.get() as instance:
@@ -309,6 +335,62 @@ def _backup(to: Path | None) -> int:
         raise UserError(f"backup run {result.run_id} failed — {_failure_message(result)}")
     print(f"warehouse copied to {result.output_for_node('back_up_warehouse')}")
     return 0
+
+
+def _status(paths: Paths) -> int:
+    """The warehouse file, its last backup, who holds it and the runs still marked running."""
+    import dagster as dg
+
+    from satisfaction_pipeline.defs.warehouse_pool import holders, waiting_runs
+    from satisfaction_pipeline.warehouse import latest_backup
+
+    file = paths.warehouse
+    if file.exists():
+        changed = dt.datetime.fromtimestamp(file.stat().st_mtime, dt.UTC)
+        print(f"warehouse: {file} ({file.stat().st_size / 1e6:.1f} MB, "
+              f"written {changed:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
+    else:
+        print(f"warehouse: {file} (not created yet)")
+    backup = latest_backup(file)
+    print(f"last backup: {backup if backup else 'none (satisfaction-pipeline backup)'}")
+    with dg.DagsterInstance.get() as instance:
+        held, waiting = holders(instance), waiting_runs(instance)
+    print("held by: " + ("nobody" if not held else ""))
+    for run in held:
+        print(f"  {run.describe()}")
+    if waiting:
+        print("runs marked running that do not hold it:")
+        for run in waiting:
+            print(f"  {run.describe()}")
+    if any(run.alive is False for run in [*held, *waiting]):
+        print(
+            "a run's process is gone: `satisfaction-pipeline unlock` marks it failed and frees it"
+        )
+    return 0
+
+
+def _unlock(force: bool) -> int:
+    """Release the runs whose process is gone; refuse a live holder, and one that cannot be
+    checked from here unless `force`."""
+    import dagster as dg
+
+    from satisfaction_pipeline.defs.warehouse_pool import dead_runs, holders, release
+
+    with dg.DagsterInstance.get() as instance:
+        dead = dead_runs(instance)
+        unchecked = [h for h in holders(instance) if h.alive is None]
+        live = [h for h in holders(instance) if h.alive]
+        for holder in dead + (unchecked if force else []):
+            print(f"released {release(instance, holder, 'satisfaction-pipeline unlock')}")
+    for holder in live:
+        print(f"not released: {holder.describe()} — it is working; wait for it, or stop it "
+              f"first (kill {holder.process.pid})", file=sys.stderr)  # fmt: skip
+    for holder in [] if force else unchecked:
+        print(f"not released: {holder.describe()} — if you know it is gone, run "
+              "`satisfaction-pipeline unlock --force`", file=sys.stderr)  # fmt: skip
+    if not (dead or live or unchecked):
+        print("nothing holds the warehouse, and no run is left marked running")
+    return 1 if live or (unchecked and not force) else 0
 
 
 def _failure_message(result) -> str:
@@ -412,7 +494,7 @@ def _ui(args: argparse.Namespace) -> int:
     _settings(paths)  # fail here, readably, rather than in the UI's code-location error
     import dagster as dg
 
-    from satisfaction_pipeline.defs.resources import ensure_one_writer
+    from satisfaction_pipeline.defs.warehouse_pool import ensure_one_writer
 
     with dg.DagsterInstance.get() as instance:
         ensure_one_writer(instance)  # a UI backfill during a run waits for the warehouse
@@ -521,6 +603,10 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate_themes(paths, args)
         if args.command == "backup":
             return _backup(args.to)
+        if args.command == "status":
+            return _status(paths)
+        if args.command == "unlock":
+            return _unlock(args.force)
         if args.command == "run":
             tags = {"satisfaction/trigger": "cli"}
             return _build(paths, args.week, args.week, tags, resend=args.resend)

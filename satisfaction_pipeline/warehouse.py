@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,72 @@ class WarehouseUpgradeError(Exception):
 
 class WarehouseVersionError(WarehouseUpgradeError):
     """The warehouse file was written by a newer release than this one."""
+
+
+# What DuckDB says of a file that is not a database, or a damaged one.
+_UNREADABLE = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+)
+
+
+def latest_backup(path: Path) -> Path | None:
+    """The newest copy of the warehouse file: one `satisfaction-pipeline backup` wrote
+    (`backups/<name>.<UTC time>.duckdb` beside it), or one taken before an upgrade
+    (`<file>.schema-v<N>.<time>.bak`)."""
+    copies = [
+        *(path.parent / "backups").glob(f"{path.stem}.*.duckdb"),
+        *path.parent.glob(f"{path.name}.schema-v*.bak"),
+    ]
+    return max(copies, key=lambda copy: copy.stat().st_mtime, default=None)
+
+
+def explain_file_error(path: Path, exc: BaseException) -> str | None:
+    """What went wrong with the warehouse file itself, and what to do, in words: a file that is
+    not a DuckDB database or is damaged (with the last backup and how to restore it), a full
+    disk, the file held by another program. None for any other error."""
+    text = str(exc)
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in text
+    if isinstance(exc, OSError) and not str(exc.filename or "").startswith(str(path)):
+        return None  # a file of someone else's (a report, a CSV)
+    if any(sign in text for sign in _UNREADABLE):
+        return f"the warehouse {path} is not a readable DuckDB database: {text}. " + _restore(path)
+    if full:
+        free = shutil.disk_usage(path.parent).free if path.parent.exists() else 0
+        return (
+            f"the disk of the warehouse {path} is full ({free // 1024} kB free): this step "
+            "wrote nothing, its transaction was rolled back. Free space on that disk (or move "
+            "the warehouse, SATISFACTION_WAREHOUSE), then run again."
+        )
+    if "Could not set lock" in text:
+        return (
+            f"the warehouse {path} is open in another program ({text.splitlines()[-1].strip()}). "
+            "Close it (a SQL client, a notebook) and run again: DuckDB lets one process open "
+            "the file while it is written."
+        )
+    return None
+
+
+def _restore(path: Path) -> str:
+    backup = latest_backup(path)
+    wal = path.with_name(path.name + ".wal")
+    aside = f"mv '{path}' '{path}.damaged'" + (
+        f" && mv '{wal}' '{wal}.damaged'" if wal.exists() else ""
+    )
+    if backup is None:
+        return (
+            "No backup of it was found (`satisfaction-pipeline backup` writes them to "
+            f"{path.parent / 'backups'}). Move the file aside ({aside}): "
+            "the next run starts a new warehouse, and a backfill rebuilds the weeks from the "
+            "exports in the inbox (put archived ones back there first)."
+        )
+    taken = dt.datetime.fromtimestamp(backup.stat().st_mtime, dt.UTC)
+    return (
+        f"The last backup is {backup} (taken {taken:%Y-%m-%d %H:%M} UTC). Restore it with: "
+        f"{aside} && cp '{backup}' '{path}' — then backfill the weeks "
+        "built since that backup."
+    )
 
 
 @cache

@@ -231,7 +231,9 @@ def test_retries_and_decisions_without_a_pipeline() -> None:
     assert decide([("a", "written")], "b", resend=False) == "changed"
     assert decide([("a", "sent")], "a", resend=True) == "send"
     assert decide([("a", "failed")], "a", resend=False) == "send"  # never delivered
-    assert decide([("a", "sending")], "a", resend=False) == "already_sent"  # may have left
+    assert decide([("a", "sending")], "a", resend=False) == "interrupted"  # may have left
+    assert decide([("a", "sending")], "a", resend=True) == "send"
+    assert decide([("a", "interrupted"), ("a", "sent")], "a", resend=False) == "already_sent"
     # a failed --resend of a changed report is tried again by the next run
     assert decide([("a", "sent"), ("b", "failed")], "b", resend=False) == "send"
     assert SmtpSettings.from_environment({}) is None

@@ -106,7 +106,7 @@ def test_a_week_built_by_the_schedule_is_recorded_in_postgres(
         monkeypatch.setenv(variable, value)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     from satisfaction_pipeline.definitions import load_definitions
-    from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL
+    from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
     definitions = load_definitions()
     schedule = definitions.resolve_schedule_def("weekly_report_schedule")

@@ -22,12 +22,8 @@ from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.defs import freshness
 from satisfaction_pipeline.defs.freshness import due_week
-from satisfaction_pipeline.defs.resources import (
-    WAREHOUSE_POOL,
-    SmtpResource,
-    SurveySettings,
-    ensure_one_writer,
-)
+from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL, ensure_one_writer
 
 from .conftest import LAST_WEEK, PROJECT
 
@@ -282,7 +278,7 @@ def test_the_cli_waits_asleep_while_another_run_holds_the_warehouse() -> None:
     sleeping, says once who holds the warehouse, and goes on as soon as it is free."""
     import threading
 
-    from satisfaction_pipeline.defs.resources import wait_for_warehouse
+    from satisfaction_pipeline.defs.warehouse_pool import wait_for_warehouse
 
     with dg.instance_for_test() as instance:
         ensure_one_writer(instance)

@@ -2,6 +2,7 @@
 praise, customers to call back, the two CSV files), and why the scores moved."""
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -18,10 +19,11 @@ from satisfaction_pipeline.actions.movement import (
     response_values,
 )
 from satisfaction_pipeline.actions.stakes import Ranking
-from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, weekly_actions
+from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, weekly_actions
+from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse, writing_files
 from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import score_responses
@@ -65,14 +67,10 @@ def action_list(
             for name, table in tables.items():
                 wh.execute(conn, f"marts/delete_{name}", **weeks)
                 wh.execute(conn, f"marts/insert_{name}", **{name: table})
-    language = settings.report.language
-    for week, weekly in zip(run_weeks, built, strict=True):
-        folder = survey_settings.report_dir(week.isoformat())
-        if weekly.action_list_csv is not None:
-            write_csv(weekly.action_list_csv, folder / "action_list.csv", language)
-        else:  # no complaint theme now: an earlier run's file must not be e-mailed
-            (folder / "action_list.csv").unlink(missing_ok=True)
-        write_csv(weekly.follow_up_csv, folder / "follow_up.csv", language)
+            # inside the transaction: files that cannot be written leave the tables as they were
+            with writing_files("the action list and follow-up files"):
+                for week, weekly in zip(run_weeks, built, strict=True):
+                    _write_csv_files(survey_settings.report_dir(week.isoformat()), weekly, settings)
     ranked = tables["action_list"].filter(pl.col("metric") == "csat")
     return dg.MaterializeResult(
         metadata={
@@ -87,6 +85,16 @@ def action_list(
             "customers_to_call_back": sum(b.follow_up_csv.height for b in built),
         }
     )
+
+
+def _write_csv_files(folder: Path, weekly: WeeklyActions, settings: Settings) -> None:
+    """The week's action_list.csv and follow_up.csv, each written then renamed into place."""
+    language = settings.report.language
+    if weekly.action_list_csv is not None:
+        write_csv(weekly.action_list_csv, folder / "action_list.csv", language)
+    else:  # no complaint theme now: an earlier run's file must not be e-mailed
+        (folder / "action_list.csv").unlink(missing_ok=True)
+    write_csv(weekly.follow_up_csv, folder / "follow_up.csv", language)
 
 
 @dg.multi_asset(

@@ -13,7 +13,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, open_warehouse
+from satisfaction_pipeline.defs.resources import open_warehouse
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
 
 class BackupConfig(dg.Config):
@@ -39,10 +40,14 @@ def back_up_warehouse(
     with open_warehouse(warehouse) as conn:  # upgraded if need be: a backup of today's schema
         conn.execute("CHECKPOINT")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    with duckdb.connect(str(target), read_only=True) as copy:
+    # copied beside its name, proved to read, then renamed: a backup killed half-way is never
+    # taken for one (`latest_backup` names the newest when the warehouse is damaged)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copy2(source, partial)
+    with duckdb.connect(str(partial), read_only=True) as copy:
         files = copy.execute("SELECT count(*) FROM ops.files").fetchone()[0]
         responses = copy.execute("SELECT count(*) FROM raw.responses").fetchone()[0]
+    partial.replace(target)
     context.log.info(f"warehouse copied to {target}: {files} files, {responses} responses")
     return dg.Output(
         str(target),

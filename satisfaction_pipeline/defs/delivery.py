@@ -21,6 +21,13 @@ from satisfaction_pipeline.delivery.smtp import MailError, SmtpSettings, send, w
 from satisfaction_pipeline.report.texts import TEXT
 
 TOP_ACTIONS = 3
+_INTERRUPTED = (
+    "week {week}: the last attempt to e-mail this report was cut off while sending (the run "
+    "stopped between handing it to the mail server and recording the answer; ops.email_log "
+    "says 'sending'). It may have reached the recipients, or not: it is not sent again, so "
+    "that nobody gets it twice. Ask a recipient; if it did not arrive, run the week with "
+    "--resend (the copy keeps the first one's Message-ID, so a server that got it drops it)."
+)
 
 
 class EmailConfig(dg.Config):
@@ -69,9 +76,19 @@ def report_email(
                         f"week {week}: the report changed since it was e-mailed; not sent "
                         "again (run the week with --resend to send it)"
                     )
+                elif decision == "interrupted":
+                    context.log.warning(_INTERRUPTED.format(week=week))
                 continue
             sender = server.sender if server else "satisfaction-pipeline@localhost"
             message = _message(conn, week, settings, taxonomy, folder, sender)
+            cut_off = wh.query(conn, "ops/interrupted_attempt", week=week)
+            if not cut_off.is_empty():  # sent again as the same message: a duplicate to drop
+                message_id = cut_off.item(0, "message_id")
+                message.replace_header("Message-ID", message_id)
+                wh.execute(
+                    conn, "ops/settle_email", message_id=message_id, status="interrupted",
+                    detail="cut off mid-send; sent again under the same Message-ID",
+                )  # fmt: skip
             outcomes[week.isoformat()] = _deliver(
                 context, conn, message, week, digest, server, survey_settings.outbox_dir, smtp
             )
@@ -129,9 +146,9 @@ def _deliver(
     smtp: SmtpResource,
 ) -> str:
     """Send the message (or write it to the outbox) and log the attempt: logged as 'sending'
-    before it leaves, so that a crash after the server accepted it cannot send it twice; a
-    failure is logged, then fails the asset with the reason, the report files staying where
-    they are."""
+    before it leaves, so that a crash after the server accepted it cannot send it twice
+    (delivery.exactly_once); a failure is logged, then fails the asset with the reason, the
+    report files staying where they are."""
     row = {
         "week": week,
         "report_sha256": digest,
@@ -139,14 +156,14 @@ def _deliver(
         "message_id": message["Message-ID"],
         "logged_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
+    wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
+    settle = {"message_id": row["message_id"]}
     if server is None:
         stamp = row["logged_at"].strftime("%Y%m%dT%H%M%S")
         path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}-{stamp}")
-        wh.execute(conn, "ops/log_email", **row, status="written", detail=str(path))
+        wh.execute(conn, "ops/settle_email", **settle, status="written", detail=str(path))
         context.log.info(f"week {week}: no SMTP_HOST set, so the e-mail was written to {path}")
         return f"written to {path}"
-    wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
-    settle = {"message_id": row["message_id"]}
     try:
         refused = send(message, server, smtp.retries, smtp.backoff_seconds)
     except MailError as exc:

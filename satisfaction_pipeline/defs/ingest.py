@@ -3,6 +3,7 @@ every row accounted for, every file readable."""
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -12,7 +13,8 @@ from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import markdown_table, passes_when_empty
 from satisfaction_pipeline.defs.partitions import HAND_STARTED, WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import SurveySettings, check_writable, open_warehouse
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.ingest.archive import ArchiveError, archive_ingested
 from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox
 
@@ -28,6 +30,8 @@ def survey_files(
     """
     settings = survey_settings.load()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if _writes_reports(context.run):  # found now, before anything is written, not steps later
+        check_writable(Path(survey_settings.reports))
     with open_warehouse(warehouse) as conn:
         try:
             # A file modified in the last settle_seconds may still be being copied in. Not for a
@@ -89,6 +93,14 @@ def survey_files(
             ),
         }
     )
+
+
+def _writes_reports(run: dg.DagsterRun) -> bool:
+    """Whether the run goes on to write report files: the weekly job does (its runs from the
+    command line carry no selection: the whole job), an ingestion by the inbox sensor not."""
+    selected = run.asset_selection
+    reporting = {dg.AssetKey("action_list"), dg.AssetKey("weekly_report")}
+    return not selected or bool(reporting & selected)
 
 
 def _archive(

@@ -11,7 +11,7 @@ import dagster as dg
 
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.config.settings import load_settings
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
 _settings = load_settings(Paths.from_environment().config)
 

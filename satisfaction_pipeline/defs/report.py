@@ -5,7 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.defs.actions import action_list
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse, writing_files
 from satisfaction_pipeline.report.context import warehouse_context
 from satisfaction_pipeline.report.render import render_html, write_report_files
 
@@ -40,9 +40,9 @@ def weekly_report(
             report = warehouse_context(conn, week, settings, taxonomy)
             folder = survey_settings.report_dir(week.isoformat())
             html = render_html(report)
-            write_report_files(
-                folder, {"report.html": html.encode("utf-8"), "report.pdf": render_pdf(html)}
-            )
+            files = {"report.html": html.encode("utf-8"), "report.pdf": render_pdf(html)}
+            with writing_files("the report"):
+                write_report_files(folder, files)
             written.append(folder)
             context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
     return dg.MaterializeResult(

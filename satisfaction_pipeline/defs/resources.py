@@ -1,12 +1,12 @@
-"""Resources: where the configuration, inbox and reports are, and the DuckDB warehouse."""
+"""Resources: where the configuration, inbox and reports are, the DuckDB warehouse, and SMTP.
+Every job runs its steps in the run's own process (`in_process_executor`): the warehouse admits
+one step at a time anyway, and one process per run is what `warehouse_pool` checks is alive."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version as _distribution_version
@@ -19,6 +19,7 @@ from dagster_duckdb import DuckDBResource
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.config.settings import Settings, load_settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy
+from satisfaction_pipeline.defs.warehouse_pool import record_process
 from satisfaction_pipeline.delivery.smtp import (
     BACKOFF,
     RETRIES,
@@ -28,51 +29,17 @@ from satisfaction_pipeline.delivery.smtp import (
     write_outbox,
 )
 from satisfaction_pipeline.themes.detect import ModelThemes, learned_themes
-from satisfaction_pipeline.warehouse import WarehouseUpgradeError, create_schema, upgrade
-
-# DuckDB lets one process at a time open the file (a reader too, while another writes): every
-# asset and check that opens the warehouse is in this Dagster concurrency pool, whose limit is
-# 1. A backfill started during the weekly run then waits for its turn instead of failing on the
-# file's lock. The limit lives in the Dagster instance: `dagster.yaml` (concurrency: pools:
-# default_limit: 1), and the CLI sets it explicitly (`ensure_one_writer`).
-WAREHOUSE_POOL = "duckdb_warehouse"
-
-
-def ensure_one_writer(instance: dg.DagsterInstance) -> None:
-    """Give the warehouse pool its limit of 1 in this instance, whatever its dagster.yaml says
-    (an instance made before the pool existed has no limit, so runs would not wait). Under a
-    file lock in DAGSTER_HOME: two processes first setting it at once could each add a slot."""
-    storage = instance.event_log_storage
-    if not storage.supports_global_concurrency_limits:
-        raise RuntimeError(
-            "this Dagster instance's storage cannot limit concurrency; "
-            "run `dagster instance migrate` with DAGSTER_HOME set to it"
-        )
-    with (Path(instance.root_directory) / ".warehouse_pool.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if storage.get_concurrency_info(WAREHOUSE_POOL).slot_count != 1:
-            storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+from satisfaction_pipeline.warehouse import (
+    WarehouseUpgradeError,
+    create_schema,
+    explain_file_error,
+    upgrade,
+)
 
 
 def package_version() -> str:
     """This release's version, as the warehouse records who upgraded it."""
     return _distribution_version("satisfaction_pipeline")
-
-
-def wait_for_warehouse(instance: dg.DagsterInstance, say, poll_seconds: float = 2.0) -> None:
-    """Return once no step holds the warehouse pool, asleep meanwhile. Dagster polls for a pool
-    slot without sleeping, so a run started while another holds the warehouse would keep a CPU
-    core busy for the whole wait; the CLI waits here first. `say` hears once who holds it."""
-    told = False
-    while True:
-        info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
-        if info.active_slot_count < info.slot_count:
-            return
-        if not told:
-            holders = ", ".join(sorted(info.active_run_ids))
-            say(f"waiting for the warehouse: run {holders} is using it")
-            told = True
-        time.sleep(poll_seconds)
 
 
 class SurveySettings(dg.ConfigurableResource):
@@ -148,29 +115,70 @@ def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name
         log.error(f"{message['Subject']!r} could not be e-mailed ({exc}): written to {path}")
 
 
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse file; a run that uses it records the process it runs in (run tags
+    read by `warehouse_pool`, to tell a run that died from one still working)."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.instance is not None and context.run is not None:
+            record_process(context.instance, context.run)
+
+
 _UP_TO_DATE: set[str] = set()  # warehouse files this process found at SCHEMA_VERSION
 
 
 @contextmanager
 def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse file, with its schemas and tables created if new; a file
-    from an older release is backed up and upgraded first, one from a newer one refused."""
+    from an older release is backed up and upgraded first, one from a newer one refused. A
+    file that is not a readable database, or a full disk, fails the step with what to do
+    (`warehouse.explain_file_error`); the step's transaction leaves the file as it was."""
     path = Path(warehouse.database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
-        try:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
             upgrade(path, package_version(), dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        except WarehouseUpgradeError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
-        _UP_TO_DATE.add(str(path))
-    with warehouse.get_connection() as conn:
-        # closed here too: the resource's own close is skipped when the step raises, and
-        # Dagster keeps the failure's traceback, so the file would stay open and locked
-        try:
-            create_schema(conn)
-            yield conn
-        finally:
-            conn.close()
+            _UP_TO_DATE.add(str(path))
+        with warehouse.get_connection() as conn:
+            # closed here too: the resource's own close is skipped when the step raises, and
+            # Dagster keeps the failure's traceback, so the file would stay open and locked
+            try:
+                create_schema(conn)
+                yield conn
+            finally:
+                conn.close()
+    except WarehouseUpgradeError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    except (duckdb.Error, OSError) as exc:
+        explained = explain_file_error(path, exc)
+        if explained is None:
+            raise
+        raise dg.Failure(description=explained, allow_retries=False) from None
+
+
+@contextmanager
+def writing_files(what: str) -> Iterator[None]:
+    """Fail the step with the path and what to do when `what` (e.g. "the report") cannot be
+    written: a read-only or full reports folder is the operator's to fix, not a bug."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or "the reports folder"
+        raise dg.Failure(
+            description=f"could not write {what} to {where}: {exc.strerror or exc}. Make the "
+            "reports folder (SATISFACTION_REPORTS, --out) writable, or free space on its disk, "
+            "then run the week again.",
+            allow_retries=False,
+        ) from None
+
+
+def check_writable(folder: Path) -> None:
+    """Fail now, before anything is written, if the reports folder cannot take files."""
+    with writing_files("the report files"):
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".writable.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
 
 
 @dg.definitions
@@ -184,7 +192,8 @@ def resources() -> dg.Definitions:
                 reports=str(paths.reports),
                 archive=os.environ.get("SATISFACTION_ARCHIVE"),
             ),
-            "warehouse": DuckDBResource(database=str(paths.warehouse)),
+            "warehouse": WarehouseResource(database=str(paths.warehouse)),
             "smtp": SmtpResource(),
-        }
+        },
+        executor=dg.in_process_executor,
     )

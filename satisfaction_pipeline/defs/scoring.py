@@ -11,7 +11,8 @@ from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.defs.ingest import survey_files
 from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses, week_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.scoring.scores import weekly_scores as compute_scores

@@ -21,7 +21,7 @@ def weekly_run_failure_email(
         return dg.SkipReason("recipients.operations is empty in the configuration")
     run = context.dagster_run
     failures = context.get_step_failure_events()
-    step = failures[0].step_key if failures else "(none: the run failed before a step)"
+    step = failures[0].step_key if failures else _unfinished_step(context)
     reason = context.failure_event.message or "see the run's logs"
     if failures and failures[0].step_failure_data and failures[0].step_failure_data.error:
         user = failures[0].step_failure_data.user_failure_data
@@ -48,3 +48,17 @@ def weekly_run_failure_email(
         f"failure-{run.run_id}",
     )
     return None
+
+
+def _unfinished_step(context: dg.RunFailureSensorContext) -> str:
+    """The step a run was in when it failed without a step failing (its process was killed)."""
+    ended = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    steps: dict[str, bool] = {}
+    for record in context.instance.all_logs(
+        context.dagster_run.run_id, of_type={dg.DagsterEventType.STEP_START, *ended}
+    ):
+        event = record.dagster_event
+        if event is not None and event.step_key:
+            steps[event.step_key] = event.event_type in ended
+    unfinished = [step for step, done in steps.items() if not done]
+    return ", ".join(unfinished) or "(none: the run failed before a step)"

@@ -11,8 +11,9 @@ from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.taxonomy import TaxonomyError
 from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import WAREHOUSE_POOL, SurveySettings, open_warehouse
+from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.defs.scoring import responses
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS
 from satisfaction_pipeline.themes.detect import find_themes

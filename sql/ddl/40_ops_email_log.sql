@@ -7,7 +7,8 @@ CREATE TABLE IF NOT EXISTS ops.email_log (
     message_id     VARCHAR   NOT NULL,
     status         VARCHAR   NOT NULL,  -- sending (logged first), then sent, written (to the
                                         --   outbox) or failed; a 'sending' left by a crash
-                                        --   blocks re-sending until --resend
+                                        --   blocks re-sending until --resend, which marks it
+                                        --   interrupted and reuses its message_id
     detail         VARCHAR,             -- the outbox file, or why it failed
     logged_at      TIMESTAMP NOT NULL   -- UTC
 );
