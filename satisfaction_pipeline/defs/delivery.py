@@ -146,9 +146,9 @@ def _deliver(
     smtp: SmtpResource,
 ) -> str:
     """Send the message (or write it to the outbox) and log the attempt: logged as 'sending'
-    before it leaves, so that a crash after the server accepted it cannot send it twice
-    (delivery.exactly_once); a failure is logged, then fails the asset with the reason, the
-    report files staying where they are."""
+    once connected and logged in, just before the message goes, so that a crash after the
+    server took it cannot send it twice (delivery.exactly_once); a failure is logged, then
+    fails the asset with the reason, the report files staying where they are."""
     row = {
         "week": week,
         "report_sha256": digest,
@@ -156,18 +156,28 @@ def _deliver(
         "message_id": message["Message-ID"],
         "logged_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
-    wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
     settle = {"message_id": row["message_id"]}
     if server is None:
+        wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
         stamp = row["logged_at"].strftime("%Y%m%dT%H%M%S")
         path = write_outbox(message, outbox, f"report-{week.isoformat()}-{digest[:12]}-{stamp}")
         wh.execute(conn, "ops/settle_email", **settle, status="written", detail=str(path))
         context.log.info(f"week {week}: no SMTP_HOST set, so the e-mail was written to {path}")
         return f"written to {path}"
+    logged = []
+
+    def handing_over() -> None:  # connected and logged in: from here it may arrive
+        if not logged:
+            wh.execute(conn, "ops/log_email", **row, status="sending", detail=None)
+            logged.append(True)
+
     try:
-        refused = send(message, server, smtp.retries, smtp.backoff_seconds)
+        refused = send(message, server, smtp.retries, smtp.backoff_seconds, None, handing_over)
     except MailError as exc:
-        wh.execute(conn, "ops/settle_email", **settle, status="failed", detail=str(exc))
+        if logged:
+            wh.execute(conn, "ops/settle_email", **settle, status="failed", detail=str(exc))
+        else:
+            wh.execute(conn, "ops/log_email", **row, status="failed", detail=str(exc))
         raise dg.Failure(
             description=f"week {week}: the report was not e-mailed: {exc}. The report files "
             "are on disk; a later run of the week sends it.",

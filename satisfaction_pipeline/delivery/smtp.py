@@ -131,16 +131,18 @@ def send(
     retries: int = RETRIES,
     backoff: float = BACKOFF,
     sleep: Callable[[float], object] | None = None,
+    handing_over: Callable[[], object] | None = None,
 ) -> dict[str, str]:
     """Deliver `message` to its To and Cc, retrying transient failures `retries` times with
     exponential backoff; raise MailError with a readable reason when it cannot be delivered.
     Returns the recipients the server refused while accepting the others (address → reply).
     Once the server has accepted the message nothing is retried: a hiccup at QUIT must not
-    deliver it twice."""
+    deliver it twice. `handing_over` is called once connected and logged in, just before the
+    message itself goes: from then on, a crash leaves it unknown whether it arrived."""
     where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
     for attempt in range(retries + 1):
         try:
-            return _deliver(message, smtp)
+            return _deliver(message, smtp, handing_over)
         except Exception as exc:  # classified below; none of them holds the password
             if not _transient(exc) or attempt == retries:
                 tries = f" after {attempt + 1} attempts" if attempt else ""
@@ -148,7 +150,9 @@ def send(
             (sleep or pause)(backoff * 2**attempt)
 
 
-def _deliver(message: EmailMessage, smtp: SmtpSettings) -> dict[str, str]:
+def _deliver(
+    message: EmailMessage, smtp: SmtpSettings, handing_over: Callable[[], object] | None = None
+) -> dict[str, str]:
     context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -161,6 +165,8 @@ def _deliver(message: EmailMessage, smtp: SmtpSettings) -> dict[str, str]:
             client.starttls(context=context)
         if smtp.user:
             client.login(smtp.user, smtp.password or "")
+        if handing_over is not None:
+            handing_over()
         refused = client.send_message(message)
     except BaseException:
         client.close()
