@@ -8,11 +8,11 @@ report).
 
 At most once, when a run is killed mid-send: an attempt is logged `sending` once connected and
 logged in, just before the message leaves, and settled after the server answers, so a run killed
-in between (the server may or may not have taken it) leaves `sending` behind. Nobody can tell from here whether the message
-arrived, and a second copy is worse for a manager than a question: the next run sends nothing
-and says so loudly (`interrupted`); `--resend` then sends it again under the interrupted
-attempt's Message-ID, so that a mail server or client that got the first copy can drop the
-second as a duplicate.
+in between (the server may or may not have taken it) leaves `sending` behind. Nobody can tell
+from here whether the message arrived, and a second copy is worse for a manager than a
+question: the next run sends nothing and says so loudly (`interrupted`); `--resend` then sends
+it again under the interrupted attempt's Message-ID, so that a mail server or client that got
+the first copy can drop the second as a duplicate.
 """
 
 from __future__ import annotations
