@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-actions bench-movement bench-report report-preview clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-report report-preview clean
 
 setup: $(INSTALLED)
 
@@ -57,6 +57,12 @@ bench-themes: setup ## tag 1,000,000 generated comments with themes; comments/se
 
 bench-theme-model: setup ## train a theme model on the gold set; comments/second it reads
 	$(VENV)/bin/python bench/theme_model.py
+
+bench-theme-quality: setup ## the default model vs the patterns on held-out and real texts
+	$(VENV)/bin/python bench/theme_quality.py
+
+default-model: setup ## rebuild the packaged theme model from corpus/themes/train_*.csv
+	$(VENV)/bin/python -m satisfaction_pipeline.themes.corpus corpus/themes
 
 bench-actions: setup ## points at stake with their bootstrap: 200,000 responses x 15 themes
 	$(VENV)/bin/python bench/actions.py

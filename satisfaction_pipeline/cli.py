@@ -22,10 +22,12 @@ from satisfaction_pipeline.themes.detect import check_detection, learned_themes
 from satisfaction_pipeline.themes.evaluation import (
     GoldError,
     Scores,
+    engine_predictor,
     evaluate,
     format_scores,
     read_gold,
     taxonomy_predictor,
+    unknown_themes,
 )
 from satisfaction_pipeline.themes.examples import ExamplesError, keep_language, read_examples
 from satisfaction_pipeline.themes.model import (
@@ -210,7 +212,8 @@ def _parser() -> argparse.ArgumentParser:
         "--taxonomy",
         type=Path,
         metavar="FILE",
-        help="a taxonomy YAML file (default: the one the configuration names)",
+        help="the patterns of a taxonomy YAML file (default: what the configuration tags with: "
+        "the default model, its own theme_model, or patterns)",
     )
     measured.add_argument(
         "--model", type=Path, metavar="MODEL", help="a model written by `themes train`"
@@ -555,7 +558,8 @@ def _existing_parent(path: Path) -> Path:
 
 
 def _evaluate_themes(paths: Paths, args: argparse.Namespace) -> int:
-    """Print per-theme and micro-averaged scores of the taxonomy or a model on a gold file."""
+    """Print per-theme and micro-averaged scores of what the configuration tags with (the
+    default model, its own, or patterns), a taxonomy's patterns or a model, on a gold file."""
     gold, taxonomy_file, model_file = args.gold, args.taxonomy, args.model
     if not gold.is_file():
         raise UserError(f"{gold}: gold file not found")
@@ -563,16 +567,21 @@ def _evaluate_themes(paths: Paths, args: argparse.Namespace) -> int:
         if model_file is not None:
             model = load_model(model_file)
             themes, predict, against = model.themes, model.predict, f"the model {model_file}"
-        else:
-            if taxonomy_file is not None:
-                taxonomy = read_taxonomy(taxonomy_file)
-            else:
-                taxonomy = _settings(paths).theme_taxonomy(paths.config.parent)
+        elif taxonomy_file is not None:
+            taxonomy = read_taxonomy(taxonomy_file)
             themes = [t.id for t in taxonomy.themes]
             predict, against = taxonomy_predictor(taxonomy), "the taxonomy"
-        labelled = read_gold(gold, set(themes), against, args.text_column, args.theme_columns)
-    except (GoldError, ModelError) as exc:
+        else:
+            settings = _settings(paths)
+            taxonomy = settings.theme_taxonomy(paths.config.parent)
+            learned = learned_themes(settings, taxonomy, paths.config.parent)
+            themes = [t.id for t in taxonomy.themes]
+            predict, against = engine_predictor(taxonomy, learned), "the taxonomy"
+        labelled = read_gold(gold, args.text_column, args.theme_columns)
+    except (GoldError, ModelError, TaxonomyError) as exc:
         raise UserError(str(exc)) from None
+    if warning := unknown_themes(labelled, set(themes), against):
+        print(f"warning: {warning}", file=sys.stderr)
     print(format_scores(evaluate(labelled, predict, themes)))
     return 0
 

@@ -96,6 +96,13 @@ def test_the_demo_week_reads_right_in_french(demo_week: Paths, demo_inbox: DemoM
                     "Clients à rappeler", "Qualité des données", "Méthodologie"):  # fmt: skip
         assert heading in text, heading
     assert "page 1 / " in cover
+    # data quality: the share of unhappy customers' comments a theme explains, this week's
+    with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
+        low, explained = conn.execute(
+            "SELECT low_comments, explained FROM marts.theme_coverage WHERE week = ?", [LAST_WEEK]
+        ).fetchone()
+    assert 0 < explained <= low
+    assert f"sur {low} ;" in " ".join(text.split()), text[-3000:]
 
 
 def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: DemoManifest) -> None:

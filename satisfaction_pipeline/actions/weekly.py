@@ -261,7 +261,7 @@ def weekly_actions(
     `week`, from scored responses and theme mentions (`select_week_mentions`) of that week and
     the four before it (for the trend)."""
     owners = {t.id: t.owner for t in taxonomy.themes}
-    named = pl.col("method").is_in(["pattern", "model"])  # emerging groups have no owner yet
+    named = pl.col("method") != "discovery"  # emerging groups have no owner yet
     complaints = mentions.filter((pl.col("polarity") == "complaint") & named)
     this_week = scored.filter(pl.col("week") == week)
     this_complaints = complaints.filter(pl.col("week") == week)

@@ -359,7 +359,9 @@ class Inbox(_Strict):
 
 
 class ThemeModelSettings(_Strict):
-    file: str  # written by `satisfaction-pipeline themes train`; relative to the config's folder
+    # `default`: the model shipped in the package (12 default themes, FR / EN); else a file
+    # written by `satisfaction-pipeline themes train`, relative to the config's folder
+    file: str = "default"
     # the themes it assigns (default: every theme it knows)
     themes: list[str] | None = Field(default=None, min_length=1)
     # the comments it reads, by language (default: those it was trained on, and `other`: the
@@ -384,7 +386,9 @@ class Settings(_Strict):
     # default (packaged), none (only `themes`), or a taxonomy YAML file, relative to this file
     taxonomy: str = "default"
     themes: list[Theme] = []  # added, or replacing the taxonomy's theme of the same id
-    theme_model: ThemeModelSettings | None = None  # themes learned from labelled comments
+    # themes learned from labelled comments: the packaged default model, a team's own, or null
+    # (the taxonomy's patterns alone)
+    theme_model: ThemeModelSettings | None = ThemeModelSettings()
     # Named label sets of your own (label → points), usable as `scale: {labels: name}`.
     label_sets: dict[str, dict[str, int]] = {}
     sources: list[Source] = Field(min_length=1)

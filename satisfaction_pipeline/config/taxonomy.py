@@ -61,8 +61,24 @@ class Theme(_Strict):
     label: Bilingual
     description: Bilingual
     action: Bilingual
-    # None: the theme is learned, assigned only by a trained theme model (`theme_model:`)
+    # None: the theme is learned, assigned only by a trained theme model (`theme_model:`), or
+    # found by its examples
     patterns: dict[Literal["fr", "en"], Patterns] | None = None
+    # a handful of comments that raise it, in any language: the theme is found where a
+    # sentence reads like one of them (themes/fewshot.py)
+    examples: list[str] = []
+
+    @field_validator("examples")
+    @classmethod
+    def _enough_examples(cls, value: list[str]) -> list[str]:
+        empty = [e for e in value if not isinstance(e, str) or not re.search(r"\w", e)]
+        if empty:
+            raise ValueError(f"example comments with at least one word (got {empty})")
+        if 0 < len(value) < 3:
+            raise ValueError(
+                f"at least 3 example comments, to find the theme by (got {len(value)})"
+            )
+        return value
 
     @field_validator("id")
     @classmethod

@@ -16,7 +16,7 @@ from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS
-from satisfaction_pipeline.themes.detect import find_themes
+from satisfaction_pipeline.themes.detect import ReadingCache, coverage, find_themes
 
 
 @dg.multi_asset(
@@ -26,9 +26,9 @@ from satisfaction_pipeline.themes.detect import find_themes
             deps=[responses],
             kinds={"duckdb", "polars"},
             description="`marts.comment_themes`: the themes of every comment of the week "
-            "(taxonomy patterns in French and English, a trained model if configured, and the "
-            "emerging groups), each a "
-            "complaint, praise or neutral, with the phrase that says it.",
+            "(the default or a team's theme model, the patterns the configuration adds, and the "
+            "emerging groups), each a complaint, praise or neutral, with the sentence that says "
+            "it; and `marts.theme_coverage`: the share of low scorers' comments they explain.",
         ),
         dg.AssetSpec(
             "emerging_themes",
@@ -56,17 +56,24 @@ def comment_themes(
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
     with open_warehouse(warehouse) as conn:
         answers = counted_responses(conn, settings, history)
+        cache = ReadingCache(
+            lambda wanted: wh.query(conn, "marts/select_comment_readings", wanted=wanted)
+        )
         try:
             themes, groups = find_themes(
-                answers, taxonomy, settings.csat_satisfied_from(), run_weeks, learned
+                answers, taxonomy, settings.csat_satisfied_from(), run_weeks, learned, cache
             )
         except TaxonomyError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
+        covered = coverage(answers, themes, settings.csat_satisfied_from(), run_weeks, learned)
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_comment_themes", **weeks)
             wh.execute(conn, "marts/insert_comment_themes", comment_themes=themes)
             wh.execute(conn, "marts/delete_emerging_themes", **weeks)
             wh.execute(conn, "marts/insert_emerging_themes", emerging_themes=groups)
+            wh.execute(conn, "marts/delete_theme_coverage", **weeks)
+            wh.execute(conn, "marts/insert_theme_coverage", theme_coverage=covered)
+            wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
     per_theme = (
         themes.group_by("theme", "method")
         .agg(
@@ -83,6 +90,10 @@ def comment_themes(
             "comments_with_a_theme": themes.get_column("response_key").n_unique(),
             "themes_in_taxonomy": len(taxonomy.themes),
             "themes_from_model": sorted(learned.themes) if learned else [],
+            "low_score_comments": int(covered["low_comments"].sum()),
+            "low_score_comments_explained": int(covered["explained"].sum()),
+            "engine": learned.engine if learned else "patterns",
+            "comments_read_by_the_model": len(cache.added),  # the others: read in earlier runs
         },
     )
     yield dg.MaterializeResult(

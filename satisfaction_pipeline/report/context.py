@@ -111,7 +111,12 @@ def build_context(
         "min_comment_responses": min_comment_responses,
         "other_standouts": other_standouts,
         "themes": theme_rows(themes, taxonomy, language),
-        "emerging": [] if emerging is None else emerging.to_dicts(),
+        # named by a customer's sentence: redacted like any quote
+        "emerging": []
+        if emerging is None
+        else emerging.with_columns(
+            label=pl.col("label").map_elements(redact, return_dtype=pl.String)
+        ).to_dicts(),
         **actions_shown,
         "charts": _charts(trends, metric_columns, language),
         "summary": summary(by_segment.get(("overall", "all"), []), actions_shown, why, language),

@@ -1,5 +1,6 @@
 """The report's data-quality lines: the response rate, the share of each question left
-unanswered, responses set aside by the one-vote rule, and the top reasons rows were rejected."""
+unanswered, responses set aside by the one-vote rule, the share of unhappy customers' comments
+the themes explain, and the top reasons rows were rejected."""
 
 from __future__ import annotations
 
@@ -62,7 +63,25 @@ def week_quality(
                 which=text[f"which_{votes}"],
             )
         )
+    if low := week_counts.get("low_comments"):
+        lines.append(
+            _coverage(low, week_counts["low_explained"], week_counts["low_emerging"], language)
+        )
     return lines
+
+
+def _coverage(low: int, explained: int, emerging: int, language: str) -> str:
+    text = TEXT[language]
+
+    def share(n: int) -> str:
+        return format_percent(100 * n / low, language, 0)
+
+    return text["coverage"].format(
+        share=share(explained),
+        n=format_number(low, language, 0),
+        unexplained=share(low - explained),
+        emerging=text["coverage_emerging"].format(share=share(emerging)) if emerging else "",
+    )
 
 
 def rejection_rows(rejections: pl.DataFrame | None) -> list[dict[str, Any]]:

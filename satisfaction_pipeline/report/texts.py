@@ -88,6 +88,10 @@ TEXT: dict[str, dict[str, str]] = {
         "{rates}.",
         "superseded": "Set aside because their customer answered the same survey again that "
         "week, the {which} answer counting: {n}.",
+        "coverage": "Unhappy customers' comments explained by a theme: {share} of {n}; "
+        "{unexplained} left without one{emerging}. A low share is the signal to code more "
+        "comments.",
+        "coverage_emerging": " ({share} in an emerging group)",
         "which_last_in_week": "last",
         "which_first_in_week": "first",
         "rows_excluded": "excluded",
@@ -230,6 +234,10 @@ TEXT: dict[str, dict[str, str]] = {
         "unanswered": "Sans réponse (NSP, ignorée ou sautée), donc hors du score : {rates}.",
         "superseded": "Écartées parce que leur client a répondu de nouveau à la même enquête "
         "dans la semaine, sa {which} réponse comptant : {n}.",
+        "coverage": "Commentaires d'insatisfaits expliqués par un thème : {share} sur {n} ; "
+        "{unexplained} sans thème{emerging}. Une part faible invite à coder plus de "
+        "commentaires.",
+        "coverage_emerging": " (dont {share} dans un groupe émergent)",
         "which_last_in_week": "dernière",
         "which_first_in_week": "première",
         "rows_excluded": "exclues",

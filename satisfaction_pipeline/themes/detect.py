@@ -1,11 +1,20 @@
-"""From responses to the two theme tables: every comment tagged with the taxonomy's patterns and,
-where the configuration has one, a trained theme model; then the low scorers' comments that no
-complaint theme explains grouped into emerging themes."""
+"""From responses to the two theme tables: every comment read by the theme model (the packaged
+default, or the team's own `theme_model:`) and tagged with the patterns the model does not
+replace; then the low scorers' complaints that no theme explains grouped into emerging themes.
+
+Who decides a theme: the model, for the themes it knows, in the languages it reads; patterns for
+the others, and the patterns a configuration writes itself under `themes:` add to the model (a
+comment they match has the theme, as the patterns say, whatever the model reads). The default
+taxonomy's own patterns are the engine only without a model (`theme_model: null`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -13,11 +22,21 @@ import polars as pl
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy, TaxonomyError
 from satisfaction_pipeline.scoring.scores import score_responses
+from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL
 from satisfaction_pipeline.themes.emerging import find_emerging
-from satisfaction_pipeline.themes.model import ModelError, ThemeModel, load_model
+from satisfaction_pipeline.themes.fewshot import ExampleThemes
+from satisfaction_pipeline.themes.model import (
+    HIGH,
+    LOW,
+    MIDDLE,
+    UNKNOWN,
+    Found,
+    ModelError,
+    Reading,
+    ThemeModel,
+    load_model,
+)
 from satisfaction_pipeline.themes.tagger import Tagged, comment_themes, content_words, tag_comments
-
-MODEL_BATCH = 20_000  # comments classified at a time: bounds the feature matrix's memory
 
 COMMENT_THEMES_SCHEMA: dict[str, pl.DataType] = {
     "response_key": pl.String(),
@@ -41,6 +60,15 @@ class ModelThemes:
     model: ThemeModel
     themes: frozenset[str]
     languages: frozenset[str]
+    # themes whose patterns the configuration wrote itself: they add to the model's reading
+    patterns_kept: frozenset[str] = frozenset()
+
+    @property
+    def engine(self) -> str:
+        """What tags the comments, for marts.theme_coverage: the model's name and version."""
+        trained = self.model.header.get("training_data", {})
+        name = self.model.header.get("name") or Path(trained.get("file", "theme")).stem
+        return f"{name} model {self.model.version}"
 
 
 def model_themes(
@@ -48,14 +76,12 @@ def model_themes(
     file: Path,
     themes: list[str] | None = None,
     languages: list[str] | None = None,
+    patterns_kept: frozenset[str] = frozenset(),
 ) -> ModelThemes:
     """Load the model a configuration names and check it against the taxonomy: every theme it
     assigns must be described there (owner, labels, action), and every theme without patterns
     must be one it assigns."""
-    try:
-        model = load_model(file)
-    except ModelError as exc:
-        raise TaxonomyError("theme_model", [str(exc)]) from None
+    model = _load(file)
     problems = [
         f"theme_model.themes: {t!r} is not a theme of {file.name} "
         f"(it has {', '.join(model.themes)})"
@@ -73,26 +99,69 @@ def model_themes(
     if problems:
         raise TaxonomyError("theme_model", problems)
     trained_on = languages or [*model.header.get("languages", ["fr", "en"]), "other"]
-    return ModelThemes(model, assigned, frozenset(trained_on))
+    return ModelThemes(model, assigned, frozenset(trained_on), patterns_kept)
+
+
+def default_model_themes(
+    taxonomy: Taxonomy,
+    patterns_kept: frozenset[str] = frozenset(),
+    themes: list[str] | None = None,
+    languages: list[str] | None = None,
+) -> ModelThemes:
+    """The packaged model, for those of its themes the taxonomy has (a taxonomy of its own
+    keeps the model for the default themes it reuses), or for `themes`."""
+    model = _load(DEFAULT_MODEL)
+    if themes is None:
+        assigned = frozenset(model.themes) & {t.id for t in taxonomy.themes}
+        if problems := _unassigned(taxonomy, assigned):
+            raise TaxonomyError("taxonomy", problems)
+        languages = frozenset(languages or ["fr", "en", "other"])
+        return ModelThemes(model, assigned, languages, patterns_kept)
+    return model_themes(taxonomy, DEFAULT_MODEL, themes, languages, patterns_kept)
+
+
+def _load(file: Path) -> ThemeModel:
+    try:
+        stat = file.stat()
+    except OSError:
+        stat = None
+    try:
+        return _cached_model(file.resolve(), stat and (stat.st_mtime_ns, stat.st_size))
+    except ModelError as exc:
+        raise TaxonomyError("theme_model", [str(exc)]) from None
+
+
+@cache
+def _cached_model(file: Path, version: tuple[int, int] | None) -> ThemeModel:
+    """One load per file version and process: a backfill's weeks share it."""
+    return load_model(file)
 
 
 def learned_themes(
     settings: Settings, taxonomy: Taxonomy, config_dir: Path | None = None
 ) -> ModelThemes | None:
-    """The trained model the configuration names (`theme_model:`, its file relative to the
-    config's folder), checked against `taxonomy`; None when the configuration has none."""
+    """The theme model the configuration names (`theme_model:`, its file relative to the
+    config's folder; `default`: the packaged one), checked against `taxonomy`; None when the
+    configuration has none (`theme_model: null`)."""
     if settings.theme_model is None:
         return None
+    kept = frozenset(t.id for t in settings.themes if t.patterns is not None)
+    if settings.theme_model.file == "default":
+        return default_model_themes(
+            taxonomy, kept, settings.theme_model.themes, settings.theme_model.languages
+        )
     file = Path(settings.theme_model.file)
     file = file if file.is_absolute() else (config_dir or Path()) / file
-    return model_themes(taxonomy, file, settings.theme_model.themes, settings.theme_model.languages)
+    return model_themes(
+        taxonomy, file, settings.theme_model.themes, settings.theme_model.languages, kept
+    )
 
 
 def _unassigned(taxonomy: Taxonomy, assigned: frozenset[str] = frozenset()) -> list[str]:
     return [
-        f"theme {t.id!r} has no patterns, and no theme_model assigns it"
+        f"theme {t.id!r} has no patterns and no examples, and no theme_model assigns it"
         for t in taxonomy.themes
-        if t.patterns is None and t.id not in assigned
+        if t.patterns is None and not t.examples and t.id not in assigned
     ]
 
 
@@ -108,35 +177,138 @@ def find_themes(
     satisfied_from: dict[str, int],
     weeks: list[dt.date],
     model: ModelThemes | None = None,
+    cache: ReadingCache | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`marts.comment_themes` rows of `weeks` (patterns and the model, then emerging groups'
+    """`marts.comment_themes` rows of `weeks` (the model and patterns, then emerging groups'
     members) and `marts.emerging_themes` rows, from the responses of `weeks` and the four weeks
-    before."""
+    before. With a `cache`, the model reads only the comments it has not read before."""
     check_detection(taxonomy, model)
     scored = score_responses(answers, satisfied_from).filter(pl.col("has_comment"))
     comments = scored.select(
         "response_key",
         "week",
         low_score=(pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"),  # noqa: E712  (null: not answered)
+        band=SCORE_BAND,
         text="comment",
     ).with_row_index("id")
     texts = comments.select("id", "text")
     tagged = tag_comments(texts, taxonomy)
     found = comment_themes(texts, tagged)
+    tones = None
     if model is not None:
         # the model is slow next to patterns: it reads the comments that end in the table and
         # the earlier weeks' low scorers (the emerging groups' candidates), not all history
         needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
-        found = _with_model(found, texts.join(needed.select("id"), on="id"), tagged, model)
+        found, tones = _with_model(
+            found, comments.join(needed.select("id"), on="id"), tagged, model, cache
+        )
+    if by_examples := {t.id: t.examples for t in taxonomy.themes if t.examples}:
+        needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
+        tone_model = model.model if model is not None else _load(DEFAULT_MODEL)
+        found = _with_examples(
+            found, needed.join(tagged.languages, on="id"), by_examples, tone_model
+        )
     found = found.join(comments.select("id", "response_key", "week"), on="id")
+    groups, discovered = _emerging(comments, found, tagged, tones, weeks)
+    named = found.filter(pl.col("week").is_in(weeks)).select(*COMMENT_THEMES_SCHEMA)
+    rows = pl.concat(
+        [f.select(pl.col(c).cast(t) for c, t in COMMENT_THEMES_SCHEMA.items())
+         for f in (named, discovered)]
+    )  # fmt: skip
+    return rows.sort("response_key", "theme", "polarity"), groups
+
+
+def coverage(
+    answers: pl.DataFrame,
+    rows: pl.DataFrame,
+    satisfied_from: dict[str, int],
+    weeks: list[dt.date],
+    model: ModelThemes | None,
+) -> pl.DataFrame:
+    """`marts.theme_coverage` of `weeks`: the low scorers' comments of 3 words or more, how many
+    `rows` (find_themes' comment_themes) give a complaint theme of the taxonomy, how many only
+    an emerging group's."""
+    low = (
+        score_responses(answers, satisfied_from)
+        .filter(
+            pl.col("has_comment")
+            & pl.col("week").is_in(weeks)
+            & ((pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
+            & (pl.col("comment").str.count_matches(r"\w+") >= 3)
+        )
+        .select("response_key", "week")
+    )
+    complaints = rows.filter(pl.col("polarity") == "complaint")
+    named = complaints.filter(pl.col("method") != "discovery").select("response_key").unique()
+    emerging = complaints.filter(pl.col("method") == "discovery").select("response_key").unique()
+    per_week = low.with_columns(
+        explained=pl.col("response_key").is_in(named["response_key"].implode()),
+        emerging=pl.col("response_key").is_in(emerging["response_key"].implode()),
+    )
+    counts = per_week.group_by("week").agg(
+        low_comments=pl.len(),
+        explained=pl.col("explained").sum(),
+        emerging=(pl.col("emerging") & ~pl.col("explained")).sum(),
+    )
+    return (
+        pl.DataFrame({"week": weeks}, schema={"week": pl.Date})
+        .join(counts, on="week", how="left")
+        .select(
+            "week",
+            *(
+                pl.col(c).fill_null(0).cast(pl.Int32)
+                for c in ("low_comments", "explained", "emerging")
+            ),
+            engine=pl.lit(model.engine if model else "patterns"),
+        )
+    )
+
+
+# What the respondent scored, as the model's score band (themes.model.score_band)
+SCORE_BAND = (
+    pl.when((pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
+    .then(LOW)
+    .when(pl.col("csat_satisfied") | (pl.col("nps_category") == "promoter"))
+    .then(HIGH)
+    .when(pl.col("nps_category") == "passive")
+    .then(MIDDLE)
+    .otherwise(UNKNOWN)
+)
+
+
+def _emerging(
+    comments: pl.DataFrame,
+    found: pl.DataFrame,
+    tagged: Tagged,
+    tones: pl.DataFrame | None,
+    weeks: list[dt.date],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Emerging groups and their members' rows, from the low scorers' comments that no theme
+    explains as a complaint; with a model, only those that complain (its tone gate), each by
+    its most complaining sentence, so that praise and filler are never grouped."""
     complained = found.filter(pl.col("polarity") == "complaint").select("id").unique()
     candidates = (
         comments.filter(pl.col("low_score").fill_null(False))
         .join(complained, on="id", how="anti")
         .join(tagged.languages, on="id")
-        .select("id", "response_key", "week", "language")
     )
-    words = content_words(texts.join(candidates.select("id"), on="id"), tagged.languages)
+    if tones is None:
+        candidates = candidates.with_columns(offset=pl.lit(0, pl.Int64))
+    else:
+        # a comment the model did not read (not in its languages) is a candidate as a whole
+        candidates = candidates.join(tones, on="id", how="left").with_columns(
+            pl.col("complains").fill_null(True),
+            pl.col("tone_start").fill_null(0),
+            pl.col("tone_end").fill_null(pl.col("text").str.len_chars().cast(pl.Int64)),
+        )
+        candidates = candidates.filter(pl.col("complains")).with_columns(
+            text=pl.col("text").str.slice(
+                pl.col("tone_start"), pl.col("tone_end") - pl.col("tone_start")
+            ),
+            offset=pl.col("tone_start").cast(pl.Int64),
+        )
+    candidates = candidates.select("id", "response_key", "week", "language", "text", "offset")
+    words = content_words(candidates.select("id", "text"), tagged.languages)
     groups, members = find_emerging(candidates, words, weeks)
     span = (pl.col("span_start"), pl.col("span_end") - pl.col("span_start"))
     discovered = members.join(comments.select("response_key", "text"), on="response_key").select(
@@ -151,65 +323,143 @@ def find_themes(
         language="language",
         method=pl.lit("discovery"),
     )  # fmt: skip
-    patterns = found.filter(pl.col("week").is_in(weeks)).select(*COMMENT_THEMES_SCHEMA)
-    rows = pl.concat(
-        [f.select(pl.col(c).cast(t) for c, t in COMMENT_THEMES_SCHEMA.items())
-         for f in (patterns, discovered)]
-    )  # fmt: skip
-    return rows.sort("response_key", "theme", "polarity"), groups
+    return groups, discovered
+
+
+READINGS_SCHEMA: dict[str, pl.DataType] = {
+    "engine": pl.String(),
+    "band": pl.Int8(),
+    "text_hash": pl.String(),
+    "found": pl.String(),
+    "tone": pl.Float64(),
+    "tone_start": pl.Int32(),
+    "tone_end": pl.Int32(),
+}
+
+
+@dataclass
+class ReadingCache:
+    """What the model read in comments before (`marts.comment_readings`): `lookup` returns the
+    cached rows of a frame of (engine, band, text_hash); `added` collects this run's new ones,
+    for the caller to store with the run's other tables."""
+
+    lookup: Callable[[pl.DataFrame], pl.DataFrame]
+    added: list[tuple] = field(default_factory=list)
+
+    def rows(self) -> pl.DataFrame:
+        return pl.DataFrame(self.added, schema=READINGS_SCHEMA, orient="row")
+
+
+def _readings(
+    model: ModelThemes, texts: list[str], bands: list[int], cache: ReadingCache | None
+) -> list[Reading]:
+    """The model's reading of each text, from the cache where it has one."""
+    if cache is None:
+        return model.model.read(texts, bands)
+    engine = model.engine
+    hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    wanted = pl.DataFrame(
+        {"engine": engine, "band": bands, "text_hash": hashes},
+        schema={"engine": pl.String, "band": pl.Int8, "text_hash": pl.String},
+    ).unique()
+    known = {
+        (h, b): Reading(
+            [Found(*f) for f in json.loads(found)],
+            tone,
+            None if start is None else (start, end),
+        )
+        for b, h, found, tone, start, end in cache.lookup(wanted).iter_rows()
+    }
+    missing = list(dict.fromkeys(k for k in zip(hashes, bands, strict=True) if k not in known))
+    first = {k: i for i, k in reversed(list(enumerate(zip(hashes, bands, strict=True))))}
+    new = model.model.read([texts[first[k]] for k in missing], [k[1] for k in missing])
+    for (text_hash, band), reading in zip(missing, new, strict=True):
+        known[(text_hash, band)] = reading
+        span = reading.complaint_span or (None, None)
+        found = json.dumps([list(astuple(f)) for f in reading.found], ensure_ascii=False)
+        cache.added.append((engine, band, text_hash, found, reading.tone, *span))
+    return [known[k] for k in zip(hashes, bands, strict=True)]
 
 
 def _with_model(
-    found: pl.DataFrame, texts: pl.DataFrame, tagged: Tagged, model: ModelThemes
-) -> pl.DataFrame:
+    found: pl.DataFrame,
+    comments: pl.DataFrame,
+    tagged: Tagged,
+    model: ModelThemes,
+    cache: ReadingCache | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The model's themes replace the patterns' for the same themes, in the comments of
-    `texts` written in its languages."""
-    readable = texts.join(tagged.languages, on="id").filter(
+    `comments` written in its languages, except the themes whose patterns the configuration
+    wrote: those add to the model's (and win where both find the theme). Also, per comment
+    read, whether it complains at all and in which sentence most (None without a tone)."""
+    readable = comments.join(tagged.languages, on="id").filter(
         pl.col("language").is_in(list(model.languages))
     )
-    rows = []
-    for part in readable.iter_slices(MODEL_BATCH):
-        for id_, text, language, themes in zip(
-            part["id"],
-            part["text"],
-            part["language"],
-            model.model.find(part["text"].to_list()),
-            strict=True,
-        ):
-            rows += [
-                (
-                    id_,
-                    f.theme,
-                    f.polarity,
-                    text[f.start : f.end],
-                    f.start,
-                    f.end,
-                    f.mentions,
-                    language,
-                )
-                for f in themes
-                if f.theme in model.themes
-            ]
-    learned = pl.DataFrame(
-        rows,
-        schema=[
-            "id",
-            "theme",
-            "polarity",
-            "evidence",
-            "span_start",
-            "span_end",
-            "mentions",
-            "language",
-        ],
-        orient="row",
-    ).with_columns(method=pl.lit("model"))
-    replaced = pl.col("theme").is_in(list(model.themes)) & pl.col("id").is_in(
-        readable["id"].implode()
-    )
-    return pl.concat(
-        [
-            found.filter(~replaced),
-            learned.select(pl.col(c).cast(found.schema[c]) for c in found.columns),
+    readings = _readings(model, readable["text"].to_list(), readable["band"].to_list(), cache)
+    rows, tones = [], []
+    gate = model.model.recipe.tone_gate
+    for id_, text, language, reading in zip(
+        readable["id"], readable["text"], readable["language"], readings, strict=True
+    ):
+        rows += [
+            (id_, f.theme, f.polarity, text[f.start : f.end], f.start, f.end, f.mentions, language)
+            for f in reading.found
+            if f.theme in model.themes
         ]
+        if reading.tone is not None:
+            tones.append((id_, reading.tone >= gate, *reading.complaint_span))
+    columns = ["id", "theme", "polarity", "evidence", "span_start", "span_end", "mentions",
+               "language"]  # fmt: skip
+    learned = pl.DataFrame(
+        rows, schema={c: found.schema[c] for c in columns}, orient="row"
+    ).with_columns(method=pl.lit("model"))
+    read_by_model = pl.col("id").is_in(readable["id"].implode())
+    replaced = pl.col("theme").is_in(list(model.themes - model.patterns_kept)) & read_by_model
+    kept = found.filter(~replaced)
+    forced = kept.filter(pl.col("theme").is_in(list(model.patterns_kept))).select("id", "theme")
+    learned = learned.join(forced.unique(), on=["id", "theme"], how="anti")
+    combined = pl.concat(
+        [kept, learned.select(pl.col(c).cast(found.schema[c]) for c in found.columns)]
     ).sort("id", "theme", "polarity")
+    if "tone_weights" not in model.model.arrays:
+        return combined, None
+    tone_table = pl.DataFrame(
+        tones,
+        schema={"id": pl.UInt32, "complains": pl.Boolean, "tone_start": pl.Int64,
+                "tone_end": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    return combined, tone_table
+
+
+def _with_examples(
+    found: pl.DataFrame, comments: pl.DataFrame, examples: dict[str, list[str]], tone: ThemeModel
+) -> pl.DataFrame:
+    """The themes given by examples, added where a sentence reads like one (themes.fewshot);
+    where patterns or the model found the same theme in a comment, theirs stays."""
+    shots = _example_themes(tuple((t, tuple(e)) for t, e in sorted(examples.items())))
+    rows = [
+        (id_, theme, polarity, text[start:end], start, end, 1, language)
+        for id_, text, language, themes in zip(
+            comments["id"],
+            comments["text"],
+            comments["language"],
+            shots.find(comments["text"].to_list(), tone),
+            strict=True,
+        )
+        for theme, polarity, start, end, _ in themes
+    ]
+    columns = ["id", "theme", "polarity", "evidence", "span_start", "span_end", "mentions",
+               "language"]  # fmt: skip
+    added = (
+        pl.DataFrame(rows, schema={c: found.schema[c] for c in columns}, orient="row")
+        .with_columns(method=pl.lit("examples"))
+        .join(found.select("id", "theme").unique(), on=["id", "theme"], how="anti")
+    )
+    return pl.concat([found, added.select(found.columns)]).sort("id", "theme", "polarity")
+
+
+@cache
+def _example_themes(examples: tuple[tuple[str, tuple[str, ...]], ...]) -> ExampleThemes:
+    """Encoded once per process and set of examples."""
+    return ExampleThemes.of({theme: list(texts) for theme, texts in examples})

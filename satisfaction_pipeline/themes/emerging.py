@@ -1,7 +1,7 @@
 """Emerging themes: what low scorers complain about that no theme of the taxonomy names yet.
 
-For each week and language, the comments of low scorers (CSAT not satisfied or NPS detractor)
-without a complaint theme, over that week and the four before, are grouped by agglomerative
+For each week and language, the complaints of low scorers (CSAT not satisfied or NPS detractor)
+that no theme explains, over that week and the four before, are grouped by agglomerative
 clustering (average linkage, cosine distance) of their TF-IDF vectors of lemmas, function words
 left out. (Pairs of lemmas would split the rewordings of one problem apart.) The clustering has
 no random start and the comments go in a fixed order, so a re-run gives the same groups; unlike
@@ -22,6 +22,8 @@ import polars as pl
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from satisfaction_pipeline.themes.model import split_sentences
+
 HISTORY_WEEKS = 4
 MIN_COMMENTS = 5  # in the week, for a group to be reported
 MAX_GROUPS = 8  # per week and language, the largest
@@ -29,13 +31,14 @@ MAX_DISTANCE = 0.9  # cosine distance between groups (average linkage) below whi
 MAX_WINDOW = 4000  # most recent comments per language grouped (memory grows with the square)
 TOP_TERMS = 3
 EXAMPLES = 3
+LABEL_CHARACTERS = 90  # a longer typical sentence is cut at a word, with "…"
 
 EMERGING_SCHEMA: dict[str, pl.DataType] = {
     "week": pl.Date(),
     "language": pl.String(),
     "group_id": pl.Int32(),
     "theme": pl.String(),  # emerging_<language>_<week>_<group>: its id in comment_themes
-    "label": pl.String(),  # the top terms, e.g. "carte · bancaire · bloquer"
+    "label": pl.String(),  # its most typical sentence, e.g. "Ma carte bancaire est bloquée"
     "terms": pl.String(),  # JSON list of the top terms with their weight
     "comments": pl.Int32(),  # this week
     "trailing_mean": pl.Float64(),  # per week over the four weeks before
@@ -55,11 +58,12 @@ def find_emerging(
     candidates: pl.DataFrame, words: pl.DataFrame, weeks: list[dt.date]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Emerging groups of each of `weeks` (EMERGING_SCHEMA) and this week's members of each
-    (MEMBER_SCHEMA, the span of their first top term as evidence).
+    (MEMBER_SCHEMA, the span of their sentence that holds the first top term as evidence).
 
-    `candidates`: the unmatched low-score comments of `weeks` and the four weeks before, with
-    columns response_key, week, language, id; `words`: their content words (themes.content_words:
-    id, lemma, start, end)."""
+    `candidates`: the unexplained low-score complaints of `weeks` and the four weeks before, with
+    columns id, response_key, week, language, text (the part of the comment grouped) and offset
+    (where that part starts in the comment); `words`: their content words
+    (themes.content_words of the parts: id, lemma, start, end)."""
     documents = words.group_by("id", maintain_order=True).agg("lemma", "start", "end")
     # in time order, so that the most recent comments are the last ones (MAX_WINDOW)
     table = candidates.join(documents, on="id", how="inner").sort("week", "response_key")
@@ -120,22 +124,12 @@ def _groups(
             .head(EXAMPLES)["response_key"]
             .to_list()
         )
-        groups.append(
-            {
-                "week": week,
-                "language": language,
-                "group_id": number,
-                "theme": theme,
-                "label": " · ".join(t for t, _ in terms),
-                "terms": json.dumps(terms, ensure_ascii=False),
-                "comments": now.height,
-                "trailing_mean": (in_group.height - now.height) / HISTORY_WEEKS,
-                "examples": json.dumps(examples),
-            }
-        )
         top = {t for term, _ in terms for t in term.split(" ")}
+        evidence = {}
         for row in now.iter_rows(named=True):
-            start, end = _evidence(row["lemma"], row["start"], row["end"], top)
+            start, end = _evidence(row["text"], row["lemma"], row["start"], top)
+            evidence[row["response_key"]] = row["text"][start:end]
+            start, end = start + row["offset"], end + row["offset"]
             members.append(
                 {
                     "response_key": row["response_key"],
@@ -146,6 +140,19 @@ def _groups(
                     "span_end": end,
                 }
             )
+        groups.append(
+            {
+                "week": week,
+                "language": language,
+                "group_id": number,
+                "theme": theme,
+                "label": _shorten(evidence[examples[0]]),
+                "terms": json.dumps(terms, ensure_ascii=False),
+                "comments": now.height,
+                "trailing_mean": (in_group.height - now.height) / HISTORY_WEEKS,
+                "examples": json.dumps(examples),
+            }
+        )
     if not groups:
         return None
     return (
@@ -154,9 +161,16 @@ def _groups(
     )
 
 
-def _evidence(lemmas: list[str], starts: list[int], ends: list[int], top: set[str]) -> tuple:
-    """The span of the comment's first word among the group's top terms (else its first word)."""
-    for lemma, start, end in zip(lemmas, starts, ends, strict=True):
-        if lemma in top:
-            return start, end
-    return starts[0], ends[0]
+def _evidence(text: str, lemmas: list[str], starts: list[int], top: set[str]) -> tuple:
+    """The span of the sentence that holds the first of the group's top terms (else the first
+    sentence)."""
+    at = next((start for lemma, start in zip(lemmas, starts, strict=True) if lemma in top), 0)
+    sentences = split_sentences(text) or [(0, len(text))]
+    return next(((s, e) for s, e in sentences if s <= at < e), sentences[0])
+
+
+def _shorten(sentence: str) -> str:
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= LABEL_CHARACTERS:
+        return sentence
+    return sentence[:LABEL_CHARACTERS].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from satisfaction_pipeline.config.taxonomy import Taxonomy
+from satisfaction_pipeline.themes.detect import ModelThemes
 from satisfaction_pipeline.themes.examples import Examples, ExamplesError, read_examples
 from satisfaction_pipeline.themes.model import POLARITIES, score_sets
 from satisfaction_pipeline.themes.tagger import comment_themes, tag_comments
@@ -44,26 +45,46 @@ class Scores:
 
 
 def read_gold(
-    path: Path | str,
-    known_themes: set[str],
-    against: str = "the taxonomy",
-    text_column: str | None = None,
-    theme_columns: list[str] | None = None,
+    path: Path | str, text_column: str | None = None, theme_columns: list[str] | None = None
 ) -> Examples:
-    """The labelled comments of a gold file, every theme one that `against` can find."""
+    """The labelled comments of a gold file."""
     try:
-        gold = read_examples(path, text_column, theme_columns)
+        return read_examples(path, text_column, theme_columns)
     except ExamplesError as exc:
         raise GoldError(str(exc)) from None
+
+
+def unknown_themes(gold: Examples, known_themes: set[str], against: str) -> str | None:
+    """A warning naming the gold's themes that `against` cannot find: they count as misses."""
     unknown = sorted(set(gold.themes) - known_themes)
-    if unknown:
-        where = {theme: next(e.id for e in gold.items if theme in e.labels) for theme in unknown}
-        listing = ", ".join(f"{t!r} (first in {where[t]})" for t in unknown)
-        raise GoldError(
-            f"{path}: theme(s) {listing} are not in {against}; its themes are "
-            f"{', '.join(sorted(known_themes))}"
-        )
-    return gold
+    if not unknown:
+        return None
+    where = {theme: next(e.id for e in gold.items if theme in e.labels) for theme in unknown}
+    listing = ", ".join(f"{t!r} (first in {where[t]})" for t in unknown)
+    return (
+        f"{gold.source}: theme(s) {listing} are not in {against}, so every one counts as "
+        f"missed; its themes are {', '.join(sorted(known_themes))}"
+    )
+
+
+def engine_predictor(taxonomy: Taxonomy, learned: ModelThemes | None) -> Predictor:
+    """What the pipeline assigns, without scores: the model's themes, and the patterns' for
+    the themes it does not assign or whose patterns the configuration wrote."""
+    patterns = taxonomy_predictor(taxonomy)
+    if learned is None:
+        return patterns
+
+    def predict(comments: list[str]) -> list[dict[str, str]]:
+        by_model = learned.model.predict(comments)
+        by_patterns = patterns(comments)
+        replaced = learned.themes - learned.patterns_kept
+        return [
+            {t: p for t, p in model_found.items() if t in learned.themes}
+            | {t: p for t, p in pattern_found.items() if t not in replaced}
+            for model_found, pattern_found in zip(by_model, by_patterns, strict=True)
+        ]
+
+    return predict
 
 
 def taxonomy_predictor(taxonomy: Taxonomy) -> Predictor:

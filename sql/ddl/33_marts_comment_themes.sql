@@ -11,6 +11,6 @@ CREATE TABLE IF NOT EXISTS marts.comment_themes (
     span_end      INTEGER NOT NULL,
     mentions      INTEGER NOT NULL,  -- times the comment says it with this polarity (model: sentences)
     language      VARCHAR NOT NULL,  -- the comment's: fr, en or other
-    method        VARCHAR NOT NULL,  -- what assigned it: pattern, model (theme_model) or discovery
+    method        VARCHAR NOT NULL,  -- what assigned it: pattern, model, examples or discovery
     PRIMARY KEY (response_key, theme, polarity)
 );

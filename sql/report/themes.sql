@@ -4,7 +4,7 @@ SELECT theme,
        count(*) FILTER (WHERE polarity = 'complaint') AS complaints,
        count(*) FILTER (WHERE polarity = 'praise') AS praise
 FROM marts.comment_themes
-WHERE week = $week AND method IN ('pattern', 'model')
+WHERE week = $week AND method <> 'discovery'
 GROUP BY theme
 HAVING count(*) FILTER (WHERE polarity IN ('complaint', 'praise')) > 0
 ORDER BY complaints DESC, praise DESC, theme

@@ -1,6 +1,7 @@
 -- How many responses count in the week, how many carry a comment, how many were set aside
 -- because the same customer answered again that week (votes_per_customer), and per question
--- how many counted responses were asked it and answered it (the rest: N/A, dismissed, skipped).
+-- how many counted responses were asked it and answered it (the rest: N/A, dismissed, skipped);
+-- and how many low scorers' comments the themes explain (marts.theme_coverage).
 SELECT count(*) FILTER (WHERE counted) AS responses,
        count(*) FILTER (WHERE counted AND has_comment) AS comments,
        count(*) FILTER (WHERE NOT counted) AS superseded,
@@ -9,5 +10,10 @@ SELECT count(*) FILTER (WHERE counted) AS responses,
        count(*) FILTER (WHERE counted AND nps_scale IS NOT NULL) AS nps_asked,
        count(nps) FILTER (WHERE counted) AS nps_answered,
        count(*) FILTER (WHERE counted AND ces_scale IS NOT NULL) AS ces_asked,
-       count(ces) FILTER (WHERE counted) AS ces_answered
-FROM marts.responses WHERE week = $week
+       count(ces) FILTER (WHERE counted) AS ces_answered,
+       any_value(c.low_comments) AS low_comments,
+       any_value(c.explained) AS low_explained,
+       any_value(c.emerging) AS low_emerging
+FROM marts.responses
+LEFT JOIN marts.theme_coverage c USING (week)
+WHERE week = $week

@@ -1,0 +1,1 @@
+INSERT INTO marts.theme_coverage BY NAME SELECT * FROM theme_coverage
