@@ -63,7 +63,7 @@ COMPLAINTS_FR = {
     "wait": [
         "J'ai attendu plus de 45 minutes au téléphone avant d'avoir quelqu'un.",
         "Temps d'attente interminable, la musique d'attente en boucle pendant une heure.",
-        "Impossible de joindre le service client, toujours en attente.",
+        "Toujours en attente au téléphone, personne ne décroche.",
         "Trop d'attente au téléphone, j'ai raccroché deux fois.",
     ],
     "unresolved": [

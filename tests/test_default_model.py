@@ -42,7 +42,8 @@ def _figures(model, comments, scores: bool = True) -> dict[str, float]:
         wanted = {t for t, p in comment.labels.items() if "complaint" in p}
         got = {f.theme for f in themes if f.polarity == "complaint"}
         tp, predicted, gold = tp + len(wanted & got), predicted + len(got), gold + len(wanted)
-        if not wanted and any("praise" in p for p in comment.labels.values()):
+        praises = any("praise" in p for p in comment.labels.values())
+        if not wanted and not comment.complains_elsewhere and praises:
             praise_only += 1
             praise_as_complaint += bool(got)
         if comment.band == LOW and len(comment.text.split()) >= 3:
@@ -56,12 +57,12 @@ def _figures(model, comments, scores: bool = True) -> dict[str, float]:
 
 
 def test_the_held_out_corpus_reads_at_least_as_well_as_when_shipped(model) -> None:
-    """Shipped: complaint-theme F1 0.649, praise read as complaint 11 of 207 (5.3 %), low
-    scorers' comments with a complaint theme 242 of 290 (83 %); a small margin below."""
+    """Shipped: complaint-theme F1 0.671, praise read as complaint 7 of 207 (3.4 %), low
+    scorers' comments with a complaint theme 240 of 290 (83 %); a small margin below."""
     held_out = read_corpus(CORPUS / "heldout.csv")
     figures = _figures(model, held_out)
-    assert figures["f1"] >= 0.63, figures
-    assert figures["praise_as_complaint"] <= 0.07, figures
+    assert figures["f1"] >= 0.65, figures
+    assert figures["praise_as_complaint"] <= 0.06, figures
     assert figures["coverage"] >= 0.80, figures
     # the respondent's score is what keeps praise from being read as complaint (24 of 207)
     assert _figures(model, held_out, scores=False)["praise_as_complaint"] > 0.08
@@ -97,4 +98,5 @@ def test_the_score_leans_the_polarity_and_clear_words_overrule_it(model) -> None
     (clear,) = model.find(["Conseiller charmant, problème réglé en deux minutes."], [LOW])
     assert clear and all(f.polarity == "praise" for f in clear)
     (clear,) = model.find(["The agent was rude and dismissive."], [HIGH])
-    assert [(f.theme, f.polarity) for f in clear] == [("staff_attitude", "complaint")]
+    assert "staff_attitude" in {f.theme for f in clear}
+    assert {f.polarity for f in clear} == {"complaint"}

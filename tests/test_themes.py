@@ -4,6 +4,7 @@ taxonomy's validation and extension, and the figures on the hand-labelled gold s
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -325,4 +326,7 @@ def test_the_pipeline_stores_themes_with_their_evidence(pipeline_env: Paths) -> 
     assert {r[3] for r in rows} <= {"fr", "en", "other"}
     # the default model reads the default themes; the config adds no pattern of its own
     assert "model" in {r[4] for r in rows} <= {"model", "discovery"}
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        engines = dict(conn.execute("SELECT method, engine FROM marts.comment_themes").fetchall())
+    assert re.fullmatch(r"default model [0-9a-f]{12}", engines["model"]), engines
     assert len({r[2] for r in rows}) > 5 and commented > 0

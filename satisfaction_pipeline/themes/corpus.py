@@ -27,15 +27,20 @@ DEFAULT_RECIPE = Recipe(encoder=False)
 CSAT_SATISFIED_FROM = 4  # the corpus' CSAT is 1–5
 
 
+OTHER = "other"  # a complaint or praise about something none of the themes covers
+
+
 @dataclass(frozen=True)
 class Comment:
-    """A corpus comment: its sentences as the customer wrote them, their labels, the scores."""
+    """A corpus comment: its sentences as the customer wrote them, their theme labels, the
+    scores, and per sentence the polarity of an `other` label (None: none)."""
 
     id: str
     language: str
     csat: int | None
     nps: int | None
     sentences: list[Example]
+    other: list[str | None]
 
     @property
     def text(self) -> str:
@@ -44,7 +49,8 @@ class Comment:
     @property
     def band(self) -> int:
         satisfied = None if self.csat is None else self.csat >= CSAT_SATISFIED_FROM
-        return score_band(satisfied, None if self.nps is None else nps_category(self.nps))
+        top = None if self.csat is None else self.csat == 5
+        return score_band(satisfied, None if self.nps is None else nps_category(self.nps), top)
 
     @property
     def labels(self) -> dict[str, set[str]]:
@@ -58,6 +64,17 @@ class Comment:
     @property
     def low_score(self) -> bool:
         return self.band == LOW
+
+    def complains(self) -> list[bool]:
+        """Per sentence: does it complain, about a theme or about something else?"""
+        return [
+            any(p == "complaint" for p in sentence.labels.values()) or other == "complaint"
+            for sentence, other in zip(self.sentences, self.other, strict=True)
+        ]
+
+    @property
+    def complains_elsewhere(self) -> bool:
+        return "complaint" in self.other
 
 
 def nps_category(nps: int) -> str:
@@ -75,15 +92,22 @@ def read_corpus(path: Path) -> list[Comment]:
                 # a theme both praised and criticised in one sentence counts as criticised
                 if labels.get(theme) != "complaint":
                     labels[theme] = polarity
+            other = labels.pop(OTHER, None)
             where = f"{path.name}:{row['comment_id']}#{row['sentence']}"
             sentence = Example(
                 where, row["text"], labels, row["comment_id"], row["language"], where
             )
             if row["comment_id"] not in comments:
                 comments[row["comment_id"]] = Comment(
-                    row["comment_id"], row["language"], _score(row["csat"]), _score(row["nps"]), []
+                    row["comment_id"],
+                    row["language"],
+                    _score(row["csat"]),
+                    _score(row["nps"]),
+                    [],
+                    [],
                 )
             comments[row["comment_id"]].sentences.append(sentence)
+            comments[row["comment_id"]].other.append(other)
     return list(comments.values())
 
 
@@ -104,7 +128,8 @@ def build_default_model(folder: Path, recipe: Recipe = DEFAULT_RECIPE) -> ThemeM
     comments = [c for path in files for c in read_corpus(path)]
     sentences = [s for c in comments for s in c.sentences]
     bands = [c.band for c in comments for _ in c.sentences]
-    model = train(Examples(sentences, str(folder)), recipe, bands=bands)
+    complains = [flag for c in comments for flag in c.complains()]
+    model = train(Examples(sentences, str(folder)), recipe, bands=bands, complains=complains)
     model.header.update(
         {
             "name": "default",

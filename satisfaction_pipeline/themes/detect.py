@@ -49,6 +49,7 @@ COMMENT_THEMES_SCHEMA: dict[str, pl.DataType] = {
     "mentions": pl.Int32(),
     "language": pl.String(),
     "method": pl.String(),
+    "engine": pl.String(),  # e.g. 'default model 4c1f…', 'taxonomy 9ab2…' (_engines)
 }
 
 
@@ -210,12 +211,26 @@ def find_themes(
         )
     found = found.join(comments.select("id", "response_key", "week"), on="id")
     groups, discovered = _emerging(comments, found, tagged, tones, weeks)
-    named = found.filter(pl.col("week").is_in(weeks)).select(*COMMENT_THEMES_SCHEMA)
+    schema = {c: t for c, t in COMMENT_THEMES_SCHEMA.items() if c != "engine"}
+    named = found.filter(pl.col("week").is_in(weeks)).select(*schema)
     rows = pl.concat(
-        [f.select(pl.col(c).cast(t) for c, t in COMMENT_THEMES_SCHEMA.items())
-         for f in (named, discovered)]
-    )  # fmt: skip
+        [f.select(pl.col(c).cast(t) for c, t in schema.items()) for f in (named, discovered)]
+    )
+    engines = _engines(taxonomy, model)
+    rows = rows.with_columns(engine=pl.col("method").replace_strict(engines, default=None))
     return rows.sort("response_key", "theme", "polarity"), groups
+
+
+def _engines(taxonomy: Taxonomy, model: ModelThemes | None) -> dict[str, str]:
+    """method → what assigned the row, with its version, so that a rerun after a change of
+    taxonomy or model can tell which rows it changed."""
+    digest = hashlib.sha256(taxonomy.model_dump_json().encode()).hexdigest()[:12]
+    return {
+        "pattern": f"taxonomy {digest}",
+        "examples": f"examples {digest}",
+        "model": model.engine if model else "",
+        "discovery": "emerging",
+    }
 
 
 def coverage(
@@ -265,12 +280,16 @@ def coverage(
 
 
 # What the respondent scored, as the model's score band (themes.model.score_band)
+_SATISFIED = pl.col("csat_satisfied")
+_CSAT_TOP = pl.col("csat") >= pl.col("csat_scale").fill_null("1-5").str.split_exact(
+    "-", 1
+).struct.field("field_1").cast(pl.Int16, strict=False)
 SCORE_BAND = (
-    pl.when((pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
+    pl.when((_SATISFIED == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
     .then(LOW)
-    .when(pl.col("csat_satisfied") | (pl.col("nps_category") == "promoter"))
+    .when((pl.col("nps_category") == "promoter") | (_SATISFIED & _CSAT_TOP.fill_null(True)))
     .then(HIGH)
-    .when(pl.col("nps_category") == "passive")
+    .when(_SATISFIED | (pl.col("nps_category") == "passive"))
     .then(MIDDLE)
     .otherwise(UNKNOWN)
 )

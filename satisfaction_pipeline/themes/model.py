@@ -81,8 +81,8 @@ class Recipe:
     polarity_c: float = 10.0
     # with scores in the training data: the score prior's weight (0: none) and the tone gate
     # (a comment none of whose sentences reads as a complaint with this probability has none)
-    score_weight: float = 3.0
-    tone_gate: float = 0.2
+    score_weight: float = 6.0
+    tone_gate: float = 0.3
     folds: int = 5  # inner folds for the choices
     seed: int = 0
 
@@ -117,14 +117,20 @@ class Reading:
     complaint_span: tuple[int, int] | None = None
 
 
-def score_band(csat_satisfied: bool | None, nps_category: str | None) -> int:
-    """LOW when any answer is unhappy (CSAT not satisfied, NPS detractor), else HIGH when one is
-    happy, MIDDLE for an NPS passive alone, UNKNOWN without a score."""
+def score_band(
+    csat_satisfied: bool | None, nps_category: str | None, csat_top: bool | None = None
+) -> int:
+    """LOW when any answer is unhappy (CSAT not satisfied, NPS detractor); else HIGH for the top
+    CSAT answer (5 of 5; when unknown, any satisfied one) or an NPS promoter; MIDDLE for a
+    satisfied CSAT below the top or an NPS passive; UNKNOWN without a score. CSAT 4 of 5 is
+    MIDDLE: those respondents are satisfied and still often say what went wrong."""
     if csat_satisfied is False or nps_category == "detractor":
         return LOW
-    if csat_satisfied or nps_category == "promoter":
+    if nps_category == "promoter" or (csat_satisfied and csat_top is not False):
         return HIGH
-    return MIDDLE if nps_category == "passive" else UNKNOWN
+    if csat_satisfied or nps_category == "passive":
+        return MIDDLE
+    return UNKNOWN
 
 
 @dataclass
@@ -451,13 +457,15 @@ def train(
     recipe: Recipe = Recipe(),
     themes: list[str] | None = None,
     bands: list[int] | None = None,
+    complains: list[bool] | None = None,
 ) -> ThemeModel:
     """Fit a model on all `examples`, its choices made by cross-validation inside them.
     `themes` (cross-validation) names every theme, even one absent from these examples.
     `bands`, per example the band of its respondent's score (LOW … UNKNOWN), add the score prior
     and the tone gate; every sentence of the examples must then be labelled with every complaint
     it makes, since the tone learns from the sentences without one what not complaining reads
-    like."""
+    like. `complains` (default: a complaint among its labels) says which examples complain,
+    about a theme or about anything else."""
     items = examples.items if isinstance(examples, Examples) else examples
     known = themes is not None
     themes = themes or sorted({t for e in items for t in e.labels})
@@ -478,7 +486,9 @@ def train(
         arrays |= {"encoder_weights": weights, "encoder_bias": bias}
     arrays |= _fit_polarity(tfidf, embedded, items, themes, recipe.polarity_c)
     if bands is not None:
-        arrays |= _fit_tone(tfidf, items, choices.tfidf_c)
+        if complains is None:
+            complains = [any(p == "complaint" for p in e.labels.values()) for e in items]
+        arrays |= _fit_tone(tfidf, complains, choices.tfidf_c)
         arrays |= _score_prior(items, bands, recipe.score_weight)
     names = examples.names if isinstance(examples, Examples) else {}
     return ThemeModel(
@@ -603,10 +613,9 @@ def _fit_polarity(
     return {"polarity_weights": weights, "polarity_bias": bias}
 
 
-def _fit_tone(tfidf: sp.csr_matrix, items: list[Example], c: float) -> dict[str, np.ndarray]:
+def _fit_tone(tfidf: sp.csr_matrix, complains: list[bool], c: float) -> dict[str, np.ndarray]:
     """Whether a text complains about anything: one regression on the TF-IDF features."""
-    complains = np.array([[any(p == "complaint" for p in e.labels.values())] for e in items])
-    weights, bias = _fit(tfidf, complains.astype(np.int8), c)
+    weights, bias = _fit(tfidf, np.array(complains, dtype=np.int8).reshape(-1, 1), c)
     return {"tone_weights": weights, "tone_bias": bias}
 
 

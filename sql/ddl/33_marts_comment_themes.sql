@@ -14,3 +14,6 @@ CREATE TABLE IF NOT EXISTS marts.comment_themes (
     method        VARCHAR NOT NULL,  -- what assigned it: pattern, model, examples or discovery
     PRIMARY KEY (response_key, theme, polarity)
 );
+-- Which engine and version assigned the row (themes/detect.py, _engines): 'default model <hex>',
+-- 'taxonomy <hex>' (patterns), 'examples <hex>', 'emerging'. NULL in rows from before it was kept.
+ALTER TABLE marts.comment_themes ADD COLUMN IF NOT EXISTS engine VARCHAR;
