@@ -100,3 +100,15 @@ def test_the_score_leans_the_polarity_and_clear_words_overrule_it(model) -> None
     (clear,) = model.find(["The agent was rude and dismissive."], [HIGH])
     assert "staff_attitude" in {f.theme for f in clear}
     assert {f.polarity for f in clear} == {"complaint"}
+
+
+def test_hostile_and_huge_comments_are_read_without_harm(model) -> None:
+    """Empty, emoji, markup, other languages, 100 KB pastes: no crash, and a long comment's most
+    complaining part is one of its sentences (the emerging groups quote it), not all of it."""
+    pasted = "Bonjour. " + "Attente trop longue au téléphone. " * 3000
+    texts = ["", "😡😡😡", "<script>alert(1)</script>", "Sehr schlecht.", "a" * 100_000, pasted]
+    readings = model.read(texts, [LOW] * len(texts))
+    assert [r.found for r in readings[:5]] == [[], [], [], [], []]
+    start, end = readings[-1].complaint_span
+    assert pasted[start:end] == "Attente trop longue au téléphone."
+    assert {f.theme for f in readings[-1].found} == {"wait_time"}

@@ -209,7 +209,7 @@ class ThemeModel:
             sentences = [u for u in found_in if not is_whole[u]]
             best = max(sentences or found_in, key=lambda u: probability[u, theme])
             chosen.append((text, theme, best, max(len(sentences), 1)))
-        tones = self._tones(tfidf, text_of, len(texts))
+        tones = self._tones(tfidf, text_of, is_whole & (np.repeat(sizes, sizes) > 1))
         rows = np.array([c[2] for c in chosen], dtype=int)
         of_text = np.array([c[0] for c in chosen], dtype=int)
         polarities = (
@@ -248,15 +248,21 @@ class ThemeModel:
         return _sigmoid(tfidf @ self.arrays["tone_weights"].T + self.arrays["tone_bias"])[:, 0]
 
     def _tones(
-        self, tfidf: sp.csr_matrix, text_of: np.ndarray, n_texts: int
+        self, tfidf: sp.csr_matrix, text_of: np.ndarray, split_whole: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The probability that each piece complains; per text, the highest, and its piece."""
+        """The probability that each piece complains; per text, the highest, and its most
+        complaining sentence (`split_whole`: the whole-text pieces of texts that have
+        sentences, which are never the span)."""
         if "tone_weights" not in self.arrays:
             return None
         tone = self._tone(tfidf)
-        order = np.lexsort((-tone, text_of))  # by text, most complaining piece first
+        n_texts = int(text_of[-1]) + 1
+        highest = np.zeros(n_texts)
+        np.maximum.at(highest, text_of, tone)
+        rank = np.where(split_whole, -1.0, tone)
+        order = np.lexsort((-rank, text_of))  # by text, most complaining sentence first
         first = order[np.searchsorted(text_of[order], np.arange(n_texts))]
-        return tone, tone[first], first
+        return tone, highest, first
 
     def polarities(
         self,
