@@ -2,7 +2,7 @@
 the taxonomy's patterns, response by response.
 
     make bench-theme-quality                     # held-out corpus + real texts' gold labels
-    .venv/bin/python bench/theme_quality.py --validate   # how the score weight and gate were chosen
+    .venv/bin/python bench/theme_quality.py --validate default   # how weight and gate were chosen
 
 Data: `corpus/themes/heldout.csv` (written by a hand that wrote no training file, kept out of
 every decision) and the gold labels of `bench/gold/` on real third-party texts in
@@ -42,8 +42,8 @@ from sample import samples  # noqa: E402  (bench/gold/sample.py)
 
 from satisfaction_pipeline.config.taxonomy import default_taxonomy  # noqa: E402
 from satisfaction_pipeline.themes.corpus import (  # noqa: E402
-    DEFAULT_MODEL,
     DEFAULT_RECIPE,
+    PACKAGED_MODELS,
     read_corpus,
     training_files,
 )
@@ -52,6 +52,7 @@ from satisfaction_pipeline.themes.model import (  # noqa: E402
     HIGH,
     LOW,
     UNKNOWN,
+    Recipe,
     ThemeModel,
     load_model,
     score_band,
@@ -208,42 +209,45 @@ def data_sets(exports: Path) -> dict[str, list[Item]]:
     return sets
 
 
-def report(exports: Path, model_path: Path, per_theme: bool) -> None:
-    model = load_model(model_path)
+def report(exports: Path, models: list[str], per_theme: bool) -> None:
+    """Each data set read by the patterns and by each model (a packaged name or a file)."""
+    loaded = {
+        name: load_model(PACKAGED_MODELS[name][0] if name in PACKAGED_MODELS else Path(name))
+        for name in models
+    }
     rows = []
-    for name, items in data_sets(exports).items():
-        started = time.perf_counter()
-        learned = measure(items, by_model(model, items))
-        seconds = time.perf_counter() - started
-        rows.append((name, "patterns", summary(measure(items, by_patterns(items)))))
-        unscored = measure(items, by_model(model, items, scores=False))
-        rows.append((name, "model, no score", summary(unscored)))
-        rows.append((name, "model", summary(learned)))
-        print(f"{name}: {len(items)} texts, the model read them in {seconds:.2f} s")
-        if per_theme:
-            print_per_theme(name, learned)
+    for data, items in data_sets(exports).items():
+        rows.append((data, "patterns", summary(measure(items, by_patterns(items)))))
+        for name, model in loaded.items():
+            started = time.perf_counter()
+            learned = measure(items, by_model(model, items))
+            seconds = time.perf_counter() - started
+            unscored = measure(items, by_model(model, items, scores=False))
+            rows.append((data, f"{name}, no score", summary(unscored)))
+            rows.append((data, name, summary(learned)))
+            print(f"{data}: {len(items)} texts, {name} read them in {seconds:.2f} s")
+            if per_theme:
+                print_per_theme(f"{data}, {name}", learned)
     print()
     print_table(rows)
 
 
-def validate() -> None:
+def validate(recipe: Recipe = DEFAULT_RECIPE, corpus: Path = CORPUS) -> None:
     """Train on the training files but e-commerce, read it with each weight and gate."""
-    files = training_files(CORPUS)
+    files = training_files(corpus)
     held = next(p for p in files if "ecommerce" in p.name)
     comments = [c for p in files if p != held for c in read_corpus(p)]
     sentences = [s for c in comments for s in c.sentences]
     bands = [c.band for c in comments for _ in c.sentences]
     complains = [flag for c in comments for flag in c.complains()]
-    model = train(
-        Examples(sentences, "validation"), DEFAULT_RECIPE, bands=bands, complains=complains
-    )
+    model = train(Examples(sentences, "validation"), recipe, bands=bands, complains=complains)
     items = corpus_items(held)
-    prior = model.arrays["score_prior"] / DEFAULT_RECIPE.score_weight
+    prior = model.arrays["score_prior"] / recipe.score_weight
     rows = []
     for weight in (0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0):
         for gate in (0.0, 0.1, 0.2, 0.3, 0.4):
             model.arrays["score_prior"] = prior * weight
-            model.recipe = dataclasses.replace(DEFAULT_RECIPE, tone_gate=gate)
+            model.recipe = dataclasses.replace(recipe, tone_gate=gate)
             figures = summary(measure(items, by_model(model, items)))
             rows.append((held.stem, f"w {weight} g {gate}", figures))
     print_table(rows)
@@ -252,14 +256,20 @@ def validate() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exports", type=Path, default=ROOT.parent / "shared" / "data" / "exports")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=[n for n, (file, _) in PACKAGED_MODELS.items() if file.exists()],
+        help="packaged model names (default, default-encoder) or model files",
+    )
     parser.add_argument("--per-theme", action="store_true")
-    parser.add_argument("--validate", action="store_true")
+    parser.add_argument("--validate", choices=list(PACKAGED_MODELS), help="a packaged recipe")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the training files' folder")
     args = parser.parse_args()
     if args.validate:
-        validate()
+        validate(PACKAGED_MODELS[args.validate][1], args.corpus)
     else:
-        report(args.exports, args.model, args.per_theme)
+        report(args.exports, args.models, args.per_theme)
 
 
 if __name__ == "__main__":

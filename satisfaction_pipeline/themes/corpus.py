@@ -2,8 +2,13 @@
 
 The corpus is one CSV row per sentence: `comment_id, sentence, language, industry, channel, csat,
 nps, text, labels` (corpus/themes/README.md). The default model is trained on its `train_*.csv`
-files only — `heldout.csv` is for measuring — and shipped in the package
-(`taxonomies/default_model.npz`), so that every user gets learned themes without coding a frame:
+files only — `heldout.csv` is for measuring — and shipped in the package, so that every user
+gets learned themes without coding a frame, in two kinds:
+
+- `default` (`taxonomies/default_model.npz`): TF-IDF alone, ~2,500 comments/s on 2 cores;
+- `default-encoder` (`taxonomies/default_encoder_model.npz`): blended with the sentence encoder,
+  ~2 points of complaint F1 better, ~200 comments/s: for the tens to thousands of comments a
+  week most teams have (each comment is read once, marts.comment_readings).
 
     make default-model        # python -m satisfaction_pipeline.themes.corpus corpus/themes
 """
@@ -21,9 +26,12 @@ from satisfaction_pipeline.themes.examples import Example, Examples
 from satisfaction_pipeline.themes.model import LOW, Recipe, ThemeModel, score_band, train
 
 DEFAULT_MODEL = PACKAGED / "default_model.npz"
-# TF-IDF alone: ~2,500 comments/s on 2 cores where the encoder blend reads ~200/s, for 2 points of
-# F1 on the held-out corpus (docs/themes.md, "The default model")
 DEFAULT_RECIPE = Recipe(encoder=False)
+# the packaged models, by the name `theme_model.file` gives them: file and recipe
+PACKAGED_MODELS: dict[str, tuple[Path, Recipe]] = {
+    "default": (DEFAULT_MODEL, DEFAULT_RECIPE),
+    "default-encoder": (PACKAGED / "default_encoder_model.npz", Recipe(encoder=True)),
+}
 CSAT_SATISFIED_FROM = 4  # the corpus' CSAT is 1–5
 
 
@@ -119,7 +127,9 @@ def training_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("train_*.csv"))
 
 
-def build_default_model(folder: Path, recipe: Recipe = DEFAULT_RECIPE) -> ThemeModel:
+def build_default_model(
+    folder: Path, recipe: Recipe = DEFAULT_RECIPE, name: str = "default"
+) -> ThemeModel:
     """The default model, from the training files of `folder`; its header names them and the
     SHA-256 of their bytes (a test checks that the shipped model matches the corpus)."""
     files = training_files(folder)
@@ -132,7 +142,7 @@ def build_default_model(folder: Path, recipe: Recipe = DEFAULT_RECIPE) -> ThemeM
     model = train(Examples(sentences, str(folder)), recipe, bands=bands, complains=complains)
     model.header.update(
         {
-            "name": "default",
+            "name": name,
             "training_data": {"files": [p.name for p in files], "sha256": corpus_digest(files)},
             "texts": len(sentences),
             "languages": ["fr", "en"],
@@ -149,14 +159,16 @@ def corpus_digest(files: list[Path]) -> str:
 
 
 def main() -> None:
+    """Build the packaged models (or those named after the folder) from the corpus folder."""
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "corpus/themes")
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_MODEL
-    model = build_default_model(folder)
-    model.save(out)
-    print(
-        f"{out}: {len(model.themes)} themes, {model.header['texts']:,} sentences, "
-        f"threshold {model.choices.threshold}, {out.stat().st_size / 1e6:.1f} MB"
-    )
+    for name in sys.argv[2:] or list(PACKAGED_MODELS):
+        out, recipe = PACKAGED_MODELS[name]
+        model = build_default_model(folder, recipe, name)
+        model.save(out)
+        print(
+            f"{out}: {len(model.themes)} themes, {model.header['texts']:,} sentences, "
+            f"threshold {model.choices.threshold}, {out.stat().st_size / 1e6:.1f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import polars as pl
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy, TaxonomyError
 from satisfaction_pipeline.scoring.scores import score_responses
-from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL
+from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL, PACKAGED_MODELS
 from satisfaction_pipeline.themes.emerging import find_emerging
 from satisfaction_pipeline.themes.fewshot import ExampleThemes
 from satisfaction_pipeline.themes.model import (
@@ -108,17 +108,19 @@ def default_model_themes(
     patterns_kept: frozenset[str] = frozenset(),
     themes: list[str] | None = None,
     languages: list[str] | None = None,
+    name: str = "default",
 ) -> ModelThemes:
-    """The packaged model, for those of its themes the taxonomy has (a taxonomy of its own
-    keeps the model for the default themes it reuses), or for `themes`."""
-    model = _load(DEFAULT_MODEL)
-    if themes is None:
-        assigned = frozenset(model.themes) & {t.id for t in taxonomy.themes}
-        if problems := _unassigned(taxonomy, assigned):
-            raise TaxonomyError("taxonomy", problems)
-        languages = frozenset(languages or ["fr", "en", "other"])
-        return ModelThemes(model, assigned, languages, patterns_kept)
-    return model_themes(taxonomy, DEFAULT_MODEL, themes, languages, patterns_kept)
+    """A packaged model (`default`, `default-encoder`), for those of its themes the taxonomy has
+    (a taxonomy of its own keeps the model for the default themes it reuses), or for `themes`."""
+    file = PACKAGED_MODELS[name][0]
+    if themes is not None:
+        return model_themes(taxonomy, file, themes, languages, patterns_kept)
+    model = _load(file)
+    assigned = frozenset(model.themes) & {t.id for t in taxonomy.themes}
+    if problems := _unassigned(taxonomy, assigned):
+        raise TaxonomyError("taxonomy", problems)
+    languages = frozenset(languages or ["fr", "en", "other"])
+    return ModelThemes(model, assigned, languages, patterns_kept)
 
 
 def _load(file: Path) -> ThemeModel:
@@ -147,9 +149,13 @@ def learned_themes(
     if settings.theme_model is None:
         return None
     kept = frozenset(t.id for t in settings.themes if t.patterns is not None)
-    if settings.theme_model.file == "default":
+    if settings.theme_model.file in PACKAGED_MODELS:
         return default_model_themes(
-            taxonomy, kept, settings.theme_model.themes, settings.theme_model.languages
+            taxonomy,
+            kept,
+            settings.theme_model.themes,
+            settings.theme_model.languages,
+            settings.theme_model.file,
         )
     file = Path(settings.theme_model.file)
     file = file if file.is_absolute() else (config_dir or Path()) / file
