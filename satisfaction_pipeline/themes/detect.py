@@ -194,7 +194,7 @@ def find_themes(
     comments = scored.select(
         "response_key",
         "week",
-        low_score=(pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"),  # noqa: E712  (null: not answered)
+        low_score=UNHAPPY,
         band=SCORE_BAND,
         text="comment",
     ).with_row_index("id")
@@ -202,15 +202,13 @@ def find_themes(
     tagged = tag_comments(texts, taxonomy)
     found = comment_themes(texts, tagged)
     tones = None
+    # the model and the examples are slow next to patterns: they read the comments that end in
+    # the table and the earlier weeks' low scorers (the emerging groups' candidates), not all
+    # history
+    needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
     if model is not None:
-        # the model is slow next to patterns: it reads the comments that end in the table and
-        # the earlier weeks' low scorers (the emerging groups' candidates), not all history
-        needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
-        found, tones = _with_model(
-            found, comments.join(needed.select("id"), on="id"), tagged, model, cache
-        )
+        found, tones = _with_model(found, needed, tagged, model, cache)
     if by_examples := {t.id: t.examples for t in taxonomy.themes if t.examples}:
-        needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
         tone_model = model.model if model is not None else _load(DEFAULT_MODEL)
         found = _with_examples(
             found, needed.join(tagged.languages, on="id"), by_examples, tone_model
@@ -254,7 +252,7 @@ def coverage(
         .filter(
             pl.col("has_comment")
             & pl.col("week").is_in(weeks)
-            & ((pl.col("csat_satisfied") == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
+            & UNHAPPY.fill_null(False)
             & (pl.col("comment").str.count_matches(r"\w+") >= 3)
         )
         .select("response_key", "week")
@@ -287,11 +285,13 @@ def coverage(
 
 # What the respondent scored, as the model's score band (themes.model.score_band)
 _SATISFIED = pl.col("csat_satisfied")
+# CSAT not satisfied or NPS detractor (null: neither answered)
+UNHAPPY = (_SATISFIED == False) | (pl.col("nps_category") == "detractor")  # noqa: E712
 _CSAT_TOP = pl.col("csat") >= pl.col("csat_scale").fill_null("1-5").str.split_exact(
     "-", 1
 ).struct.field("field_1").cast(pl.Int16, strict=False)
 SCORE_BAND = (
-    pl.when((_SATISFIED == False) | (pl.col("nps_category") == "detractor"))  # noqa: E712
+    pl.when(UNHAPPY)
     .then(LOW)
     .when((pl.col("nps_category") == "promoter") | (_SATISFIED & _CSAT_TOP.fill_null(True)))
     .then(HIGH)
