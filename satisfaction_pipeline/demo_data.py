@@ -78,18 +78,18 @@ COMPLAINTS_FR = {
     ],
     "product": ["La box redémarre sans arrêt, connexion instable depuis des semaines."],
 }
-# A problem no theme of the taxonomy names, growing over the last weeks: eSIM activation. The
-# emerging-themes step should find it.
+# A problem no theme of the taxonomy names, growing over the last weeks: letters holding another
+# customer's statements (a data leak). The emerging-themes step should find it.
 EMERGING_FR = [
-    "Ma eSIM n'est toujours pas activée, le QR code d'activation ne fonctionne pas.",
-    "Activation de la eSIM impossible, le QR code est refusé par mon téléphone.",
-    "Le QR code eSIM reçu par mail est invalide, pas de réseau depuis trois jours.",
-    "Toujours sans eSIM active, le QR code d'activation affiche une erreur.",
+    "J'ai reçu par courrier les relevés d'un autre client, mes données partent chez des inconnus.",
+    "Vous m'avez envoyé les relevés d'un autre client, c'est une fuite de données.",
+    "Encore un courrier avec les relevés d'un inconnu, problème de confidentialité grave.",
+    "Le courrier reçu contenait les relevés et l'adresse d'une autre personne, données exposées.",
 ]
 EMERGING_EN = [
-    "My eSIM still isn't activated, the activation QR code is rejected.",
-    "The eSIM QR code from the email is invalid, no signal for days.",
-    "eSIM activation failed again, the QR code shows an error on my phone.",
+    "I received another customer's statements in my mailbox, my data goes to strangers.",
+    "Your letter contained someone else's statements, a serious data leak.",
+    "Another customer's statements arrived at my address, that is a data leak.",
 ]
 PRAISE_FR = [
     "Conseiller très aimable et efficace, problème réglé en cinq minutes.",
