@@ -21,7 +21,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from satisfaction_pipeline.actions.stakes import Ranking, points_at_stake, stakes
+from satisfaction_pipeline.actions.stakes import points_at_stake, stakes
 
 
 def main() -> None:
@@ -53,7 +53,7 @@ def main() -> None:
         {"response_key": [keys[r] for r in rows], "group": [f"theme_{c}" for c in columns]}
     )
     started = time.perf_counter()
-    stakes(values, mentions, Ranking(resamples=args.resamples))
+    stakes(values, mentions, args.resamples)
     print(f"stakes (CSAT, NPS, CES from Polars frames): {time.perf_counter() - started:.2f} s")
 
 

@@ -20,7 +20,8 @@ from satisfaction_pipeline.actions.exports import action_list_csv, write_csv
 from satisfaction_pipeline.actions.follow_up import follow_up
 from satisfaction_pipeline.actions.owners import responsibility
 from satisfaction_pipeline.actions.praise import praise
-from satisfaction_pipeline.actions.stakes import Ranking, points_at_stake, rank, stakes
+from satisfaction_pipeline.actions.ranking import Ranking, rank
+from satisfaction_pipeline.actions.stakes import points_at_stake, stakes
 from satisfaction_pipeline.actions.weekly import (
     over_index,
     trends,
@@ -114,7 +115,7 @@ def _week(seed: int = 11, size: int = 4_000) -> tuple[pl.DataFrame, pl.DataFrame
 
 def test_planted_signals_rank_as_they_should() -> None:
     values, mentions = _week()
-    ranked = rank(stakes(values, mentions), Ranking(resamples=400))
+    ranked = rank(stakes(values, mentions, 400), Ranking(min_mentions=30))
     themes = ranked.filter(pl.col("metric") == "csat")
     order = themes.filter(pl.col("status") == "ranked").sort("rank").get_column("group").to_list()
     assert order[0] == "queue", themes
@@ -132,12 +133,12 @@ def test_owner_roll_up_counts_a_response_once() -> None:
     """`rude` is only ever mentioned with `queue`: their owner loses what `queue` loses, not
     the sum of both."""
     values, mentions = _week()
-    per_theme = stakes(values, mentions, Ranking(resamples=50)).filter(pl.col("metric") == "csat")
+    per_theme = stakes(values, mentions, 50).filter(pl.col("metric") == "csat")
     owners = {"queue": "customer_service", "rude": "customer_service"}
     by_owner = mentions.filter(pl.col("group").is_in(list(owners))).with_columns(
         group=pl.col("group").replace_strict(owners)
     )
-    rolled = stakes(values, by_owner, Ranking(resamples=50)).filter(pl.col("metric") == "csat")
+    rolled = stakes(values, by_owner, 50).filter(pl.col("metric") == "csat")
     points = dict(per_theme.select("group", "points").iter_rows())
     assert rolled.get_column("points")[0] == pytest.approx(points["queue"])
     assert rolled.get_column("points")[0] < points["queue"] + points["rude"] - 0.1
@@ -234,6 +235,7 @@ def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
     assert texts and all(not cell.startswith(("=", "+", "-", "@")) for cell in texts)
     # French Excel: ';' between cells, ',' as the decimal mark
     assert rows[0]["CSAT des plaignants"] == "0,0" and rows[0]["NPS des plaignants"] == "-100,0"
+    assert not [heading for heading in rows[0] if "CES" in heading]  # nobody answered CES
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path) -> None:
@@ -370,6 +372,7 @@ def test_responsibility_praise_and_follow_up() -> None:
     calls = follow_up(scored, pl.concat([complaints, extra]), ["billing", "queue"], labels, "fr")
     themes = calls.get_column("thème").to_list()
     assert len(themes) == 41  # every low scorer with a comment, once
+    assert "CSAT" in calls.columns and "CES" not in calls.columns  # nobody answered CES
     assert themes[:2] == ["Facture", "Facture"] and themes[-1] == "(aucun thème)"
     assert set(themes[2:-1]) == {"Attente"}
 

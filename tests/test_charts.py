@@ -8,7 +8,7 @@ import re
 
 import polars as pl
 
-from satisfaction_pipeline.report.charts import nps_mix, trend
+from satisfaction_pipeline.report.charts import nps_mix, trend, week_axis
 from satisfaction_pipeline.report.render import render_html
 
 from .test_report import _context
@@ -64,6 +64,22 @@ def test_charts_say_in_words_what_they_show() -> None:
     mix = nps_mix(_weeks(), "en")
     assert mix.alt.startswith("NPS mix over 8 weeks; in the week of 16 Nov: 50.5% promoters")
     assert trend(_weeks().head(1), "csat", "1-5", "en") is None  # one week is not a trend
+
+
+def test_weeks_sit_on_a_real_time_axis_with_their_gaps_shown() -> None:
+    """14 Jan, 21 Jan and 1 Apr are 11 weeks apart, not two steps: the axis spans 12 weeks,
+    its labels are evenly spaced in time, and the 9 weeks without answers are marked."""
+    weeks = [dt.date(2026, 1, 12), dt.date(2026, 1, 19), dt.date(2026, 3, 30)]
+    ticks, labels, missing = week_axis(weeks, "en")
+    assert ticks == [0, 3, 6, 9] and labels == ["12 Jan", "2 Feb", "23 Feb", "16 Mar"]
+    assert missing == list(range(2, 11))
+    rows = _weeks().head(3).with_columns(week=pl.Series(weeks))
+    chart = trend(rows, "csat", "1-5", "en")
+    assert chart.alt.startswith("CSAT over 12 weeks; no answers in 9 of them: 69.2% in the week")
+    assert nps_mix(rows, "fr").alt.startswith(
+        "Répartition NPS sur 12 semaines\u202f; aucune réponse pendant 9 d’entre elles\u202f;"
+    )
+    assert week_axis(MONDAYS, "en")[2] == []  # eight weeks in a row: no gap
 
 
 def test_the_report_embeds_the_charts_with_their_words() -> None:

@@ -320,6 +320,14 @@ def _action_rows() -> pl.DataFrame:
                 "points_high": points + 2,
                 "rising": rank is not None,
                 "examples": ['<img src="http://127.0.0.1/x">Attente <script>x</script>'],
+                "confidence": "clear" if rank else None,
+                "priority": points - 2 if rank else 0.0,
+                "priority_estimate": points,
+                "basis": "points",
+                "window_weeks": 1,
+                "share_of_low_comments": 0.4 if rank else 0.05,
+                "share_of_low_comments_low": 0.3 if rank else 0.01,
+                "share_of_low_comments_high": 0.5 if rank else 0.1,
             }
             for theme, owner, status, rank, complaints, points in themes
             for metric in ("csat", "nps", "ces")
@@ -354,7 +362,8 @@ def test_the_action_list_section_ranks_watches_and_escapes() -> None:
     html = render_html(context)
     assert "What to fix first" in html and "<strong>Wait time</strong>" in html
     text = _text(html)
-    assert "Wait time Customer service ↗ rising for 2 weeks 32" in text
+    assert "Wait time · clearly first Customer service ↗ rising for 2 weeks 32" in text
+    assert "40% 30% to 50%" in text  # the share of the unhappy naming it, and its interval
     assert "4.2 2.2 to 6.2" in text  # CSAT points at stake and their interval
     assert "4.2 CSAT points 2.2 to 6.2" in text  # the same on the first page
     assert "To watch" in html and "Billing, price and refunds (4)" in html
@@ -362,7 +371,7 @@ def test_the_action_list_section_ranks_watches_and_escapes() -> None:
     assert "Of the 10 low scorers who commented, 60% point to customer service alone" in html
     assert "Team Lyon&lt;b&gt; — Staff attitude (7)" in html
     without = render_html(_context())
-    assert "No complaint theme costs points clearly this week." in without
+    assert "No complaint theme stands out clearly this week: see the watch list." in without
 
 
 def test_the_first_page_says_what_happened_and_marks_only_significant_moves() -> None:
@@ -388,12 +397,55 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
     )
     html = render_html(context)
     assert "NPS fell by 10 points since last week: a significant change." in html
-    assert "First to fix: Wait time (Customer service), 4.2 CSAT points at stake." in html
-    assert "60% of the low scorers who commented point to customer service alone" in html
+    assert "First to fix: Wait time (Customer service), 4.2 CSAT points at stake this week." in html
+    assert (
+        "60% of the low scorers who commented point to customer service alone, 20% to other "
+        "teams only, and 10% name no theme." in html
+    )
     assert html.count('class="arrow"') == 1  # NPS moved significantly; CSAT's −3 did not
     assert "95% interval: 67.5–77.5%" in _text(html)
     steady = render_html(_context())
     assert "No headline score changed significantly since last week." in steady
+
+
+def test_every_configured_segment_is_in_the_table_unless_hidden() -> None:
+    """A configuration's own dimension (an insurer per response) shows under its name, after
+    the standard ones; agents stay out unless the configuration shows them."""
+    extra = pl.DataFrame(
+        [(WEEK, "assureur", "Macif", "csat", "1-5", 85, 64.7, 55, None, None, None, False),
+         (WEEK, "agent", "Lisa M.", "csat", "1-5", 40, 80.0, 32, None, None, None, False)],
+        schema=_scores().columns, orient="row",
+    )  # fmt: skip
+    scores = pl.concat([_scores(), extra])
+    text = _text(render_html(_context(scores=scores)))
+    assert "Assureur Macif 64.7%" in text and "Lisa M." not in text
+    assert text.index("Team") < text.index("Assureur")
+    shown = _text(render_html(_context(scores=scores, hidden_segments=())))
+    assert "Agent Lisa M. 80.0%" in shown
+
+
+def test_a_pooled_list_resting_on_shares_says_so() -> None:
+    """A small, all-unhappy stretch: the list pools 4 weeks and ranks on the share of the
+    unhappy who name each theme; the report says both, and how sure the first place is."""
+    actions = _action_rows().with_columns(
+        window_weeks=pl.lit(4),
+        basis=pl.lit("share"),
+        confidence=pl.when(pl.col("rank") == 1).then(pl.lit("likely")),
+    )
+    for language, heading, first in [
+        ("en", "Too few answers to rank the week alone: the list pools the last 4 weeks.",
+         "First to fix: Wait time (Customer service), named by 40% of the unhappy commenters "
+         "over the last 4 weeks (likely first, to confirm)."),
+        ("fr", "Trop peu de réponses pour classer la semaine seule\u202f: la liste porte sur les "
+         "4 dernières semaines.",
+         "À traiter d’abord\u202f: Temps d’attente (Service client), cité par 40\u202f% des "
+         "insatisfaits qui ont commenté sur les 4 dernières semaines (probablement en tête, à "
+         "confirmer)."),
+    ]:  # fmt: skip
+        html = render_html(_context(language, taxonomy=default_taxonomy(), actions=actions))
+        text = unescape(html)
+        assert heading in text and first in text, language
+        assert ("nearly everyone was unhappy" in text) == (language == "en")
 
 
 def test_call_backs_data_quality_and_methodology() -> None:
@@ -530,7 +582,8 @@ def test_an_action_never_splits_across_pages() -> None:
     pages = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
     spanned = [p for p in pages if "Recommendedaction:" in p]
     assert len(spanned) >= 2, "the list should run over several pages for this test to mean much"
-    assert all("#ThemecomplaintsshareCSATpoints" in p for p in spanned)  # header repeated
+    header = "#ThemecomplaintsshareoftheunhappyCSATpoints"
+    assert all(header in p for p in spanned)  # repeated on each page
     for theme in taxonomy.themes:
         label = "".join(theme.label.en.split())
         detail = "Recommendedaction:" + "".join(theme.action.en.split())

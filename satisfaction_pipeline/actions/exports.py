@@ -100,8 +100,10 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
         .alias(words["rising"]),
         pl.col("priority").round(2).alias(words["priority"]),
     ]
+    # only the metrics the source has: a CSAT-only survey gets no NPS or CES columns
+    answered = set(rows.filter(pl.col("responses") > 0).get_column("metric"))
     for metric in METRICS:
-        if f"points_{metric}" not in wide.columns:
+        if f"points_{metric}" not in wide.columns or metric not in answered:
             continue
         name = POINTS_HEADING[language].format(metric=metric.upper())
         columns += [

@@ -8,9 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from satisfaction_pipeline.actions.stakes import (
-    low_scorer,
-)
+from satisfaction_pipeline.actions.stakes import METRICS, low_scorer
 
 FOLLOW_UP_HEADINGS = {
     "en": ["theme", "response id", "submitted at", "customer reference", "customer e-mail",
@@ -88,7 +86,10 @@ def follow_up(
         "ces",
         "comment",
     ]
+    # a metric nobody answered this week (a CSAT-only source) gets no column
+    unanswered = {m for m in METRICS if scored.get_column(m).null_count() == scored.height}
     return rows.sort("position", "submitted_at", "response_key").select(
         expr.alias(name) if isinstance(expr, pl.Expr) else pl.col(expr).alias(name)
         for expr, name in zip(values, FOLLOW_UP_HEADINGS[language], strict=True)
+        if not (isinstance(expr, str) and expr in unanswered)
     )

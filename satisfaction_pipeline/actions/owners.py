@@ -8,12 +8,11 @@ import datetime as dt
 
 import polars as pl
 
+from satisfaction_pipeline.actions.ranking import Ranking, basis, named_shares, rank
 from satisfaction_pipeline.actions.stakes import (
     STAKE_COLUMNS,
-    Ranking,
     low_scorer,
     metric_values,
-    rank,
     stakes,
 )
 
@@ -33,9 +32,11 @@ def owner_roll_up(
     complaints: pl.DataFrame,
     owners: dict[str, str],
     ranking: Ranking = Ranking(),
+    window_weeks: int = 1,
 ) -> pl.DataFrame:
     """Points at stake per owner, on "complains about any theme of this owner": a response
-    that names two of its themes counts once (themes overlap; never add them up)."""
+    that names two of its themes counts once (themes overlap; never add them up). `scored`
+    and `complaints`: the weeks the action list pools."""
     by_owner = (
         complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
         .select("response_key", group=pl.col("theme").replace_strict(owners, default="other"))
@@ -43,10 +44,11 @@ def owner_roll_up(
     )
     if by_owner.is_empty():
         return pl.DataFrame(schema=OWNER_SCHEMA)
-    table = rank(stakes(metric_values(scored), by_owner, ranking), ranking)
+    stake_rows = stakes(metric_values(scored), by_owner, ranking.resamples, ranking.seed)
+    table = rank(stake_rows, ranking, named_shares(scored, by_owner), basis(scored))
     return (
         table.rename({"group": "owner"})
-        .with_columns(week=pl.lit(week))
+        .with_columns(week=pl.lit(week), window_weeks=pl.lit(window_weeks))
         .select(pl.col(c).cast(t) for c, t in OWNER_SCHEMA.items())
     )
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from satisfaction_pipeline.config.settings import Actions as ActionSettings
-
 METRICS = ("csat", "nps", "ces")
 
 RESAMPLES = 2_000
@@ -109,25 +107,11 @@ def metric_values(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@dataclass(frozen=True)
-class Ranking:
-    """How themes are ranked (config `actions:`)."""
-
-    min_mentions: int = 30  # fewer: on the watch list, never ranked
-    # priority = Σ weight × the cautious (low) end of ΔM; a point of NPS (a difference of two
-    # shares) weighs half a point of CSAT or CES, and service controls less of it
-    weights: tuple[tuple[str, float], ...] = (("csat", 1.0), ("ces", 1.0), ("nps", 0.5))
-    resamples: int = RESAMPLES
-    seed: int = SEED
-
-    @classmethod
-    def of(cls, settings: ActionSettings) -> Ranking:
-        """The ranking a configuration's `actions:` asks for."""
-        return cls(settings.min_mentions, tuple(settings.weights.items()), settings.resamples)
-
-
 def stakes(
-    values: pl.DataFrame, groups: pl.DataFrame, ranking: Ranking = Ranking()
+    values: pl.DataFrame,
+    groups: pl.DataFrame,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
 ) -> pl.DataFrame:
     """Points at stake of each group (a theme, or an owner's themes together) in each metric.
 
@@ -149,7 +133,7 @@ def stakes(
     rows = []
     for metric in METRICS:
         scores = values.get_column(metric).cast(pl.Float64).fill_null(np.nan).to_numpy()
-        s = points_at_stake(scores, flags, ranking.resamples, ranking.seed)
+        s = points_at_stake(scores, flags, resamples, seed)
         for j, name in enumerate(names):
             rows.append(
                 {
@@ -173,41 +157,6 @@ def stakes(
     return pl.DataFrame(rows, schema=schema).with_columns(pl.selectors.float().fill_nan(None))
 
 
-def rank(stake_rows: pl.DataFrame, ranking: Ranking = Ranking()) -> pl.DataFrame:
-    """Each group's priority, and its rank — or the watch list when it has fewer than
-    `min_mentions` mentions or no metric whose interval lies above zero."""
-    weights = dict(ranking.weights)
-    weight = pl.col("metric").replace_strict(weights, default=0.0)
-    per_group = (
-        stake_rows.with_columns(
-            weighted=weight * pl.col("points_low").clip(lower_bound=0).fill_null(0)
-        )
-        .group_by("group")
-        .agg(
-            priority=pl.col("weighted").sum(),
-            mentions=pl.col("mentions").max(),
-            # only a metric that counts in the priority can rank a theme
-            above_zero=((pl.col("points_low") > 0) & (weight > 0)).any(),
-        )
-        .with_columns(
-            status=pl.when((pl.col("mentions") >= ranking.min_mentions) & pl.col("above_zero"))
-            .then(pl.lit("ranked"))
-            .otherwise(pl.lit("watch"))
-        )
-        .sort(["status", "priority", "mentions", "group"], descending=[False, True, True, False])
-        .with_columns(
-            rank=pl.when(pl.col("status") == "ranked").then(
-                pl.int_range(1, pl.len() + 1).over("status")
-            )
-        )
-    )
-    return stake_rows.join(
-        per_group.select("group", "priority", "status", pl.col("rank").cast(pl.Int32)),
-        on="group",
-        maintain_order="left",
-    ).sort(["rank", "group", "metric"], nulls_last=True)
-
-
 STAKE_COLUMNS: dict[str, pl.DataType] = {  # of a theme or an owner, per metric
     "metric_theme": pl.Float64(),
     "metric_others": pl.Float64(),
@@ -216,8 +165,12 @@ STAKE_COLUMNS: dict[str, pl.DataType] = {  # of a theme or an owner, per metric
     "points_low": pl.Float64(),
     "points_high": pl.Float64(),
     "priority": pl.Float64(),
+    "priority_estimate": pl.Float64(),
     "status": pl.String(),
+    "confidence": pl.String(),
     "rank": pl.Int32(),
+    "basis": pl.String(),
+    "window_weeks": pl.Int32(),
 }
 
 

@@ -25,13 +25,18 @@ from satisfaction_pipeline.actions.owners import (
 )
 from satisfaction_pipeline.actions.praise import praise
 from satisfaction_pipeline.actions.quotes import examples
+from satisfaction_pipeline.actions.ranking import (
+    Ranking,
+    in_window,
+    named_shares,
+    pooled_weeks,
+    rank,
+)
+from satisfaction_pipeline.actions.ranking import basis as ranking_basis
 from satisfaction_pipeline.actions.stakes import (
     STAKE_COLUMNS,
-    Ranking,
     answered_any,
-    low_scorer,
     metric_values,
-    rank,
     stakes,
 )
 from satisfaction_pipeline.config.taxonomy import Taxonomy
@@ -52,7 +57,9 @@ ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
     "mentions": pl.Int32(),
     "complaints": pl.Int32(),
     "share_of_responses": pl.Float64(),
-    "share_of_low_comments": pl.Float64(),
+    "share_of_low_comments": pl.Float64(),  # among unhappy commenters (`unhappy_commenters`)
+    "share_of_low_comments_low": pl.Float64(),  # its 95 % Wilson interval
+    "share_of_low_comments_high": pl.Float64(),
     **STAKE_COLUMNS,
     "share_trailing": pl.Float64(),
     "trailing_weeks": pl.Int32(),
@@ -72,32 +79,40 @@ def weekly_action_list(
     owners: dict[str, str],
     ranking: Ranking = Ranking(),
     trend: pl.DataFrame | None = None,
+    window_weeks: int = 1,
 ) -> pl.DataFrame:
     """`marts.action_list` rows of one week: each complaint theme × metric, ranked.
 
-    `scored`: the week's responses (`score_responses`), every one, commented or not;
-    `complaints`: response_key, theme, evidence, mentions of the week's complaint mentions;
-    `owners`: theme → owner; `trend`: `trends` of the week."""
+    `scored`: the responses of the weeks the ranking pools (`window_weeks`, ending with
+    `week`: `pooled_weeks`), every one, commented or not; `complaints`: response_key, theme,
+    evidence, mentions of their complaint mentions; `owners`: theme → owner; `trend`: `trends`
+    of the week."""
     values = metric_values(scored)
     complaints = complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
     mentioned = complaints.select("response_key", group="theme").unique()
     if mentioned.is_empty():
         return pl.DataFrame(schema=ACTION_LIST_SCHEMA)
-    answered = scored.filter(answered_any()).select("response_key")
-    low_comments = scored.filter(low_scorer() & pl.col("has_comment")).select("response_key")
-
-    def share_among(base: pl.DataFrame) -> pl.Expr:
-        inside = pl.col("response_key").is_in(base["response_key"].implode()).sum()
-        return pl.when(pl.lit(base.height > 0)).then(inside / max(base.height, 1))
-
-    shares = mentioned.group_by("group").agg(
-        complaints=pl.len(),
-        share_of_responses=share_among(answered),
-        share_of_low_comments=share_among(low_comments),
+    answered = scored.filter(answered_any()).get_column("response_key")
+    named = named_shares(scored, mentioned)
+    shares = (
+        mentioned.group_by("group")
+        .agg(
+            complaints=pl.len(),
+            share_of_responses=pl.when(pl.lit(answered.len() > 0)).then(
+                pl.col("response_key").is_in(answered.implode()).sum() / max(answered.len(), 1)
+            ),
+        )
+        .join(named, on="group")
+        .with_columns(
+            share_of_low_comments=pl.when(pl.col("unhappy") > 0).then(
+                pl.col("named_by") / pl.col("unhappy")
+            )
+        )
     )
+    stake_rows = stakes(values, mentioned, ranking.resamples, ranking.seed)
     table = (
-        rank(stakes(values, mentioned, ranking), ranking)
-        .join(shares, on="group", how="left")
+        rank(stake_rows, ranking, named, ranking_basis(scored))
+        .join(shares.drop("named_by", "unhappy"), on="group", how="left")
         .join(over_index(scored, mentioned), on="group", how="left")
         .join(examples(complaints, scored), on="group", how="left")
         .rename({"group": "theme"})
@@ -109,6 +124,7 @@ def weekly_action_list(
         .with_columns(
             week=pl.lit(week),
             owner=pl.col("theme").replace_strict(owners, default="other"),
+            window_weeks=pl.lit(window_weeks),
         )
     )
     return table.select(pl.col(c).cast(t) for c, t in ACTION_LIST_SCHEMA.items())
@@ -265,10 +281,17 @@ def weekly_actions(
     complaints = mentions.filter((pl.col("polarity") == "complaint") & named)
     this_week = scored.filter(pl.col("week") == week)
     this_complaints = complaints.filter(pl.col("week") == week)
-    # earlier weeks count in the trend only if their themes were found (the week was built)
-    built = pl.col("week").is_in([week, *mentions.get_column("week").unique().to_list()])
-    trend = trends(weekly_shares(scored.filter(built), complaints), week)
-    table = weekly_action_list(week, this_week, this_complaints, owners, ranking, trend)
+    # earlier weeks count in the trend and the pooled window only if their themes were found
+    # (the week was built): an unbuilt week's complainers would look like everyone else
+    built = scored.filter(
+        pl.col("week").is_in([week, *mentions.get_column("week").unique().to_list()])
+    )
+    trend = trends(weekly_shares(built, complaints), week)
+    # a week without responses has nothing to rank, not last weeks' list again
+    weeks = pooled_weeks(built, week, ranking) if this_week.height else 1
+    window = built.filter(in_window(week, weeks))
+    window_complaints = complaints.filter(in_window(week, weeks))
+    table = weekly_action_list(week, window, window_complaints, owners, ranking, trend, weeks)
     order = (
         table.filter(pl.col("metric") == "csat")
         .sort(
@@ -286,7 +309,7 @@ def weekly_actions(
     praised = mentions.filter((pl.col("week") == week) & (pl.col("polarity") == "praise") & named)
     return WeeklyActions(
         action_list=table,
-        action_owners=owner_roll_up(week, this_week, this_complaints, owners, ranking),
+        action_owners=owner_roll_up(week, window, window_complaints, owners, ranking, weeks),
         responsibility=responsibility(week, this_week, every_complaint, owners),
         praise=praise(week, this_week, praised),
         call_backs=call_backs(week, this_week, this_complaints, order),

@@ -289,6 +289,9 @@ class Report(_Strict):
     # Monday's report is due by this time (the configured time zone): later, the weekly_report
     # asset shows as overdue in the UI and recipients.operations gets an e-mail
     deadline: dt.time = dt.time(9, 0)
+    # segment dimensions the segment table leaves out (every other one is shown, configured
+    # extras included); agents by default: naming a person is a management decision
+    hidden_segments: list[str] = ["agent"]
 
 
 class Standouts(_Strict):
@@ -321,11 +324,24 @@ class Standouts(_Strict):
 class Actions(_Strict):
     """How the action list ranks complaint themes (docs/methodology.md, "Action list")."""
 
-    min_mentions: int = Field(default=30, ge=1)  # fewer: watch list
+    min_mentions: int = Field(default=10, ge=1)  # fewer: never ranked as clear
+    # a theme named by this share of unhappy commenters is ranked (as "likely") at any volume
+    min_share: float = Field(default=0.2, gt=0, le=1)
+    # a week with fewer unhappy commenters than min_low_comments pools the weeks before it:
+    # each window of `windows` weeks is tried in turn
+    windows: list[int] = Field(default=[1, 4, 13], min_length=1)
+    min_low_comments: int = Field(default=30, ge=1)
     # priority = Σ weight × the low end of the points at stake; NPS weighs less by default:
     # its points are a difference of two shares, and service controls less of it
     weights: dict[Literal["csat", "nps", "ces"], float] = {"csat": 1.0, "ces": 1.0, "nps": 0.5}
     resamples: int = Field(default=2000, ge=200, le=100_000)  # bootstrap
+
+    @field_validator("windows")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(w < 1 for w in value) or value != sorted(set(value)):
+            raise ValueError(f"weeks of 1 or more, in increasing order (got {value})")
+        return value
 
     @field_validator("weights")
     @classmethod

@@ -18,7 +18,7 @@ from satisfaction_pipeline.actions.movement import (
     primary_themes,
     response_values,
 )
-from satisfaction_pipeline.actions.stakes import Ranking
+from satisfaction_pipeline.actions.ranking import Ranking
 from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, weekly_actions
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import table_metadata
@@ -45,7 +45,9 @@ def action_list(
     taxonomy = survey_settings.taxonomy()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=TRAILING_WEEKS)}
+    ranking = Ranking.of(settings.actions)
+    before = max(TRAILING_WEEKS, ranking.windows[-1] - 1)  # for the trend and pooled windows
+    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=before)}
     with open_warehouse(warehouse) as conn:
         # scored from raw.responses, like the scores: earlier weeks need not have been built
         raw = counted_responses(conn, settings, history)
@@ -57,7 +59,7 @@ def action_list(
                 scored,
                 mentions,
                 taxonomy,
-                Ranking.of(settings.actions),
+                ranking,
                 settings.report.language,
             )
             for week in run_weeks

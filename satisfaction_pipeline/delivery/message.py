@@ -26,8 +26,8 @@ TEXT = {
     "en": {
         "subject": "Customer satisfaction — week of {week}",
         "intro": "The weekly customer-satisfaction report for the week of {week} is attached.",
-        "actions": "What to fix first (the complaint themes that cost the most points)",
-        "no_actions": "No complaint theme costs points clearly this week (see the watch list).",
+        "actions": "What to fix first (the complaint themes that weigh most on the scores)",
+        "no_actions": "No complaint theme stands out clearly yet (see the watch list).",
         "answers": "answers",
         "attached": "Attached: {files}.",
         "footer": "Sent by satisfaction_pipeline. Comments are quoted without personal data.",
@@ -36,9 +36,10 @@ TEXT = {
         "subject": "Satisfaction client — semaine du {week}",
         "intro": "Le rapport hebdomadaire de satisfaction client de la semaine du {week} est en "
         "pièce jointe.",
-        "actions": "À traiter en priorité (les thèmes de plainte qui coûtent le plus de points)",
-        "no_actions": "Aucun thème de plainte ne coûte clairement de points cette semaine "
-        "(voir les thèmes à surveiller).",
+        "actions": "À traiter en priorité (les thèmes de plainte qui pèsent le plus sur les "
+        "scores)",
+        "no_actions": "Aucun thème de plainte ne ressort encore nettement (voir les thèmes à "
+        "surveiller).",
         "answers": "réponses",
         "attached": "En pièces jointes : {files}.",
         "footer": "Envoyé par satisfaction_pipeline. Les commentaires sont cités sans données "

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from satisfaction_pipeline.actions.ranking import leads_clearly
 from satisfaction_pipeline.config.taxonomy import Taxonomy
 from satisfaction_pipeline.formats import (
     DIMENSION_LABELS,
@@ -44,12 +45,14 @@ def action_context(
             by_metric = {r["metric"]: r for r in rows.iter_rows(named=True)}
             entry = _action_entry(theme, by_metric, labels, language)
             (ranked if entry["status"] == "ranked" else watch).append(entry)
+    ranked.sort(key=lambda e: e["rank"])
     split = {}
     if responsibility is not None and not responsibility.is_empty():
         rows = responsibility.filter(pl.col("kind") == "split")
         split = {r["category"]: r for r in rows.iter_rows(named=True)}
     return {
-        "actions": sorted(ranked, key=lambda e: e["rank"]),
+        "actions": ranked,
+        "ranking": _ranking(actions, ranked, language),
         "watch": sorted(watch, key=lambda e: -e["complaints"]),
         "responsibility": {
             "n": sum(r["low_scorers"] for r in split.values()),
@@ -61,6 +64,25 @@ def action_context(
         if split
         else None,
         "praise": _praise(praise, labels),
+    }
+
+
+def _ranking(
+    actions: pl.DataFrame | None, ranked: list[dict[str, Any]], language: str
+) -> dict[str, Any]:
+    """What the week's list rests on, in words: the weeks pooled ("this week" alone), the
+    basis (points, share, mentions) and how sure its first place is."""
+    text = TEXT[language]
+    first = {} if actions is None or actions.is_empty() else actions.row(0, named=True)
+    weeks = first.get("window_weeks") or 1
+    lead = None
+    if ranked:
+        lead = "lead_clear" if leads_clearly(ranked) else "lead_likely"
+    return {
+        "weeks": weeks,
+        "window": text["window"].format(weeks=weeks) if weeks > 1 else text["this_week"],
+        "basis": first.get("basis") or "points",
+        "lead": text[lead] if lead else None,
     }
 
 
@@ -93,6 +115,14 @@ def _action_entry(
         "complaints": first["complaints"],
         "share": _percent(first.get("share_of_responses"), language),
         "share_before": _percent(first.get("share_trailing"), language),
+        "confidence": first.get("confidence"),
+        "priority": first.get("priority"),
+        "priority_estimate": first.get("priority_estimate"),
+        "low_share": _percent(first.get("share_of_low_comments"), language),
+        "low_share_range": (
+            _percent(first.get("share_of_low_comments_low"), language),
+            _percent(first.get("share_of_low_comments_high"), language),
+        ),
         "rising": bool(first["rising"]),
         "action": labels.get(theme, {}).get("action", ""),
         "examples": list(first["examples"] or [])[:2],

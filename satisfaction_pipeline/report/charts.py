@@ -60,13 +60,15 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
     if rows.height < 2:
         return None
     weeks = rows["week"].to_list()
-    x = list(range(len(weeks)))
+    x = _positions(weeks)
     with plt.rc_context(STYLE):
         figure, axes = plt.subplots(figsize=SIZE)
         low = rows["ci_low"].fill_null(rows["score"]).to_list()
         high = rows["ci_high"].fill_null(rows["score"]).to_list()
-        axes.fill_between(x, low, high, color="#d0d0d0", linewidth=0, label="95 %")
-        axes.plot(x, rows["score"].to_list(), color="#111111", marker="o", markersize=2.5,
+        # a week without answers breaks the line and the band: nothing is drawn across it
+        gap_x, (gap_low, gap_high, gap_score) = _broken(x, low, high, rows["score"].to_list())
+        axes.fill_between(gap_x, gap_low, gap_high, color="#d0d0d0", linewidth=0, label="95 %")
+        axes.plot(gap_x, gap_score, color="#111111", marker="o", markersize=2.5,
                   linewidth=1.4)  # fmt: skip
         unit = " (%)" if metric == "csat" else ""
         axes.set_title(metric_name(metric, scale) + unit, loc="left", fontsize=9, fontweight="bold")
@@ -79,15 +81,16 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
         uri = _svg(figure)
     first, last = rows.row(0, named=True), rows.row(-1, named=True)
     alt = {
-        "en": "{name} over {k} weeks: {a} in the week of {d0}, {b} in the week of {d1}; "
+        "en": "{name} over {k} weeks{gaps}: {a} in the week of {d0}, {b} in the week of {d1}; "
         "the grey band is the 95% interval.",
         "fr": french_typography(
-            "{name} sur {k} semaines : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
+            "{name} sur {k} semaines{gaps} : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
             "la bande grise est l'intervalle à 95 %."
         ),
     }[language].format(
         name=metric_name(metric, scale),
-        k=rows.height,
+        k=_span(weeks) + 1,
+        gaps=_gaps(weeks, language),
         a=format_score(metric, first["score"], language),
         b=format_score(metric, last["score"], language),
         d0=_day(weeks[0], language),
@@ -109,7 +112,7 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
     if rows.height < 2:
         return None
     weeks = rows["week"].to_list()
-    x = list(range(len(weeks)))
+    x = _positions(weeks)
     shares = {k: (rows[k] / rows["n"] * 100).to_list()
               for k in ("promoters", "passives", "detractors")}  # fmt: skip
     labels = NPS_LABELS[language]
@@ -134,14 +137,15 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
         uri = _svg(figure)
     last = rows.row(-1, named=True)
     alt = {
-        "en": "NPS mix over {k} weeks; in the week of {d}: {p} promoters, {q} passives, "
+        "en": "NPS mix over {k} weeks{gaps}; in the week of {d}: {p} promoters, {q} passives, "
         "{r} detractors.",
         "fr": french_typography(
-            "Répartition NPS sur {k} semaines ; la semaine du {d} : {p} de promoteurs, "
+            "Répartition NPS sur {k} semaines{gaps} ; la semaine du {d} : {p} de promoteurs, "
             "{q} de passifs, {r} de détracteurs."
         ),
     }[language].format(
-        k=rows.height,
+        k=_span(weeks) + 1,
+        gaps=_gaps(weeks, language),
         d=_day(weeks[-1], language),
         **{
             name: format_score("csat", 100 * last[key] / last["n"], language)
@@ -151,11 +155,61 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
     return Chart(uri, alt)
 
 
+def _positions(weeks: list[dt.date]) -> list[float]:
+    """Each week's place on a real time axis: weeks since the first one shown."""
+    return [(week - weeks[0]).days / 7 for week in weeks]
+
+
+def _broken(x: list[float], *series: list[float]) -> tuple[list[float], list[list[float]]]:
+    """`x` and each series with a nan wherever a week is missing between two points, which
+    matplotlib draws as a break."""
+    out_x: list[float] = []
+    out: list[list[float]] = [[] for _ in series]
+    for i, position in enumerate(x):
+        if i and position - x[i - 1] > 1:
+            out_x.append((position + x[i - 1]) / 2)
+            for values in out:
+                values.append(float("nan"))
+        out_x.append(position)
+        for values, source in zip(out, series, strict=True):
+            values.append(source[i])
+    return out_x, out
+
+
+def week_axis(weeks: list[dt.date], language: str) -> tuple[list[int], list[str], list[int]]:
+    """The real span of `weeks` (sorted): the positions and dates of at most four evenly spaced
+    labels, and the positions of the weeks without answers."""
+    span = _span(weeks)
+    step = max(1, -(-(span + 1) // 4))  # at most four labels: they must not run into each other
+    ticks = list(range(0, span + 1, step))
+    labels = [_day(weeks[0] + dt.timedelta(weeks=k), language) for k in ticks]
+    present = {round(p) for p in _positions(weeks)}
+    return ticks, labels, [k for k in range(span + 1) if k not in present]
+
+
 def _week_axis(axes, weeks: list[dt.date], language: str) -> None:
-    step = -(-len(weeks) // 4)  # at most four labels: they must not run into each other
-    ticks = list(range(0, len(weeks), step))
-    axes.set_xticks(ticks, [_day(weeks[i], language) for i in ticks])
-    axes.set_xlim(-0.5, len(weeks) - 0.5)
+    """Dates on a real time axis, each week without answers shaded, so a gap reads as one."""
+    ticks, labels, missing = week_axis(weeks, language)
+    axes.set_xticks(ticks, labels)
+    for k in missing:
+        axes.axvspan(k - 0.5, k + 0.5, color="#eeeeee", hatch="....", linewidth=0, zorder=0)
+    axes.set_xlim(-0.5, _span(weeks) + 0.5)
+
+
+def _span(weeks: list[dt.date]) -> int:
+    """Weeks from the first of `weeks` to the last."""
+    return round((weeks[-1] - weeks[0]).days / 7)
+
+
+def _gaps(weeks: list[dt.date], language: str) -> str:
+    """ "; no answers in 3 of them" when weeks are missing from the span, else nothing."""
+    missing = len(week_axis(weeks, language)[2])
+    if not missing:
+        return ""
+    return {
+        "en": "; no answers in {n} of them",
+        "fr": french_typography(" ; aucune réponse pendant {n} d'entre elles"),
+    }[language].format(n=missing)
 
 
 def _day(day: dt.date, language: str) -> str:

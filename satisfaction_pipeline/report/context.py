@@ -66,6 +66,7 @@ def build_context(
     votes: str = "last_in_week",
     min_score_responses: int = 1,
     min_comment_responses: int = 1,
+    hidden_segments: tuple[str, ...] = ("agent",),
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -78,7 +79,8 @@ def build_context(
     marts.theme_spikes; `response_counts`: the week's responses and unanswered invitations
     per source (sql/report/response_counts.sql), `invitations` the sources' setting;
     `votes`: the votes_per_customer rule; `min_score_responses` and `min_comment_responses`:
-    the privacy thresholds (the quotes in the frames given already respect the second)."""
+    the privacy thresholds (the quotes in the frames given already respect the second);
+    `hidden_segments`: dimensions the segment table leaves out."""
     by_segment = scores_by_segment(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
     )
@@ -86,7 +88,9 @@ def build_context(
         {(s.metric, s.scale) for values in by_segment.values() for s in values},
         key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),
     )
-    segments, other_standouts = segment_rows(by_segment, metric_columns, standouts, language)
+    segments, other_standouts = segment_rows(
+        by_segment, metric_columns, standouts, language, hidden_segments
+    )
     quoted = comments.head(verbatims).with_columns(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
     )
@@ -179,6 +183,7 @@ def warehouse_context(
         votes=settings.votes_per_customer,
         min_score_responses=settings.privacy.min_responses_for_score,
         min_comment_responses=settings.privacy.min_responses_for_comments,
+        hidden_segments=tuple(settings.report.hidden_segments),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-SEGMENT_DIMENSIONS_SHOWN = ("channel", "team", "product", "touchpoint", "source")
+SEGMENT_DIMENSIONS_FIRST = ("channel", "team", "product", "touchpoint", "source")
 
 
 @dataclass(frozen=True)
@@ -107,10 +107,12 @@ def segment_rows(
     metric_columns: list[tuple[str, str]],
     standouts: pl.DataFrame | None,
     language: str,
+    hidden: tuple[str, ...] = ("agent",),
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The segments table's rows, by dimension, each with its cells in `metric_columns` order,
-    the marks its standouts put on them and their explanations; and the explanations of
-    standouts whose segment the table does not show."""
+    """The segments table's rows, by dimension — the standard ones, then a configuration's
+    own, less the `hidden` ones —, each with its cells in `metric_columns` order, the marks its
+    standouts put on them and their explanations; and the explanations of standouts whose
+    segment the table does not show."""
     notes: dict[tuple[str, str], list[str]] = {}
     marks: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
     for r in () if standouts is None else standouts.iter_rows(named=True):
@@ -125,7 +127,9 @@ def segment_rows(
         if second and r.get("other_metric"):
             cell_marks[(r["other_metric"], r["other_scale"])] = second
     rows = []
-    for dimension in SEGMENT_DIMENSIONS_SHOWN:
+    present = {dimension for dimension, _ in by_segment} - {"overall", *hidden}
+    extra = sorted(present - set(SEGMENT_DIMENSIONS_FIRST))
+    for dimension in [d for d in SEGMENT_DIMENSIONS_FIRST if d in present] + extra:
         for key in sorted(k for k in by_segment if k[0] == dimension):
             cells = {(s.metric, s.scale): s for s in by_segment[key]}
             rows.append(

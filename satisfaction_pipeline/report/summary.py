@@ -49,27 +49,37 @@ def summary(
         sentences.append(text["summary_steady"])
     if block and (sentence := _why_sentence(block, language)):
         sentences.append(sentence)
+    ranking = actions["ranking"]
     if actions["actions"]:
-        first = actions["actions"][0]
-        metric, points, *_ = first["points"][0] if first["points"] else ("CSAT", None)
-        sentences.append(
-            text["summary_action"].format(
-                theme=first["label"],
-                owner=text["owners"].get(first["owner"], first["owner"]),
-                points=format_number(points, language, 1),
-                metric=metric,
-            )
-        )
+        sentences.append(_first_action(actions["actions"][0], ranking, language))
     else:
-        sentences.append(text["no_ranked"])
+        sentences.append(text["no_ranked"].format(window=ranking["window"]))
     if actions["responsibility"]:
         split = actions["responsibility"]
         sentences.append(
             text["summary_responsibility"].format(
-                share=split["service_only"], others=split["others_only"]
+                share=split["service_only"], others=split["others_only"], none=split["no_theme"]
             )
         )
     return sentences
+
+
+def _first_action(first: dict[str, Any], ranking: dict[str, Any], language: str) -> str:
+    """ "First to fix: wait time (customer service), 4.1 CSAT points at stake this week" — or
+    the share of the unhappy who name it, when the list does not rest on points."""
+    text = TEXT[language]
+    words = {
+        "theme": first["label"],
+        "owner": text["owners"].get(first["owner"], first["owner"]),
+        "window": ranking["window"],
+        "lead": "" if ranking["lead"] == text["lead_clear"] else text["summary_lead_likely"],
+    }
+    if ranking["basis"] == "points" and first["points"]:
+        metric, points, *_ = first["points"][0]
+        return text["summary_action"].format(
+            **words, points=format_number(points, language, 1), metric=metric
+        )
+    return text["summary_action_share"].format(**words, share=first["low_share"])
 
 
 WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"

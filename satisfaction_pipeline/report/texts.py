@@ -61,7 +61,20 @@ TEXT: dict[str, dict[str, str]] = {
         "points": "{metric} points",
         "rising": "rising for 2 weeks",
         "recommended": "Recommended action:",
-        "no_ranked": "No complaint theme costs points clearly this week.",
+        "no_ranked": "No complaint theme stands out clearly {window}: see the watch list.",
+        "window": "over the last {weeks} weeks",
+        "this_week": "this week",
+        "lead_clear": "clearly first",
+        "lead_likely": "likely first, to confirm",
+        "likely": "likely",
+        "low_share": "of the unhappy",
+        "low_share_hint": "Of the unhappy: share of the low scorers' comments naming the theme.",
+        "actions_hint_share": "Everyone or nearly everyone was unhappy, so points at stake cannot "
+        "separate the themes: ranked on the share of the unhappy commenters naming each one "
+        "(95% interval in brackets).",
+        "actions_hint_mentions": "This source has no score: themes ranked on the share of "
+        "comments complaining of them (95% interval in brackets).",
+        "pooled": "Too few answers to rank the week alone: the list pools the last {weeks} weeks.",
         "responsibility_text": "Of the {n} low scorers who commented, {service_only} point to "
         "customer service alone, {both} to service and another team, {others_only} to other "
         "teams only (product, billing, logistics…), and {none} name no theme.",
@@ -72,9 +85,13 @@ TEXT: dict[str, dict[str, str]] = {
         "up": "rose",
         "down": "fell",
         "summary_steady": "No headline score changed significantly since last week.",
-        "summary_action": "First to fix: {theme} ({owner}), {points} {metric} points at stake.",
+        "summary_action": "First to fix: {theme} ({owner}), {points} {metric} points at stake "
+        "{window}{lead}.",
+        "summary_action_share": "First to fix: {theme} ({owner}), named by {share} of the unhappy "
+        "commenters {window}{lead}.",
+        "summary_lead_likely": " (likely first, to confirm)",
         "summary_responsibility": "{share} of the low scorers who commented point to customer "
-        "service alone, {others} to other teams only.",
+        "service alone, {others} to other teams only, and {none} name no theme.",
         "vs_trend": "vs the 4 weeks before",
         "interval": "95% interval:",
         "call_backs": "Customers to call back",
@@ -203,7 +220,23 @@ TEXT: dict[str, dict[str, str]] = {
         "points": "points de {metric}",
         "rising": "en hausse depuis 2 semaines",
         "recommended": "Action recommandée\u202f:",
-        "no_ranked": "Aucun thème de plainte ne coûte clairement de points cette semaine.",
+        "no_ranked": "Aucun thème de plainte ne ressort encore nettement {window}\u202f: voir la "
+        "liste à surveiller.",
+        "window": "sur les {weeks} dernières semaines",
+        "this_week": "cette semaine",
+        "lead_clear": "nettement en tête",
+        "lead_likely": "probablement en tête, à confirmer",
+        "likely": "probable",
+        "low_share": "des insatisfaits",
+        "low_share_hint": "Des insatisfaits : part des commentaires des clients insatisfaits qui "
+        "citent le thème.",
+        "actions_hint_share": "Tous les clients ou presque étaient insatisfaits\u202f: les points "
+        "en jeu ne départagent pas les thèmes, classés sur la part des insatisfaits qui les "
+        "citent (intervalle à 95\u202f% entre parenthèses).",
+        "actions_hint_mentions": "Cette source n'a pas de note\u202f: thèmes classés sur la part "
+        "des commentaires qui s'en plaignent (intervalle à 95\u202f% entre parenthèses).",
+        "pooled": "Trop peu de réponses pour classer la semaine seule\u202f: la liste porte sur "
+        "les {weeks} dernières semaines.",
         "responsibility_text": "Sur les {n} clients insatisfaits qui ont commenté, {service_only} "
         "mettent en cause le seul service client, {both} le service et une autre équipe, "
         "{others_only} d'autres équipes seulement (produit, facturation, logistique…) et "
@@ -218,9 +251,13 @@ TEXT: dict[str, dict[str, str]] = {
         "summary_steady": "Aucun score principal n'a changé significativement depuis la semaine "
         "dernière.",
         "summary_action": "À traiter d'abord\u202f: {theme} ({owner}), {points} points de {metric} "
-        "en jeu.",
+        "en jeu {window}{lead}.",
+        "summary_action_share": "À traiter d'abord\u202f: {theme} ({owner}), cité par {share} des "
+        "insatisfaits qui ont commenté {window}{lead}.",
+        "summary_lead_likely": " (probablement en tête, à confirmer)",
         "summary_responsibility": "{share} des clients insatisfaits qui ont commenté mettent en "
-        "cause le seul service client, {others} seulement d'autres équipes.",
+        "cause le seul service client, {others} seulement d'autres équipes et {none} aucun "
+        "thème.",
         "vs_trend": "vs les 4 semaines précédentes",
         "interval": "intervalle à 95\u202f%\u202f:",
         "call_backs": "Clients à rappeler",

@@ -229,10 +229,16 @@ def weekly_scores(
 
 def _wilson() -> dict[str, pl.Expr]:
     """Wilson score interval of the satisfied share, in %."""
-    n, p = pl.col("n"), pl.col("satisfied") / pl.col("n")
+    low, high = wilson_interval(pl.col("satisfied"), pl.col("n"))
+    return {"ci_low": 100 * low, "ci_high": 100 * high}
+
+
+def wilson_interval(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The 95 % Wilson score interval of the share `successes` / `n` (0–1)."""
+    p = successes / n
     centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
     half = Z / (1 + Z**2 / n) * (p * (1 - p) / n + Z**2 / (4 * n**2)).sqrt()
-    return {"ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)}
+    return centre - half, centre + half
 
 
 def _adjusted_wald() -> dict[str, pl.Expr]:

@@ -18,8 +18,8 @@ CREATE TABLE IF NOT EXISTS marts.action_list (
     points                DOUBLE,            -- points at stake
     points_low            DOUBLE,            -- 95 % bootstrap interval
     points_high           DOUBLE,
-    priority              DOUBLE  NOT NULL,  -- sum over metrics of weight x max(points_low, 0)
-    status                VARCHAR NOT NULL,  -- ranked, or watch (few mentions, or no interval above 0)
+    priority              DOUBLE  NOT NULL,  -- sum over metrics of weight x max(points_low, 0); share basis: share_of_low_comments_low
+    status                VARCHAR NOT NULL,  -- ranked, or watch (see confidence below)
     rank                  INTEGER,           -- 1 = fix first; null on the watch list
     share_trailing        DOUBLE,            -- share_of_responses over the 4 weeks before (built ones)
     trailing_weeks        INTEGER,           --   how many of those weeks had responses
@@ -31,6 +31,20 @@ CREATE TABLE IF NOT EXISTS marts.action_list (
     examples              VARCHAR[],         -- up to 3 PII-redacted comments, different wordings
     PRIMARY KEY (week, theme, metric)
 );
+
+-- Ranking at any volume (actions/ranking.py): a small week pools the weeks before it, so the
+-- counts, shares and points above are over `window_weeks` weeks ending with `week`; `basis` is
+-- what the rank rests on: points (at stake), share (of unhappy commenters, when nearly everyone
+-- is unhappy) or mentions (a source without scores).
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS window_weeks INTEGER DEFAULT 1;
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS basis VARCHAR DEFAULT 'points';
+-- clear (interval clears the bar) or likely (named by a large share of unhappy commenters)
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS confidence VARCHAR;
+-- the basis's estimate (weighted points, or the share) beside the cautious `priority`
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS priority_estimate DOUBLE;
+-- 95 % Wilson interval of share_of_low_comments
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS share_of_low_comments_low DOUBLE;
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS share_of_low_comments_high DOUBLE;
 
 -- The same per owner, on "complains about any theme of this owner" (a response counts once).
 CREATE TABLE IF NOT EXISTS marts.action_owners (
@@ -50,6 +64,10 @@ CREATE TABLE IF NOT EXISTS marts.action_owners (
     rank          INTEGER,
     PRIMARY KEY (week, owner, metric)
 );
+ALTER TABLE marts.action_owners ADD COLUMN IF NOT EXISTS window_weeks INTEGER DEFAULT 1;
+ALTER TABLE marts.action_owners ADD COLUMN IF NOT EXISTS basis VARCHAR DEFAULT 'points';
+ALTER TABLE marts.action_owners ADD COLUMN IF NOT EXISTS confidence VARCHAR;
+ALTER TABLE marts.action_owners ADD COLUMN IF NOT EXISTS priority_estimate DOUBLE;
 
 -- Low scorers who commented (marts.responses.low_score: detractor, CSAT 1-2, hard effort): whose doing their
 -- complaints point to. kind = owner: per owner named (a comment may name several, shares can
