@@ -336,6 +336,12 @@ def _cases() -> list[Case]:
              (2, 2, 0, 0), source={"date_format": "month_first"},
              stored={"1": {"submitted_at": "2026-11-16 21:00:00"},
                      "2": {"submitted_at": "2026-03-10 23:00:00"}}),
+        Case("configured_offset.csv",  # a date_format with its offset (tweets exports)
+             delimited(good("1", date="2024-07-29 10:00:00+02:00"),
+                       good("2", date="2024-07-29 10:00:00+00:00")).encode(),
+             (2, 2, 0, 0), source={"date_format": "%Y-%m-%d %H:%M:%S%z"},
+             stored={"1": {"submitted_at": "2024-07-29 08:00:00"},
+                     "2": {"submitted_at": "2024-07-29 10:00:00"}}),
         Case("iso_offsets.csv",
              delimited(good("1", date="2026-11-16T10:00:00+05:00"),
                        good("2", date="2026-11-16T10:00:00.250Z"),

@@ -5,6 +5,7 @@ export, the source or the configuration gives, as a naive UTC timestamp."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
@@ -37,6 +38,8 @@ OFFSET_DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S%#z",
     "%Y-%m-%dT%H:%M%#z",
 )
+
+OFFSET = re.compile(r"%[#:]?z")  # a layout that reads the time's own UTC offset
 
 # `date_format: day_first` (French exports) or `month_first` (US exports), with or without time.
 DATE_ORDERS = {
@@ -85,7 +88,7 @@ def submitted_at(
         if layout == "excel serial":  # a date cell without date formatting shows its number
             if table_format in SPREADSHEET_FORMATS:
                 naive = naive.fill_null(_excel_serial(value))
-        elif layout in with_offset:
+        elif layout in with_offset or OFFSET.search(layout):
             parsed = value.str.strptime(pl.Datetime("us", "UTC"), layout, strict=False)
             utc = utc.fill_null(parsed.dt.replace_time_zone(None))
         else:
