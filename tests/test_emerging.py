@@ -138,6 +138,27 @@ def test_with_the_model_only_complaints_of_low_scorers_are_grouped() -> None:
     assert set(members["evidence"]) <= set(DOGS)
 
 
+def test_a_source_without_scores_gets_its_emerging_problems_too() -> None:
+    """Tweets or reviews without stars: with no score to pick low scorers by, the model's tone
+    picks the complaints; praise and filler stay out."""
+    rows = []
+    for week in WEEKS:
+        texts = [DOGS[k % 3] for k in range(12 if week == LAST else 1)]
+        texts += [LOW_PRAISE[k % 4] for k in range(12)] + EXPLAINED * 5
+        rows += [
+            {"response_key": f"t:{week}:{k:03d}", "week": week, "csat": None,
+             "csat_scale": None, "nps": None, "ces": None, "ces_scale": None, "comment": text}
+            for k, text in enumerate(texts)
+        ]  # fmt: skip
+    answers = pl.DataFrame(rows, schema=_answers().schema)
+    themes, groups = _find(answers, model=True)
+    assert groups.height == 1, groups
+    assert groups["label"][0] in DOGS and groups["comments"][0] == 12
+    members = themes.filter(pl.col("method") == "discovery")
+    assert set(members["evidence"]) <= set(DOGS)
+    assert _find(answers)[1].is_empty()  # patterns only: no tone to tell complaints apart
+
+
 def test_coverage_counts_the_low_scorers_comments_a_theme_explains() -> None:
     """Of the low scorers' comments of 3 words or more: those with a complaint theme, those only
     in an emerging group; short ones and the satisfied customers' are not counted."""

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.taxonomy import default_taxonomy
 from satisfaction_pipeline.formats import (
     format_date,
@@ -106,7 +107,7 @@ def _context(language: str = "en", scores: pl.DataFrame | None = None, **extra) 
             "rows_duplicate": 2,
             "unreadable": ["broken<b>.csv"],
         },
-        {"responses": 120, "comments": 3},
+        extra.pop("week_counts", {"responses": 120, "comments": 3}),
         language=language,
         title=None,
         verbatims=10,
@@ -422,6 +423,54 @@ def test_every_configured_segment_is_in_the_table_unless_hidden() -> None:
     assert text.index("Team") < text.index("Assureur")
     shown = _text(render_html(_context(scores=scores, hidden_segments=())))
     assert "Agent Lisa M. 80.0%" in shown
+
+
+def test_a_source_without_scores_reports_its_comments_and_complaints() -> None:
+    """Tweets or reviews without stars: the cover shows how many commented and complained (not
+    "no answers"), the summary says so, themes rank on their share of the complaints, and no
+    empty segment table or points columns are printed."""
+    actions = _action_rows().with_columns(
+        basis=pl.lit("mentions"), points=None, points_low=None, points_high=None
+    )
+    counts = {"responses": 114, "comments": 114, "complaining": 62, "comments_prev": 154,
+              "complaining_prev": 88}  # fmt: skip
+    html = render_html(
+        _context(scores=_scores().clear(), taxonomy=default_taxonomy(), actions=actions,
+                 week_counts=counts)
+    )  # fmt: skip
+    text = _text(html)
+    assert "Comments 114 last week: 154 Complaining 54% 62 comments last week: 57%" in text
+    assert (
+        "This source has no score: 114 comments this week, 54% of them complaining of something "
+        "(last week: 57%)." in text
+    )
+    assert "First to fix: Wait time (Customer service), named in 40% of the complaining " in text
+    assert "no answers" not in text and "Scores by segment" not in text
+    assert "CSAT points" not in text and "of the complaints" in text
+
+
+def test_quotes_are_representative_complaints_not_the_files_order(conn) -> None:
+    """Comments without scores all rank alike: the quotes put complaints first, one theme at a
+    time, the most named theme first — not the file's first rows."""
+    rows = [("a", "Bonjour, une question."), ("b", "Facture fausse encore"),
+            ("c", "Panne depuis vendredi"), ("d", "Facture doublée ce mois"),
+            ("e", "Merci !"), ("f", "Facture illisible")]  # fmt: skip
+    for k, (key, comment) in enumerate(rows):
+        conn.execute(
+            "INSERT INTO marts.responses (response_key, source, response_id, submitted_at, week,"
+            " file_name, file_row, has_comment, quotable, comment) VALUES"
+            " (?, 's', ?, ?, ?, 'f.csv', ?, true, true, ?)",
+            [key, key, dt.datetime(2026, 11, 16, 9), WEEK, k, comment],
+        )
+    for key, theme in [("b", "billing"), ("c", "product_quality"), ("d", "billing"),
+                       ("f", "billing")]:  # fmt: skip
+        conn.execute(
+            "INSERT INTO marts.comment_themes VALUES (?, ?, ?, 'complaint', 'x', 0, 1, 1, 'fr',"
+            " 'model', 'test')",
+            [key, WEEK, theme],
+        )
+    quoted = wh.query(conn, "report/comments", week=WEEK).get_column("response_key").to_list()
+    assert quoted == ["b", "c", "d", "f", "a", "e"]
 
 
 def test_a_pooled_list_resting_on_shares_says_so() -> None:

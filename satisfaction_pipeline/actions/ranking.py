@@ -9,7 +9,7 @@ on, and how sure it is.
   compare with. When (nearly) everyone is unhappy, leave-one-out points cannot separate themes
   — they are 0 when nobody scores well — so the ranking falls back to each theme's share of the
   unhappy commenters, with its Wilson interval (`share`). A source without any score ranks on
-  the share of commenters complaining (`mentions`).
+  the share of complaining commenters naming each theme (`mentions`).
 - **Confidence.** `clear`: at least `min_mentions` complaints and an interval that clears the
   bar (a weighted metric's points above zero; for a share, its low end at `min_share` or more).
   `likely`: named by at least `min_share` of the unhappy commenters (and at least
@@ -87,8 +87,13 @@ def pooled_weeks(scored: pl.DataFrame, week: dt.date, ranking: Ranking) -> int:
 
 def named_shares(scored: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """group, named_by (unhappy commenters of `scored` complaining of it: `groups` holds
-    response_key, group), unhappy (all of them): what `rank` weighs a theme's size by."""
-    unhappy = scored.filter(unhappy_commenters(scored)).get_column("response_key")
+    response_key, group), unhappy (all of them): what `rank` weighs a theme's size by. Without
+    any score, the unhappy are the commenters who complain of something: most comments of a
+    tweets or tickets export complain of nothing."""
+    if scored.filter(answered_any()).is_empty():
+        unhappy = groups.get_column("response_key").unique()
+    else:
+        unhappy = scored.filter(unhappy_commenters(scored)).get_column("response_key")
     return groups.group_by("group").agg(
         named_by=pl.col("response_key").is_in(unhappy.implode()).sum(),
         unhappy=pl.lit(unhappy.len()),

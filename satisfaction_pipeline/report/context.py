@@ -123,7 +123,9 @@ def build_context(
         ).to_dicts(),
         **actions_shown,
         "charts": _charts(trends, metric_columns, language),
-        "summary": summary(by_segment.get(("overall", "all"), []), actions_shown, why, language),
+        "summary": summary(
+            by_segment.get(("overall", "all"), []), actions_shown, why, language, week_counts
+        ),
         "why": why,
         "spikes": spike_entries(spikes, labels, language),
         "spike_weeks": SPIKE_WEEKS,

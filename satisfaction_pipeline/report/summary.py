@@ -19,13 +19,24 @@ from satisfaction_pipeline.report.texts import TEXT, theme_label
 
 
 def summary(
-    headline: list[Score], actions: dict[str, Any], why: list[dict[str, Any]], language: str
+    headline: list[Score],
+    actions: dict[str, Any],
+    why: list[dict[str, Any]],
+    language: str,
+    counts: dict[str, Any] | None = None,
 ) -> list[str]:
     """Up to four sentences for the first page: the biggest significant mover, the two biggest
     contributors to its change (to the first score's when none moved significantly), the
-    first thing to fix, and whose doing low scores are."""
+    first thing to fix, and whose doing low scores are. Without any score (`counts`: the
+    week's, from sql/report/week_counts.sql), the volume of comments and complaints first."""
     text = TEXT[language]
     sentences = []
+    if not headline and counts and counts.get("comments"):
+        sentences.append(_volume_sentence(counts, language))
+        sentences.append(_first_action(actions["actions"][0], actions["ranking"], language)
+                         if actions["actions"] else
+                         text["no_ranked"].format(window=actions["ranking"]["window"]))  # fmt: skip
+        return sentences
     movers = [s for s in headline if s.significant_prev and s.delta is not None]
     mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0) if movers else None
     explained = mover or (headline[0] if headline else None)
@@ -64,6 +75,19 @@ def summary(
     return sentences
 
 
+def _volume_sentence(counts: dict[str, Any], language: str) -> str:
+    """ "This source has no score: 114 comments this week, 54% of them complaining…" """
+
+    def share(complaining: int, comments: int | None) -> str:
+        return format_percent(100 * complaining / comments, language, 0) if comments else "–"
+
+    return TEXT[language]["summary_comments"].format(
+        comments=format_number(counts["comments"], language, 0),
+        share=share(counts["complaining"], counts["comments"]),
+        before=share(counts.get("complaining_prev") or 0, counts.get("comments_prev")),
+    )
+
+
 def _first_action(first: dict[str, Any], ranking: dict[str, Any], language: str) -> str:
     """ "First to fix: wait time (customer service), 4.1 CSAT points at stake this week" — or
     the share of the unhappy who name it, when the list does not rest on points."""
@@ -79,7 +103,8 @@ def _first_action(first: dict[str, Any], ranking: dict[str, Any], language: str)
         return text["summary_action"].format(
             **words, points=format_number(points, language, 1), metric=metric
         )
-    return text["summary_action_share"].format(**words, share=first["low_share"])
+    key = "summary_action_mentions" if ranking["basis"] == "mentions" else "summary_action_share"
+    return text[key].format(**words, share=first["low_share"])
 
 
 WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"

@@ -28,6 +28,12 @@ TEXT: dict[str, dict[str, str]] = {
         "answers": "answers",
         "vs_last_week": "vs last week",
         "no_data": "no answers",
+        "comments_card": "Comments",
+        "complaining_card": "Complaining",
+        "comments_word": "comments",
+        "last_week_was": "last week: {n}",
+        "summary_comments": "This source has no score: {comments} comments this week, {share} of "
+        "them complaining of something (last week: {before}).",
         "small_sample": "small sample",
         "segments": "Scores by segment",
         "themes": "What customers talk about",
@@ -68,12 +74,15 @@ TEXT: dict[str, dict[str, str]] = {
         "lead_likely": "likely first, to confirm",
         "likely": "likely",
         "low_share": "of the unhappy",
+        "complaint_share": "of the complaints",
+        "summary_action_mentions": "First to fix: {theme} ({owner}), named in {share} of the "
+        "complaining comments {window}{lead}.",
         "low_share_hint": "Of the unhappy: share of the low scorers' comments naming the theme.",
         "actions_hint_share": "Everyone or nearly everyone was unhappy, so points at stake cannot "
         "separate the themes: ranked on the share of the unhappy commenters naming each one "
         "(95% interval in brackets).",
-        "actions_hint_mentions": "This source has no score: themes ranked on the share of "
-        "comments complaining of them (95% interval in brackets).",
+        "actions_hint_mentions": "This source has no score: themes ranked on their share of the "
+        "complaining comments (95% interval in brackets).",
         "pooled": "Too few answers to rank the week alone: the list pools the last {weeks} weeks.",
         "responsibility_text": "Of the {n} low scorers who commented, {service_only} point to "
         "customer service alone, {both} to service and another team, {others_only} to other "
@@ -186,6 +195,12 @@ TEXT: dict[str, dict[str, str]] = {
         "answers": "réponses",
         "vs_last_week": "vs semaine précédente",
         "no_data": "aucune réponse",
+        "comments_card": "Commentaires",
+        "complaining_card": "Qui se plaignent",
+        "comments_word": "commentaires",
+        "last_week_was": "semaine précédente\u202f: {n}",
+        "summary_comments": "Cette source n'a pas de note\u202f: {comments} commentaires cette "
+        "semaine, dont {share} se plaignent de quelque chose (semaine précédente\u202f: {before}).",
         "small_sample": "petit échantillon",
         "segments": "Scores par segment",
         "themes": "De quoi parlent les clients",
@@ -228,13 +243,16 @@ TEXT: dict[str, dict[str, str]] = {
         "lead_likely": "probablement en tête, à confirmer",
         "likely": "probable",
         "low_share": "des insatisfaits",
+        "complaint_share": "des plaintes",
+        "summary_action_mentions": "À traiter d'abord\u202f: {theme} ({owner}), cité dans {share} "
+        "des commentaires qui se plaignent {window}{lead}.",
         "low_share_hint": "Des insatisfaits : part des commentaires des clients insatisfaits qui "
         "citent le thème.",
         "actions_hint_share": "Tous les clients ou presque étaient insatisfaits\u202f: les points "
         "en jeu ne départagent pas les thèmes, classés sur la part des insatisfaits qui les "
         "citent (intervalle à 95\u202f% entre parenthèses).",
-        "actions_hint_mentions": "Cette source n'a pas de note\u202f: thèmes classés sur la part "
-        "des commentaires qui s'en plaignent (intervalle à 95\u202f% entre parenthèses).",
+        "actions_hint_mentions": "Cette source n'a pas de note\u202f: thèmes classés sur leur part "
+        "des commentaires qui se plaignent (intervalle à 95\u202f% entre parenthèses).",
         "pooled": "Trop peu de réponses pour classer la semaine seule\u202f: la liste porte sur "
         "les {weeks} dernières semaines.",
         "responsibility_text": "Sur les {n} clients insatisfaits qui ont commenté, {service_only} "

@@ -195,6 +195,7 @@ def find_themes(
         "response_key",
         "week",
         low_score=UNHAPPY,
+        unscored=pl.all_horizontal(pl.col("csat", "nps", "ces").is_null()),
         band=SCORE_BAND,
         text="comment",
     ).with_row_index("id")
@@ -205,7 +206,8 @@ def find_themes(
     # the model and the examples are slow next to patterns: they read the comments that end in
     # the table and the earlier weeks' low scorers (the emerging groups' candidates), not all
     # history
-    needed = comments.filter(pl.col("week").is_in(weeks) | pl.col("low_score").fill_null(False))
+    candidate = pl.col("low_score").fill_null(False) | pl.col("unscored")
+    needed = comments.filter(pl.col("week").is_in(weeks) | candidate)
     if model is not None:
         found, tones = _with_model(found, needed, tagged, model, cache)
     if by_examples := {t.id: t.examples for t in taxonomy.themes if t.examples}:
@@ -310,10 +312,13 @@ def _emerging(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Emerging groups and their members' rows, from the low scorers' comments that no theme
     explains as a complaint; with a model, only those that complain (its tone gate), each by
-    its most complaining sentence, so that praise and filler are never grouped."""
+    its most complaining sentence, so that praise and filler are never grouped. With a model,
+    comments without any score (a tweets or tickets source) are candidates too: the tone tells
+    their complaints from the rest."""
     complained = found.filter(pl.col("polarity") == "complaint").select("id").unique()
+    unscored = pl.col("unscored") if tones is not None else pl.lit(False)
     candidates = (
-        comments.filter(pl.col("low_score").fill_null(False))
+        comments.filter(pl.col("low_score").fill_null(False) | unscored)
         .join(complained, on="id", how="anti")
         .join(tagged.languages, on="id")
     )

@@ -1,7 +1,17 @@
 -- How many responses count in the week, how many carry a comment, how many were set aside
 -- because the same customer answered again that week (votes_per_customer), and per question
 -- how many counted responses were asked it and answered it (the rest: N/A, dismissed, skipped);
--- and how many low scorers' comments the themes explain (marts.theme_coverage).
+-- and how many low scorers' comments the themes explain (marts.theme_coverage); how many
+-- comments complain of something, this week and last (a source without scores shows those).
+WITH complaining AS (
+    SELECT week, count(DISTINCT response_key) AS comments
+    FROM marts.comment_themes
+    WHERE polarity = 'complaint' AND week IN ($week, $week - INTERVAL 7 DAY)
+    GROUP BY week
+), last_week AS (
+    SELECT count(*) AS comments FROM marts.responses
+    WHERE week = $week - INTERVAL 7 DAY AND counted AND has_comment
+)
 SELECT count(*) FILTER (WHERE counted) AS responses,
        count(*) FILTER (WHERE counted AND has_comment) AS comments,
        count(*) FILTER (WHERE NOT counted) AS superseded,
@@ -13,7 +23,11 @@ SELECT count(*) FILTER (WHERE counted) AS responses,
        count(ces) FILTER (WHERE counted) AS ces_answered,
        any_value(c.low_comments) AS low_comments,
        any_value(c.explained) AS low_explained,
-       any_value(c.emerging) AS low_emerging
+       any_value(c.emerging) AS low_emerging,
+       coalesce((SELECT comments FROM complaining WHERE week = $week), 0) AS complaining,
+       (SELECT comments FROM last_week) AS comments_prev,
+       coalesce((SELECT comments FROM complaining WHERE week = $week - INTERVAL 7 DAY), 0)
+         AS complaining_prev
 FROM marts.responses
 LEFT JOIN marts.theme_coverage c USING (week)
 WHERE week = $week
