@@ -144,7 +144,7 @@ def test_a_source_without_scores_gets_its_emerging_problems_too() -> None:
     rows = []
     for week in WEEKS:
         texts = [DOGS[k % 3] for k in range(12 if week == LAST else 1)]
-        texts += [LOW_PRAISE[k % 4] for k in range(12)] + EXPLAINED * 5
+        texts += [LOW_PRAISE[k % 4] for k in range(12)] + [EXPLAINED[0]] * 5
         rows += [
             {"response_key": f"t:{week}:{k:03d}", "week": week, "csat": None,
              "csat_scale": None, "nps": None, "ces": None, "ces_scale": None, "comment": text}
