@@ -473,6 +473,21 @@ def test_quotes_are_representative_complaints_not_the_files_order(conn) -> None:
     assert quoted == ["b", "c", "d", "f", "a", "e"]
 
 
+def test_quotes_say_when_privacy_kept_the_unhappy_out() -> None:
+    """A bad week whose unhappy customers all wrote from small segments: the quotes left are
+    kind ones, and the report says why."""
+    counts = {"responses": 120, "comments": 30, "low_unquotable": 12}
+    for language, said in [
+        ("en", "Not quoted, for privacy: 12 comments of unhappy customers, from segments with "
+               "fewer than 5 responses this week"),
+        ("fr", "Non cités, par confidentialité\u202f: 12 commentaires de clients insatisfaits, "
+               "de segments qui ont reçu moins de 5 réponses cette semaine"),
+    ]:  # fmt: skip
+        html = render_html(_context(language, week_counts=counts, min_comment_responses=5))
+        assert said in unescape(html), language
+    assert "Not quoted" not in render_html(_context())
+
+
 def test_a_pooled_list_resting_on_shares_says_so() -> None:
     """A small, all-unhappy stretch: the list pools 4 weeks and ranks on the share of the
     unhappy who name each theme; the report says both, and how sure the first place is."""

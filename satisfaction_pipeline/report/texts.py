@@ -46,6 +46,9 @@ TEXT: dict[str, dict[str, str]] = {
         "owners": OWNER_LABELS["en"],
         "segment": "Segment",
         "verbatims": "What customers said",
+        "unquotable": "Not quoted, for privacy: {n} comments of unhappy customers, from segments "
+        "with fewer than {min} responses this week (the quotes below may therefore look kinder "
+        "than the week was).",
         "data_quality": "Data quality",
         "since_start": "Since the first export:",
         "files_read": "files read",
@@ -213,6 +216,9 @@ TEXT: dict[str, dict[str, str]] = {
         "owners": OWNER_LABELS["fr"],
         "segment": "Segment",
         "verbatims": "Ce que disent les clients",
+        "unquotable": "Non cités, par confidentialité\u202f: {n} commentaires de clients "
+        "insatisfaits, de segments qui ont reçu moins de {min} réponses cette semaine (les "
+        "citations ci-dessous peuvent donc paraître plus aimables que la semaine).",
         "data_quality": "Qualité des données",
         "since_start": "Depuis le premier export\u202f:",
         "files_read": "fichiers lus",

@@ -2,7 +2,8 @@
 -- because the same customer answered again that week (votes_per_customer), and per question
 -- how many counted responses were asked it and answered it (the rest: N/A, dismissed, skipped);
 -- and how many low scorers' comments the themes explain (marts.theme_coverage); how many
--- comments complain of something, this week and last (a source without scores shows those).
+-- comments complain of something, this week and last (a source without scores shows those); how
+-- many low scorers' comments the privacy threshold keeps out of the quotes.
 WITH complaining AS (
     SELECT week, count(DISTINCT response_key) AS comments
     FROM marts.comment_themes
@@ -24,6 +25,9 @@ SELECT count(*) FILTER (WHERE counted) AS responses,
        any_value(c.low_comments) AS low_comments,
        any_value(c.explained) AS low_explained,
        any_value(c.emerging) AS low_emerging,
+       -- unhappy customers' comments the privacy threshold keeps out of the quotes
+       count(*) FILTER (WHERE counted AND has_comment AND low_score AND NOT quotable)
+         AS low_unquotable,
        coalesce((SELECT comments FROM complaining WHERE week = $week), 0) AS complaining,
        (SELECT comments FROM last_week) AS comments_prev,
        coalesce((SELECT comments FROM complaining WHERE week = $week - INTERVAL 7 DAY), 0)
