@@ -96,6 +96,7 @@ def test_the_demo_week_reads_right_in_french(demo_week: Paths, demo_inbox: DemoM
                     "Clients à rappeler", "Qualité des données", "Méthodologie"):  # fmt: skip
         assert heading in text, heading
     assert "page 1 / " in cover
+    assert "Les dernières semaines" in cover  # the trends fill the first page: never half empty
     # data quality: the share of unhappy customers' comments a theme explains, this week's
     with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
         low, explained = conn.execute(
@@ -127,6 +128,7 @@ def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: Demo
 
     first = next(t for t in taxonomy.themes if t.id == _first_action(demo_week.warehouse))
     assert f"First to fix: {first.label.en}" in cover
+    assert "The last weeks" in cover  # the trends fill the first page: never half empty
     assert re.search(rf"What to fix first.*?\n1\s*{re.escape(first.label.en)}", text, re.S)
     for heading in ("The last weeks", "Why the scores moved", "Scores by segment",
                     "Who is responsible", "Customers to call back", "Data quality",
