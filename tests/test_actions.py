@@ -228,6 +228,8 @@ def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["rang"] == "1" and rows[0]["statut"] == "classé"
+    assert rows[0]["certitude"] == "net" and rows[0]["semaines regroupées"] == "1"
+    assert rows[0]["part des commentaires des insatisfaits % (95 % min)"] == "91,2"  # Wilson
     assert rows[0]["responsable"] == "Service client"
     assert rows[0]["surreprésenté dans"] == "Canal : phone"
     assert '=HYPERLINK("http://x"' in rows[0]["exemples"]  # inside the cell: text, not a formula

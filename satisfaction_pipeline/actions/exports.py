@@ -54,15 +54,18 @@ CSV_HEADINGS = {
            "where": "over-represented in", "examples": "examples", "priority": "priority",
            "trailing": "share over the 4 weeks before %", "rising": "rising 2 weeks",
            "among": "{metric} among complainers", "others": "{metric} among the others",
-           "yes": "yes", "no": "no"},
+           "yes": "yes", "no": "no", "confidence": "confidence", "weeks": "weeks pooled"},
     "fr": {"rank": "rang", "status": "statut", "theme": "thème", "owner": "responsable",
            "action": "action recommandée", "mentions": "plaintes",
            "share": "part des réponses", "low_share": "part des commentaires des insatisfaits",
            "where": "surreprésenté dans", "examples": "exemples", "priority": "priorité",
            "trailing": "part sur les 4 semaines précédentes %", "rising": "en hausse 2 semaines",
            "among": "{metric} des plaignants", "others": "{metric} des autres",
-           "yes": "oui", "no": "non"},
+           "yes": "oui", "no": "non", "confidence": "certitude", "weeks": "semaines regroupées"},
 }  # fmt: skip
+
+CONFIDENCE = {"en": {"clear": "clear", "likely": "likely"},
+              "fr": {"clear": "net", "likely": "probable"}}  # fmt: skip
 
 POINTS_HEADING = {"en": "{metric} points at stake", "fr": "points de {metric} en jeu"}
 
@@ -86,6 +89,10 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
     columns = [
         pl.col("rank").alias(words["rank"]),
         pl.col("status").replace_strict(STATUS[language]).alias(words["status"]),
+        pl.col("confidence")
+        .replace_strict(CONFIDENCE[language], default=None)
+        .alias(words["confidence"]),
+        pl.col("window_weeks").alias(words["weeks"]),
         pl.col("theme").map_elements(lambda t: text(t, "label"), pl.String).alias(words["theme"]),
         pl.col("owner")
         .replace_strict(OWNER_LABELS[language], default=pl.col("owner"))
@@ -94,6 +101,12 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
         pl.col("complaints").alias(words["mentions"]),
         (pl.col("share_of_responses") * 100).round(1).alias(words["share"] + " %"),
         (pl.col("share_of_low_comments") * 100).round(1).alias(words["low_share"] + " %"),
+        *(
+            (pl.col(f"share_of_low_comments_{end}") * 100)
+            .round(1)
+            .alias(f"{words['low_share']} % (95 % {end_word})")
+            for end, end_word in zip(("low", "high"), ("min", "max"), strict=True)
+        ),
         (pl.col("share_trailing") * 100).round(1).alias(words["trailing"]),
         pl.col("rising")
         .replace_strict({True: words["yes"], False: words["no"]}, return_dtype=pl.String)
