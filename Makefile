@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-report report-preview clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-names bench-report report-preview clean
 
 setup: $(INSTALLED)
 
@@ -75,6 +75,9 @@ bench-faults: setup ## kill -9 the weekly run at each step and half-way, run aga
 
 bench-movement: setup ## why the scores moved: decomposition and spikes, 9 weeks x 200,000
 	$(VENV)/bin/python bench/movement.py
+
+bench-names: setup ## names redacted from quotes, on the labelled sample (corpus/names)
+	$(VENV)/bin/python bench/names.py
 
 bench-report: setup demo/warehouse.duckdb ## time to render the demo's last week to HTML and PDF
 	$(VENV)/bin/python bench/report.py

@@ -57,6 +57,19 @@ PHONES = [
 ]
 NAMES = [
     ("la conseillère Camille R. était top", "la conseillère [name] était top"),
+    # without a cue: a first name, several, a signature, lowercase, an initial, a surname
+    ("Merci à Camille R. pour sa patience", "Merci à [name] pour sa patience"),
+    (
+        "I have a hard time working with Lisa and Maurice",
+        "I have a hard time working with [name] and [name]",
+    ),
+    ("Merci pour rien.\nCordialement Cilluffo Domenico", "Merci pour rien.\nCordialement [name]"),
+    ("j'ai eu kevin au tel, super", "j'ai eu [name] au tel, super"),
+    (
+        "Je remercie Fatou Diallo et son collègue Ibrahima.",
+        "Je remercie [name] et son collègue [name].",
+    ),
+    ("J. Moreau du contentieux m'a répondu", "[name] du contentieux m'a répondu"),
     ("Mme Martin m'a rappelé", "Mme [name] m'a rappelé"),
     ("merci à M. Dupont", "merci à M. [name]"),
     ("M.Dupont a promis un geste", "M.[name] a promis un geste"),
@@ -113,8 +126,10 @@ UNCHANGED = [
     "moi c'est pareil",
     "J'ai attendu 10 m. Puis plus rien",  # "m." for metres is not a title
     "I miss Lyon",
-    # a name without a cue is not recognised
-    "Merci à Camille R. pour sa patience",
+    # brands, places named after people, months, first names used as words
+    "Le SAV Samsung m'a renvoyé vers Samsung.",
+    "Une rose sur le colis, quelle attention",
+    "Rappel effectué comme convenu. Problème résolu.",
     "",
 ]
 
@@ -252,3 +267,16 @@ def test_no_demo_email_or_phone_reaches_the_report(
     # The hostile comment is among the quoted verbatims, so the check above is not vacuous.
     assert "Rappelez-moi au [phone] ou à [e-mail]" in html
     assert "[phone]" in pdf and "[e-mail]" in pdf
+
+
+def test_names_nobody_here_wrote_are_removed_from_quotes() -> None:
+    """The held-out half of corpus/names (180 names in 200 comments written and labelled by
+    someone who never saw this code): at least 95 % of the names are gone (96.7 % measured)."""
+    import importlib.util
+    from pathlib import Path
+
+    bench = Path(__file__).parents[1] / "bench" / "names.py"
+    spec = importlib.util.spec_from_file_location("bench_names", bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.measure("heldout")["recall"] >= 0.95

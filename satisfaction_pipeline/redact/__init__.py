@@ -13,8 +13,10 @@ wrote them or whom they dealt with. `redact` replaces with a tag:
   numbers written as one unbroken run of digits;
 - names introduced by a cue → `[name]`: a title (M., Mme, Mr, Dr, Monsieur…), a phrase (je
   m'appelle, my name is…) or a role (conseiller, agent, livreur…) followed by one or two
-  capitalised words. The cue stays, so the sentence still reads ("la conseillère [name] était top").
-  A name without a cue ("merci à Camille") is not recognised.
+  capitalised words. The cue stays, so the sentence still reads ("la conseillère [name] était top");
+- names without a cue → `[name]` ("merci à [name]", "with [name] and [name]", a signature):
+  a named-entity model, first names of many countries and the shapes names take (`names`).
+  On a labelled sample it finds 95.6 % of the names it never saw (docs/report.md).
 
 The raw comment stays in the warehouse. Redacting is idempotent and leaves tags alone. Every pattern
 is linear in the length of the text (possessive quantifiers, no nested ambiguous repetition): a
@@ -24,6 +26,8 @@ long pasted comment must not stall the weekly run.
 from __future__ import annotations
 
 import re
+
+from satisfaction_pipeline.redact.names import name_spans
 
 REDACTED = {
     "email": "[e-mail]",
@@ -160,7 +164,29 @@ def redact(text: str | None) -> str | None:
     text = IBAN.sub(_iban, text)
     text = CARD.sub(_card, text)
     text = PHONE.sub(_phone, text)
-    return NAME.sub(_name, text)
+    # cued names and the others found together: "Ms. Van der Merwe" is one name
+    spans = sorted([*_cued_names(text), *name_spans(text)])
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    for start, end in reversed(merged):
+        text = text[:start] + REDACTED["name"] + text[end:]
+    return text
+
+
+def _cued_names(text: str) -> list[tuple[int, int]]:
+    """Where NAME finds a name after its cue: the first word, or both when both are names."""
+    spans = []
+    for match in NAME.finditer(text):
+        replaced = _name(match)
+        if REDACTED["name"] not in replaced:
+            continue
+        both = match.group("second") is not None and replaced.endswith(REDACTED["name"])
+        spans.append((match.start("first"), match.end("second" if both else "first")))
+    return spans
 
 
 QUOTE_LENGTH = 240  # characters of a comment quoted as an example
