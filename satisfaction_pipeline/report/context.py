@@ -67,6 +67,7 @@ def build_context(
     min_score_responses: int = 1,
     min_comment_responses: int = 1,
     hidden_segments: tuple[str, ...] = ("agent",),
+    ranking_rules: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -80,7 +81,8 @@ def build_context(
     per source (sql/report/response_counts.sql), `invitations` the sources' setting;
     `votes`: the votes_per_customer rule; `min_score_responses` and `min_comment_responses`:
     the privacy thresholds (the quotes in the frames given already respect the second);
-    `hidden_segments`: dimensions the segment table leaves out."""
+    `hidden_segments`: dimensions the segment table leaves out; `ranking_rules`: the `actions:`
+    settings the methodology states (min_mentions, min_share, windows, min_low_comments)."""
     by_segment = scores_by_segment(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
     )
@@ -113,6 +115,8 @@ def build_context(
         "min_sample_size": min_sample_size,
         "min_score_responses": min_score_responses,
         "min_comment_responses": min_comment_responses,
+        "ranking_rules": ranking_rules
+        or {"min_mentions": 10, "min_share": 0.2, "windows": [1, 4, 13], "min_low_comments": 30},
         "other_standouts": other_standouts,
         "themes": theme_rows(themes, taxonomy, language),
         # named by a customer's sentence: redacted like any quote
@@ -186,6 +190,9 @@ def warehouse_context(
         min_score_responses=settings.privacy.min_responses_for_score,
         min_comment_responses=settings.privacy.min_responses_for_comments,
         hidden_segments=tuple(settings.report.hidden_segments),
+        ranking_rules=settings.actions.model_dump(
+            include={"min_mentions", "min_share", "windows", "min_low_comments"}
+        ),
     )
 
 
