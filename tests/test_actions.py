@@ -368,7 +368,7 @@ def test_responsibility_praise_and_follow_up() -> None:
     appreciated = praise(week, scored, praised)
     team = appreciated.filter(pl.col("dimension") == "team").row(0, named=True)
     assert (team["segment"], team["theme"], team["mentions"]) == ("A", "staff_attitude", 2)
-    assert team["examples"] == ["Merci Camille !"]  # one wording, quoted once
+    assert team["examples"] == ["Merci [name] !"]  # one wording, quoted once, no name
 
     labels = {"queue": "Attente", "billing": "Facture"}
     calls = follow_up(scored, pl.concat([complaints, extra]), ["billing", "queue"], labels, "fr")
