@@ -90,6 +90,10 @@ def test_a_source_without_scores_ranks_on_its_comments() -> None:
     ranked = _ranked(*_weeks(50, scored=False))
     assert ranked and ranked[0]["theme"] == "wait_time" and ranked[0]["basis"] == "mentions"
     assert ranked[0]["points"] is None  # no score: no points at stake
+    # volumes and their trend, of all responses since none has a score
+    assert ranked[0]["share_of_responses"] == pytest.approx(0.45 * 0.3 * 0.8 + 0.03 * 0.7 * 0.4,
+                                                            abs=0.08)  # fmt: skip
+    assert ranked[0]["share_trailing"] is not None and ranked[0]["trailing_weeks"] == 4
 
 
 def test_a_large_share_of_a_tiny_window_is_likely_never_hidden() -> None:

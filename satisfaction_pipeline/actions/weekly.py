@@ -92,7 +92,7 @@ def weekly_action_list(
     mentioned = complaints.select("response_key", group="theme").unique()
     if mentioned.is_empty():
         return pl.DataFrame(schema=ACTION_LIST_SCHEMA)
-    answered = scored.filter(answered_any()).get_column("response_key")
+    answered = with_a_score(scored).get_column("response_key")
     named = named_shares(scored, mentioned)
     shares = (
         mentioned.group_by("group")
@@ -235,9 +235,17 @@ def trends(shares: pl.DataFrame, week: dt.date) -> pl.DataFrame:
     return trailing.join(rising, on="theme", how="full", coalesce=True).cast(TREND_SCHEMA)
 
 
-def weekly_shares(scored: pl.DataFrame, complaints: pl.DataFrame) -> pl.DataFrame:
-    """week, theme, share (complainers / responses with a score), every week × theme."""
+def with_a_score(scored: pl.DataFrame) -> pl.DataFrame:
+    """The responses that shares are of: those with a score, or every one when no response has
+    any (a source of comments only)."""
     answered = scored.filter(answered_any())
+    return scored if answered.is_empty() else answered
+
+
+def weekly_shares(scored: pl.DataFrame, complaints: pl.DataFrame) -> pl.DataFrame:
+    """week, theme, share (complainers / responses with a score, or / responses for a source
+    of comments only), every week × theme."""
+    answered = with_a_score(scored)
     sizes = answered.group_by("week").agg(responses=pl.len())
     mentions = (
         complaints.join(answered.select("response_key"), on="response_key")
