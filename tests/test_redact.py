@@ -130,6 +130,7 @@ UNCHANGED = [
     "Le SAV Samsung m'a renvoyé vers Samsung.",
     "Une rose sur le colis, quelle attention",
     "Rappel effectué comme convenu. Problème résolu.",
+    "Parcel due in April, still nothing since May.",
     "",
 ]
 

@@ -35,6 +35,15 @@ VERY_COMMON = 5.5  # a capitalised first name opening a sentence is a name below
 
 # Words of our own tags and their kin, which happen to be first names somewhere (Iban)
 OUR_WORDS = frozenset({"iban", "name", "phone", "card", "mail", "email"})
+# Months and days, several of them first names too (April, May, June, Mercredi): a name only
+# when a person context follows ("May was lovely"), not in "since May"
+CALENDAR = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet",
+    "aout", "septembre", "octobre", "novembre", "decembre", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche",
+})  # fmt: skip
 TITLES = {"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "monsieur", "madame", "mademoiselle",
           "miss", "maitre", "famille", "family"}  # fmt: skip
 PARTICLES = {"de", "du", "des", "la", "le", "van", "von", "den", "der", "da", "dos", "das",
@@ -144,7 +153,7 @@ def _entities(text: str, language: str) -> list[tuple[int, int]]:
         kept = [
             (entity.start_char + m.start(), entity.start_char + m.end())
             for m in TOKEN.finditer(entity.text)
-            if _fold(m.group()) not in TITLES
+            if _fold(m.group()) not in TITLES | CALENDAR
             # capitals only: a name shouted (BRANDON), or an acronym (IBAN, SAV, DPD)
             and (not m.group().isupper() or _fold(m.group()) in names)
             and (
@@ -180,7 +189,9 @@ def _first_names(text: str, language: str) -> list[tuple[int, int]]:
         context = (
             PERSON_BEFORE.search(before) or PERSON_AFTER.match(after) or _paired(before, after)
         )
-        if _fold(word) in names:
+        if _fold(word) in CALENDAR:
+            named = word[0].isupper() and bool(PERSON_AFTER.match(after))
+        elif _fold(word) in names:
             if word[0].isupper() and not word.islower():
                 named = not (opening and frequency >= VERY_COMMON)
             else:  # lowercase: only a rare word, or an ordinary one a person context names
