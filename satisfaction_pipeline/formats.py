@@ -6,23 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "fr": [
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ],
-}
+from babel.dates import format_date as format_babel_date
+from babel.numbers import format_decimal
+
+# The CLDR locale (Babel) of each report language: number, date and month formats come from it
+LOCALES = {"en": "en", "fr": "fr_FR"}
+
+
+def month_day(day: dt.date, language: str) -> str:
+    """`16 Nov` / `16 nov.`: a chart's week label."""
+    return format_babel_date(day, format="d MMM", locale=LOCALES[language])
+
 
 OWNER_LABELS: dict[str, dict[str, str]] = {
     "en": {"customer_service": "Customer service", "product": "Product", "billing": "Billing",
@@ -53,21 +47,20 @@ DIMENSION_LABELS: dict[str, dict[str, str]] = {
 
 def format_date(day: dt.date, language: str) -> str:
     """`16 Nov 2026` / `16 nov. 2026`."""
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+    return format_babel_date(day, format="d MMM y", locale=LOCALES[language])
 
 
 def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
-    """`12.5`, `2,531` / `12,5`, `2 531` (French decimal comma, narrow no-break space between
-    thousands), a true minus sign, `–` when missing; `sign` puts + on positive values (zero
-    has none)."""
+    """`12.5`, `2,531` / `12,5`, `2 531` (the locale's decimal mark and grouping: a narrow
+    no-break space in French), a true minus sign, `–` when missing; `sign` puts + on positive
+    values (zero has none)."""
     if value is None:
         return "–"
     value = round(float(value), decimals) + 0.0  # no "−0": what rounds to zero is zero
-    text = f"{value:+,.{decimals}f}" if sign and value != 0 else f"{value:,.{decimals}f}"
-    text = text.replace("-", "−")
-    if language == "fr":
-        text = text.translate(str.maketrans({",": "\u202f", ".": ","}))
-    return text
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if sign and value != 0:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, format=pattern, locale=LOCALES[language]).replace("-", "−")
 
 
 # French typography (Lexique des règles typographiques de l'Imprimerie nationale, as screens

@@ -25,11 +25,11 @@ import polars as pl
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from satisfaction_pipeline.formats import (
-    MONTHS,
     format_number,
     format_score,
     french_typography,
     metric_name,
+    month_day,
 )
 
 STYLE = {
@@ -213,7 +213,7 @@ def _gaps(weeks: list[dt.date], language: str) -> str:
 
 
 def _day(day: dt.date, language: str) -> str:
-    return f"{day.day} {MONTHS[language][day.month - 1]}"
+    return month_day(day, language)
 
 
 def _svg(figure) -> str:
