@@ -1,8 +1,8 @@
 """How many people's names `redact` removes from comments it never saw: the labelled sample of
 `corpus/names/sample.csv` (400 comments, 369 names, written and labelled by a helper who never
 saw the redaction code), split by id into a development half (odd ids) and a held-out half (even
-ids) that no decision looked at. Prints recall of names, the words wrongly redacted, and the
-comments without any name that lost a word.
+ids) that no decision looked at. Prints recall of names, the words wrongly redacted, the
+comments without any name that lost a word, and the time a long comment takes.
 
     make bench-names            # both halves
     .venv/bin/python bench/names.py --show heldout   # and list the misses
@@ -81,6 +81,12 @@ def main() -> None:
         started = time.perf_counter()
         measure(half, show=args.show == half)
         print(f"  {len(rows(half))} comments in {time.perf_counter() - started:.2f} s")
+    # a pasted letter: the time must grow with the length, not its square
+    for size in (10_000, 100_000):
+        text = "Bonjour Camille, le conseiller Paul était super. " * (size // 50)
+        started = time.perf_counter()
+        redact(text)
+        print(f"one comment of {len(text):,} characters: {time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":

@@ -172,9 +172,11 @@ def redact(text: str | None) -> str | None:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    for start, end in reversed(merged):
-        text = text[:start] + REDACTED["name"] + text[end:]
-    return text
+    pieces, last = [], 0
+    for start, end in merged:
+        pieces += [text[last:start], REDACTED["name"]]
+        last = end
+    return "".join([*pieces, text[last:]])
 
 
 def _cued_names(text: str) -> list[tuple[int, int]]:

@@ -75,6 +75,10 @@ SIGN_OFF = re.compile(
     r"[ ,.!]*(?:\n+|,[ \t]*|[ \t]*[—–-][ \t]*)",
     re.IGNORECASE,
 )
+WORD_RUN = re.compile(rf"({WORD})(\.?)[ \t]*")
+NEXT_WORD = re.compile(rf"[ \t]+({WORD})\.?")
+PREVIOUS_WORD = re.compile(rf"({WORD})[ \t]+$")
+INITIAL_AFTER = re.compile(r"[ \t]+[^\W\d_]\.")
 SENTENCE_START = re.compile(r"(?:^|[.!?\n:][ \t\"«(]*|^\W*)$")
 # Function words that tell French from English well enough to pick a word list.
 FRENCH = {"le", "la", "les", "de", "des", "du", "et", "à", "pour", "avec", "est", "je", "pas",
@@ -138,8 +142,21 @@ def _recogniser():
     return spacy.load("fr_core_news_sm", exclude=keep_only_ner)
 
 
+# How far around a word its context is read: enough for "thank you" or "c'était", and a
+# bounded window keeps a 100 KB comment linear (no search over everything before each word)
+CONTEXT = 40
+
+
+def _before(text: str, index: int) -> str:
+    return text[max(0, index - CONTEXT) : index]
+
+
+def _after(text: str, index: int) -> str:
+    return text[index : index + CONTEXT]
+
+
 def _at_sentence_start(text: str, index: int) -> bool:
-    return SENTENCE_START.search(text[:index]) is not None
+    return SENTENCE_START.search(_before(text, index)) is not None
 
 
 def _entities(text: str, language: str) -> list[tuple[int, int]]:
@@ -166,7 +183,7 @@ def _entities(text: str, language: str) -> list[tuple[int, int]]:
                         _at_sentence_start(text, entity.start_char + m.start())
                         and (
                             _zipf(m.group(), language) >= RARE
-                            or not PERSON_AFTER.match(text[entity.start_char + m.end() :])
+                            or not PERSON_AFTER.match(_after(text, entity.start_char + m.end()))
                         )
                     )
                 )
@@ -183,7 +200,7 @@ def _first_names(text: str, language: str) -> list[tuple[int, int]]:
     for match in TOKEN.finditer(text):
         word = re.sub(r"['’]s$", "", match.group())
         start, end = match.start(), match.start() + len(word)
-        before, after = text[:start], text[end:]
+        before, after = _before(text, start), _after(text, end)
         opening = _at_sentence_start(text, start)
         frequency = _zipf(word, language)
         context = (
@@ -225,7 +242,7 @@ def _shapes(text: str, language: str) -> list[tuple[int, int]]:
     for m in [*TITLE.finditer(text), *SELF_NAMING.finditer(text)]:
         spans.extend(_words_from(text, m.end(), language))
     for m in SIGN_OFF.finditer(text):
-        line = text[m.end() :].split("\n")[0].rstrip(" .!")
+        line = text[m.end() : m.end() + 60].split("\n")[0].rstrip(" .!")
         words = line.split()
         if 0 < len(words) <= 4 and all(
             w[0].isalpha() and (w[0].isupper() or _zipf(w, language) < COMMON) for w in words
@@ -239,9 +256,9 @@ def _words_from(text: str, index: int, language: str) -> list[tuple[int, int]]:
     particles; a sentence's end stops them."""
     words: list[tuple[int, int]] = []
     position = index
-    for m in re.finditer(rf"({WORD})(\.?)[ \t]*", text[index:]):
+    for m in WORD_RUN.finditer(text, index):
         word = m.group(1)
-        if index + m.start() != position or len(words) == 4:
+        if m.start() != position or len(words) == 4:
             break
         last_start, last_end = words[-1] if words else (0, 0)
         if text[last_end : last_end + 1] == "." and last_end - last_start > 1:
@@ -255,8 +272,8 @@ def _words_from(text: str, index: int, language: str) -> list[tuple[int, int]]:
             or _fold(word) in PARTICLES
             or (_fold(word) in first_names() and frequency < 5.0)
         ):
-            words.append((index + m.start(), index + m.start() + len(word)))
-            position = index + m.end()
+            words.append((m.start(), m.start() + len(word)))
+            position = m.end()
         else:
             break
     while words and _fold(text[slice(*words[-1])]) in PARTICLES:
@@ -269,21 +286,21 @@ def _grow(text: str, spans: list[tuple[int, int]], language: str) -> list[tuple[
     words (and particles before one) beside it: a surname, a compound name."""
     grown = []
     for start, end in spans:
-        if initial := re.match(r"[ \t]+[^\W\d_]\.", text[end:]):
-            end += initial.end()
-        while m := re.match(rf"[ \t]+({WORD})\.?", text[end:]):
-            word, rest = m.group(1), text[end + m.end() :]
+        if initial := INITIAL_AFTER.match(text, end):
+            end = initial.end()
+        while m := NEXT_WORD.match(text, end):
+            word, rest = m.group(1), _after(text, m.end())
             surname = word[0].isupper() and _zipf(word, language) < COMMON
             particle = _fold(word) in PARTICLES and rest.lstrip()[:1].isupper()
             if not (surname or (word.isupper() and len(word) > 1) or particle):
                 break
-            end += m.end()
-        while m := re.search(rf"({WORD})[ \t]+$", text[:start]):
+            end = m.end()
+        while m := PREVIOUS_WORD.search(_before(text, start)):
             word = m.group(1)  # a first name or a rare capitalised word: "Fatou Diallo"
             known = _fold(word) in first_names() or _zipf(word, language) < RARE
             if not word[0].isupper() or not known or _fold(word) in TITLES:
                 break
-            start = m.start(1)
+            start -= len(m.group(0))
         grown.append((start, end))
     return grown
 
