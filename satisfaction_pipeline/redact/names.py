@@ -19,14 +19,16 @@ process, on first use (about a second).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib
 import pkgutil
 import re
 import unicodedata
+from dataclasses import dataclass
 
 WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
-TOKEN = re.compile(rf"(?<![\w]){WORD}(?!\d)")  # a word, not the letters of "AB12"
+TOKEN = re.compile(rf"(?<![\w]){WORD}(?!\w)")  # a word, not the letters of "AB12"
 TAG = re.compile(r"\[[a-z-]+\]")
 
 COMMON = 4.6  # wordfreq Zipf: a word at least this frequent is an ordinary word…
@@ -66,13 +68,15 @@ SELF_NAMING = re.compile(r"\b(?:je m['’]appelle|je me nomme|my name is|my name
                          r"[ \t]+", re.IGNORECASE)  # fmt: skip
 # "M." and "Miss" only so written: "10 m. Puis", "I miss Lyon"
 TITLE = re.compile(
-    r"\b(?:(?-i:M\.)|(?-i:Miss)|" + "|".join(sorted(TITLES - {"m", "miss"})) + r")\b\.?[ \t]+",
+    r"(?:\b(?-i:M\.)|\b(?:(?-i:Miss)|"
+    + "|".join(sorted(TITLES - {"m", "miss"}))
+    + r")\b\.?)[ \t]+",
     re.IGNORECASE,
 )
 SIGN_OFF = re.compile(
     r"(?:cordialement|bien à vous|bien a vous|salutations|kind regards|best regards|"
     r"warm regards|regards|sincerely|best wishes|many thanks|thanks|merci|cheers|bisous)"
-    r"[ ,.!]*(?:\n+|,[ \t]*|[ \t]*[—–-][ \t]*)",
+    r"[ ,.!]{0,10}(?:\n+|,[ \t]*|[ \t]*[—–-][ \t]*)",  # bounded: a run of spaces stays linear
     re.IGNORECASE,
 )
 WORD_RUN = re.compile(rf"({WORD})(\.?)[ \t]*")
@@ -94,8 +98,26 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     language = _language(text)
     spans = [*_entities(text, language), *_first_names(text, language), *_shapes(text, language)]
     tags = [m.span() for m in TAG.finditer(text)]
-    spans = [s for s in _grow(text, spans, language) if not any(_overlap(s, t) for t in tags)]
-    return _merged(spans)
+    return _merged(_without(_grow(text, spans, language), tags))
+
+
+def _without(spans: list[tuple[int, int]], tags: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with the tags cut out of them (a name running into "[iban]" keeps its name
+    part); one sweep over both, sorted."""
+    cut: list[tuple[int, int]] = []
+    for start, end in _merged(spans):
+        first = max(0, bisect.bisect_left(tags, (start, start)) - 1)
+        for tag_start, tag_end in tags[first:]:
+            if tag_start >= end:
+                break
+            if tag_end <= start:
+                continue
+            if tag_start > start:
+                cut.append((start, tag_start))
+            start = max(start, tag_end)
+        if end > start:
+            cut.append((start, end))
+    return cut
 
 
 def _language(text: str) -> str:
@@ -155,6 +177,30 @@ def _after(text: str, index: int) -> str:
     return text[index : index + CONTEXT]
 
 
+CHUNK = 20_000  # characters the recogniser reads at once: spaCy refuses texts over 1,000,000
+
+
+def _people(text: str):
+    """The recogniser's entities over `text`, read in chunks cut at whitespace, offsets kept."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK)
+        if end < len(text) and (space := text.rfind(" ", start, end)) > start:
+            end = space
+        for entity in _recogniser()(text[start:end]).ents:
+            yield _Entity(entity.label_, entity.start_char + start, entity.end_char + start,
+                          entity.text)  # fmt: skip
+        start = end
+
+
+@dataclass(frozen=True)
+class _Entity:
+    label_: str
+    start_char: int
+    end_char: int
+    text: str
+
+
 def _at_sentence_start(text: str, index: int) -> bool:
     return SENTENCE_START.search(_before(text, index)) is not None
 
@@ -164,13 +210,13 @@ def _entities(text: str, language: str) -> list[tuple[int, int]]:
     "Merci Camille" or "Livraison" for people at times)."""
     spans = []
     names = first_names()
-    for entity in _recogniser()(text).ents:
+    for entity in _people(text):
         if entity.label_ != "PER":
             continue
         kept = [
             (entity.start_char + m.start(), entity.start_char + m.end())
             for m in TOKEN.finditer(entity.text)
-            if _fold(m.group()) not in TITLES | CALENDAR
+            if _fold(m.group()) not in TITLES | CALENDAR | OUR_WORDS
             # capitals only: a name shouted (BRANDON), or an acronym (IBAN, SAV, DPD)
             and (not m.group().isupper() or _fold(m.group()) in names)
             and (
@@ -303,10 +349,6 @@ def _grow(text: str, spans: list[tuple[int, int]], language: str) -> list[tuple[
             start -= len(m.group(0))
         grown.append((start, end))
     return grown
-
-
-def _overlap(one: tuple[int, int], other: tuple[int, int]) -> bool:
-    return one[0] < other[1] and other[0] < one[1]
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
