@@ -283,7 +283,7 @@ def weekly_actions(
 ) -> WeeklyActions:
     """The action list, owner roll-up, responsibility split, praise and the two CSV files of
     `week`, from scored responses and theme mentions (`select_week_mentions`) of that week and
-    the four before it (for the trend)."""
+    the weeks before it: four for the trend, up to the longest pooled window for the ranking."""
     owners = {t.id: t.owner for t in taxonomy.themes}
     named = pl.col("method") != "discovery"  # emerging groups have no owner yet
     complaints = mentions.filter((pl.col("polarity") == "complaint") & named)

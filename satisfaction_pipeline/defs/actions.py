@@ -36,8 +36,9 @@ def action_list(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     """`marts.action_list`: each complaint theme's points at stake in CSAT, NPS and CES with a
-    bootstrap interval, ranked on a priority that weighs CSAT and CES above NPS (few mentions,
-    or no interval above zero: the watch list); `marts.action_owners` (the same per owner),
+    bootstrap interval, ranked at any volume (small weeks pool the weeks before them; shares
+    when nearly everyone is unhappy or nobody scored; clear / likely / watch list, see
+    actions/ranking.py); `marts.action_owners` (the same per owner),
     `marts.responsibility` (whose doing low scorers' complaints point to), `marts.praise` (per
     team and agent); `<reports>/<week>/action_list.csv` and `follow_up.csv` (low scorers who
     commented, to call back)."""
