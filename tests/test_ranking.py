@@ -94,6 +94,8 @@ def test_a_source_without_scores_ranks_on_its_comments() -> None:
     assert ranked[0]["share_of_responses"] == pytest.approx(0.45 * 0.3 * 0.8 + 0.03 * 0.7 * 0.4,
                                                             abs=0.08)  # fmt: skip
     assert ranked[0]["share_trailing"] is not None and ranked[0]["trailing_weeks"] == 4
+    # 100 comments a week, ~20 of them complaining: the week alone is too few to rank on
+    assert _ranked(*_weeks(100, scored=False))[0]["window_weeks"] == 4
 
 
 def test_a_large_share_of_a_tiny_window_is_likely_never_hidden() -> None:
@@ -105,3 +107,4 @@ def test_a_large_share_of_a_tiny_window_is_likely_never_hidden() -> None:
     first = ranked[0]
     assert first["theme"] == "wait_time" and first["confidence"] == "likely", first
     assert not leads_clearly(ranked)
+    assert first["window_weeks"] == 3  # the weeks the data has, not the 13 of the longest window

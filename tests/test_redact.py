@@ -99,6 +99,12 @@ NAMES = [
     ("the advisor Aoife C. solved it", "the advisor [name] solved it"),
     ("your rep Sarah K. was rude", "your rep [name] was rude"),
     ("the representative Rui hung up", "the representative [name] hung up"),
+    # a name glued to what an earlier tag replaced
+    (
+        "Virement au nom de Oluwaseun Adeyemi:FR7630006000011234567890189 merci",
+        "Virement au nom de [name]:[iban] merci",
+    ),
+    ("Cordialement Cilluffo Domenico", "Cordialement [name]"),
 ]
 UNCHANGED = [
     # prices, dates, times, order numbers, durations
@@ -134,6 +140,9 @@ UNCHANGED = [
     "Rappel effectué comme convenu. Problème résolu.",
     "Parcel due in April, still nothing since May.",
     "Anna1 a été top",  # a word stuck to digits is an identifier, not a name
+    # a sign-off followed by a sentence, an option letter: no name
+    "Merci - Colis abîmé",
+    "I chose option B. The agent was rude",
     "",
 ]
 

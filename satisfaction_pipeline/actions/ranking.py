@@ -75,14 +75,28 @@ def unhappy_commenters(scored: pl.DataFrame) -> pl.Expr:
     return low_scorer() & pl.col("has_comment")
 
 
-def pooled_weeks(scored: pl.DataFrame, week: dt.date, ranking: Ranking) -> int:
-    """The first window whose unhappy commenters reach `min_low_comments`, else the longest.
-    `scored` holds the week and enough weeks before it, the unbuilt ones left out."""
+def pooled_weeks(
+    scored: pl.DataFrame, week: dt.date, ranking: Ranking, complainers: pl.Series
+) -> int:
+    """The first window whose unhappy commenters reach `min_low_comments`, else the longest —
+    never more weeks than the data goes back: with 3 weeks of history the list pools 3, and
+    says 3. `scored` holds the week and enough weeks before it, the unbuilt ones left out.
+    Without any score, the unhappy are the commenters who complain of something (`complainers`:
+    their response keys), as `named_shares` counts them."""
+    first = scored.get_column("week").min()
+    history = (week - first).days // 7 + 1 if first is not None and first <= week else 1
+    unscored = scored.filter(answered_any()).is_empty()
     for weeks in ranking.windows:
         window = scored.filter(in_window(week, weeks))
-        if window.filter(unhappy_commenters(window)).height >= ranking.min_low_comments:
-            return weeks
-    return ranking.windows[-1]
+        unhappy = (
+            pl.col("response_key").is_in(complainers.implode())
+            if unscored
+            else unhappy_commenters(window)
+        )
+        enough = window.filter(unhappy).height >= ranking.min_low_comments
+        if enough or weeks >= history:
+            return min(weeks, history)
+    return min(ranking.windows[-1], history)
 
 
 def named_shares(scored: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:

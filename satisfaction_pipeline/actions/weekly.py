@@ -296,7 +296,8 @@ def weekly_actions(
     )
     trend = trends(weekly_shares(built, complaints), week)
     # a week without responses has nothing to rank, not last weeks' list again
-    weeks = pooled_weeks(built, week, ranking) if this_week.height else 1
+    complainers = complaints.get_column("response_key")
+    weeks = pooled_weeks(built, week, ranking, complainers) if this_week.height else 1
     window = built.filter(in_window(week, weeks))
     window_complaints = complaints.filter(in_window(week, weeks))
     table = weekly_action_list(week, window, window_complaints, owners, ranking, trend, weeks)

@@ -89,9 +89,11 @@ class Process:
             return None
         try:
             process = psutil.Process(self.pid)
-            # another process given the same id since (a reboot, a busy machine) is not the run
+            # another process given the same id since (a reboot, a busy machine) is not the run;
+            # a start time read twice may differ by a second (Linux derives it from the boot
+            # time, which moves with clock adjustments), and a live run must never be released
             return (
-                abs(process.create_time() - self.started) < 1.0
+                abs(process.create_time() - self.started) < 2.0
                 and process.status() != psutil.STATUS_ZOMBIE
             )
         except psutil.NoSuchProcess:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from satisfaction_pipeline.redact.names import name_spans
+from satisfaction_pipeline.redact.names import TAG, name_spans
 
 REDACTED = {
     "email": "[e-mail]",
@@ -165,7 +165,10 @@ def redact(text: str | None) -> str | None:
     text = CARD.sub(_card, text)
     text = PHONE.sub(_phone, text)
     # cued names and the others found together: "Ms. Van der Merwe" is one name
-    spans = sorted([*_cued_names(text), *name_spans(text)])
+    # the recogniser reads the tags as blanks of their length: "Adeyemi:[iban]" is one token to
+    # it, "Adeyemi:      " a name and a colon
+    blanked = TAG.sub(lambda tag: " " * len(tag.group()), text)
+    spans = sorted([*_cued_names(text), *name_spans(blanked)])
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

@@ -281,7 +281,9 @@ def _shapes(text: str, language: str) -> list[tuple[int, int]]:
     self-naming phrase, the last line after a sign-off."""
     spans = []
     for m in re.finditer(r"\b(?!M\.)[A-Z]\.[ \t]?(?=[A-Z][a-z])", text):  # J. Moreau; M. is a title
-        spans.append((m.start(), m.end() + len(TOKEN.match(text, m.end()).group())))
+        surname = TOKEN.match(text, m.end()).group()
+        if _zipf(surname, language) < COMMON:  # not "option B. The agent"
+            spans.append((m.start(), m.end() + len(surname)))
     for m in re.finditer(rf"(?<=\w), ({WORD}),", text):  # the engineer, Ashok, was
         if m.group(1)[0].isupper() and _zipf(m.group(1), language) < 4.0:
             spans.append(m.span(1))
@@ -290,8 +292,10 @@ def _shapes(text: str, language: str) -> list[tuple[int, int]]:
     for m in SIGN_OFF.finditer(text):
         line = text[m.end() : m.end() + 60].split("\n")[0].rstrip(" .!")
         words = line.split()
+        # a signature: capitalised words or first names ("Cilluffo Domenico", "marie"), not a
+        # sentence ("Merci - Colis abîmé")
         if 0 < len(words) <= 4 and all(
-            w[0].isalpha() and (w[0].isupper() or _zipf(w, language) < COMMON) for w in words
+            w[0].isupper() or _fold(w) in first_names() or _fold(w) in PARTICLES for w in words
         ):
             spans.append((m.end(), m.end() + len(line)))
     return spans

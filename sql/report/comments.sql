@@ -8,7 +8,7 @@ WITH complaint AS (
     FROM marts.comment_themes
     WHERE week = $week AND polarity = 'complaint'
 ), main_theme AS (  -- a comment's most named complaint theme
-    SELECT response_key, arg_max(theme, named) AS theme, max(named) AS named
+    SELECT response_key, first(theme ORDER BY named DESC, theme) AS theme, max(named) AS named
     FROM complaint GROUP BY response_key
 ), ranked AS (
     SELECT response_key, source, channel, team, touchpoint, csat, csat_scale, nps, ces,

@@ -29,7 +29,7 @@ SELECT count(*) FILTER (WHERE counted) AS responses,
        count(*) FILTER (WHERE counted AND has_comment AND low_score AND NOT quotable)
          AS low_unquotable,
        coalesce((SELECT comments FROM complaining WHERE week = $week), 0) AS complaining,
-       (SELECT comments FROM last_week) AS comments_prev,
+       (SELECT nullif(comments, 0) FROM last_week) AS comments_prev,  -- none: no comparison
        coalesce((SELECT comments FROM complaining WHERE week = $week - INTERVAL 7 DAY), 0)
          AS complaining_prev
 FROM marts.responses
