@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-names bench-report report-preview clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-names bench-report report-preview messages clean
 
 setup: $(INSTALLED)
 
@@ -64,6 +64,12 @@ bench-theme-quality: setup ## the default model vs the patterns on held-out and 
 default-model: setup ## rebuild the packaged theme model from corpus/themes/train_*.csv
 	$(VENV)/bin/python -m satisfaction_pipeline.themes.corpus corpus/themes
 
+messages: setup ## extract our English words into locales/messages.pot and merge them into each catalog
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -w 100 \
+		--project satisfaction_pipeline -o satisfaction_pipeline/locales/messages.pot .
+	$(VENV)/bin/pybabel update -i satisfaction_pipeline/locales/messages.pot \
+		-d satisfaction_pipeline/locales --no-fuzzy-matching --ignore-obsolete -w 100
+
 bench-actions: setup ## points at stake with their bootstrap: 200,000 responses x 15 themes
 	$(VENV)/bin/python bench/actions.py
 
@@ -82,9 +88,9 @@ bench-names: setup ## names redacted from quotes, on the labelled sample (corpus
 bench-report: setup demo/warehouse.duckdb ## time to render the demo's last week to HTML and PDF
 	$(VENV)/bin/python bench/report.py
 
-report-preview: setup demo/warehouse.duckdb ## the demo's last week rendered now, as PNG pages (needs pdftoppm)
+report-preview: setup demo/warehouse.duckdb ## the demo's last week rendered now in French, English and German, as PNG pages (needs pdftoppm)
 	@command -v pdftoppm >/dev/null || { echo "pdftoppm not found: apt install poppler-utils"; exit 1; }
-	@for language in fr en; do \
+	@for language in fr en de; do \
 	  out=demo/preview/$$language; rm -rf $$out; \
 	  $(VENV)/bin/python bench/report.py --repeat 1 --language $$language --out $$out >/dev/null && \
 	  pdftoppm -png -r 80 $$out/report.pdf $$out/page && ls $$out/*.png; \

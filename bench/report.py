@@ -21,6 +21,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.i18n import languages
 from satisfaction_pipeline.report.context import warehouse_context
 from satisfaction_pipeline.report.pdf import render_pdf
 from satisfaction_pipeline.report.render import render_html
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, default=ROOT / "demo" / "warehouse.duckdb")
     parser.add_argument("--config", type=Path, default=ROOT / "satisfaction.yaml")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--language", choices=("en", "fr"), help="instead of the config's")
+    parser.add_argument("--language", choices=languages(), help="instead of the config's")
     parser.add_argument("--out", type=Path, help="also write report.html and report.pdf here")
     args = parser.parse_args()
     settings = load_settings(args.config)

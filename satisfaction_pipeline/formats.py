@@ -1,53 +1,49 @@
-"""Numbers, dates, scores and segment names as the reports print them, in English and French
-(French: decimal comma, narrow no-break spaces before % and between thousands, `16 nov. 2026`)."""
+"""Numbers, dates, scores and segment names as the reports print them, in the report's language:
+formats from CLDR through Babel (French: decimal comma, narrow no-break spaces before % and
+between thousands, `16 nov. 2026`), labels from the language's catalog (`i18n`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
-from babel.dates import format_date as format_babel_date
+from babel import Locale
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-# The CLDR locale (Babel) of each report language: number, date and month formats come from it
-LOCALES = {"en": "en", "fr": "fr_FR"}
+from satisfaction_pipeline.i18n import N_, translations
+
+# A report language is a CLDR locale for Babel: its number, date and month formats come from it.
+# English dates are written day first (16 Nov 2026), as in Britain and Europe.
+DATE_LOCALES = {"en": "en_GB"}
 
 
 def month_day(day: dt.date, language: str) -> str:
     """`16 Nov` / `16 nov.`: a chart's week label."""
-    return format_babel_date(day, format="d MMM", locale=LOCALES[language])
+    return format_skeleton("MMMd", day, locale=DATE_LOCALES.get(language, language))
 
 
-OWNER_LABELS: dict[str, dict[str, str]] = {
-    "en": {"customer_service": "Customer service", "product": "Product", "billing": "Billing",
-           "logistics": "Logistics", "sales": "Sales", "digital": "Digital", "other": "Other"},
-    "fr": {"customer_service": "Service client", "product": "Produit", "billing": "Facturation",
-           "logistics": "Logistique", "sales": "Commercial", "digital": "Digital",
-           "other": "Autre"},
-}  # fmt: skip
-DIMENSION_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "channel": "Channel",
-        "team": "Team",
-        "agent": "Agent",
-        "product": "Product",
-        "touchpoint": "Touchpoint",
-        "source": "Survey",
-    },
-    "fr": {
-        "channel": "Canal",
-        "team": "Équipe",
-        "agent": "Conseiller",
-        "product": "Produit",
-        "touchpoint": "Point de contact",
-        "source": "Enquête",
-    },
-}
+# Labels of ours, in English (the source language): `owner_label` and `dimension_label` print
+# them in the report's language from its catalog.
+OWNER_LABELS = {"customer_service": N_("Customer service"), "product": N_("Product"),
+                "billing": N_("Billing"), "logistics": N_("Logistics"), "sales": N_("Sales"),
+                "digital": N_("Digital"), "other": N_("Other")}  # fmt: skip
+DIMENSION_LABELS = {"channel": N_("Channel"), "team": N_("Team"), "agent": N_("Agent"),
+                    "product": N_("Product"), "touchpoint": N_("Touchpoint"),
+                    "source": N_("Survey")}  # fmt: skip
+
+
+def owner_label(owner: str, language: str) -> str:
+    """`Customer service` / `Service client`; an owner of one's own keeps its name."""
+    if owner not in OWNER_LABELS:
+        return owner
+    return translations(language).gettext(OWNER_LABELS[owner])
 
 
 def format_date(day: dt.date, language: str) -> str:
-    """`16 Nov 2026` / `16 nov. 2026`."""
-    return format_babel_date(day, format="d MMM y", locale=LOCALES[language])
+    """`16 Nov 2026` / `16 nov. 2026` / `16. Nov. 2026`: the locale's own order and marks."""
+    return format_skeleton("yMMMd", day, locale=DATE_LOCALES.get(language, language))
 
 
 def format_number(value: float | None, language: str, decimals: int = 1, sign: bool = False) -> str:
@@ -60,7 +56,7 @@ def format_number(value: float | None, language: str, decimals: int = 1, sign: b
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     if sign and value != 0:
         pattern = f"+{pattern};-{pattern}"
-    return format_decimal(value, format=pattern, locale=LOCALES[language]).replace("-", "−")
+    return format_decimal(value, format=pattern, locale=language).replace("-", "−")
 
 
 # French typography (Lexique des règles typographiques de l'Imprimerie nationale, as screens
@@ -91,8 +87,18 @@ def format_percent(value: float | None, language: str, decimals: int = 1) -> str
     """`12.5%` / `12,5 %` (narrow no-break space)."""
     if value is None:
         return "–"
-    separator = "\u202f" if language == "fr" else ""
-    return f"{format_number(value, language, decimals)}{separator}%"
+    return f"{format_number(value, language, decimals)}{_percent_space(language)}%"
+
+
+@functools.cache
+def _percent_space(language: str) -> str:
+    """The space CLDR puts before % in the language (none in English, a no-break space in French
+    and German), narrow in French as its typography wants."""
+    pattern = Locale.parse(language).percent_formats[None].pattern
+    before = pattern[pattern.index("%") - 1] if pattern.index("%") else ""
+    if not before.isspace():
+        return ""
+    return "\u202f" if language == "fr" else before
 
 
 def format_score(metric: str, value: float | None, language: str) -> str:
@@ -121,4 +127,6 @@ def metric_name(metric: str, scale: str) -> str:
 
 def dimension_label(dimension: str, language: str) -> str:
     """`Channel` / `Canal`; a configured dimension of one's own keeps its name."""
-    return DIMENSION_LABELS[language].get(dimension, dimension.replace("_", " ").capitalize())
+    if dimension not in DIMENSION_LABELS:
+        return dimension.replace("_", " ").capitalize()
+    return translations(language).gettext(DIMENSION_LABELS[dimension])

@@ -231,7 +231,7 @@ def test_the_weekly_action_list_and_its_csv(tmp_path) -> None:
     assert rows[0]["certitude"] == "net" and rows[0]["semaines regroupées"] == "1"
     assert rows[0]["part des commentaires des insatisfaits % (95 % min)"] == "91,2"  # Wilson
     assert rows[0]["responsable"] == "Service client"
-    assert rows[0]["surreprésenté dans"] == "Canal : phone"
+    assert rows[0]["surreprésenté dans"] == "Canal\u202f: phone"
     assert '=HYPERLINK("http://x"' in rows[0]["exemples"]  # inside the cell: text, not a formula
     texts = [cell for cell in rows[0].values() if not re.fullmatch(r"-?\d+(,\d+)?", cell)]
     assert texts and all(not cell.startswith(("=", "+", "-", "@")) for cell in texts)

@@ -121,6 +121,15 @@ def _context(language: str = "en", scores: pl.DataFrame | None = None, **extra) 
                 "scale": ["1-5", "1-5"],
                 "other_metric": ["ces", None],
                 "other_scale": ["1-7", None],
+                # what a language the warehouse stores no explanation in is explained from
+                "score": [92.9, 60.0],
+                "overall": [79.2, 79.2],
+                "change": [None, None],
+                "other_score": [3.23, None],
+                "other_overall": [3.83, None],
+                "other_change": [None, None],
+                "weeks_out": [None, 4],
+                "window_weeks": [None, 4],
                 "explanation_en": [
                     "Team <b>Nantes</b>: CSAT above the overall (92.9% vs 79.2%) but CES 1-5 "
                     "below (3.23 vs 3.83)",
@@ -423,6 +432,10 @@ def test_every_configured_segment_is_in_the_table_unless_hidden() -> None:
     assert text.index("Team") < text.index("Assureur")
     shown = _text(render_html(_context(scores=scores, hidden_segments=())))
     assert "Agent Lisa M. 80.0%" in shown
+    # a dimension configured out is named nowhere: not in the table, nor among the standouts
+    # listed under it (the fixture's standouts are teams Nantes and Lille)
+    without_teams = _text(render_html(_context(scores=scores, hidden_segments=("team",))))
+    assert "Lille" not in without_teams and "Nantes" not in without_teams
 
 
 def test_a_source_without_scores_reports_its_comments_and_complaints() -> None:
@@ -495,6 +508,8 @@ def test_a_pooled_list_resting_on_shares_says_so() -> None:
         window_weeks=pl.lit(4),
         basis=pl.lit("share"),
         confidence=pl.when(pl.col("rank") == 1).then(pl.lit("likely")),
+        share_of_responses=pl.lit(0.2),
+        share_trailing=pl.lit(0.125),  # the 4 weeks before: not beside a share that pools them
     )
     for language, heading, first in [
         ("en", "Too few answers to rank the week alone: the list pools the last 4 weeks.",
@@ -510,6 +525,10 @@ def test_a_pooled_list_resting_on_shares_says_so() -> None:
         text = unescape(html)
         assert heading in text and first in text, language
         assert ("nearly everyone was unhappy" in text) == (language == "en")
+        assert "(12.5%)" not in _text(html) and "(12,5\u202f%)" not in _text(html)
+    assert "Share: responses complaining of the theme over the weeks pooled." in _text(
+        render_html(_context(taxonomy=default_taxonomy(), actions=actions))
+    )
 
 
 def test_call_backs_data_quality_and_methodology() -> None:
@@ -598,17 +617,25 @@ def test_hostile_text_in_every_section_prints_as_text_and_fetches_nothing() -> N
 
 
 def _french_sentences() -> list[str]:
-    """Every sentence of ours the French report prints: its labels, the standout and chart
-    templates, the default taxonomy's labels and actions, and the methodology appendix."""
-    from satisfaction_pipeline.report.texts import TEXT, theme_labels
-    from satisfaction_pipeline.scoring.standouts import TEMPLATES
+    """Every sentence of ours the French report prints: the French catalog's (labels, sentences,
+    standouts, charts, methodology) and the default taxonomy's labels and actions."""
+    from babel.messages.pofile import read_po
 
-    sentences = [v for v in TEXT["fr"].values() if isinstance(v, str)]
-    sentences += list(TEMPLATES["fr"].values())
+    from satisfaction_pipeline.i18n import LOCALES_DIR
+    from satisfaction_pipeline.report.texts import theme_labels
+
+    with (LOCALES_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="fr")
+    sentences = []
+    for message in catalog:
+        if message.id:
+            strings = message.string if isinstance(message.string, tuple) else [message.string]
+            # without the format fields: `%(num)s` is not a percent sign
+            sentences += [
+                re.sub(r"%\(\w+\)s|\{\w+\}", "", text).replace("%%", "%") for text in strings
+            ]
     for theme in theme_labels(default_taxonomy(), "fr").values():
         sentences += [theme["label"], theme["action"]]
-    methodology = (TEMPLATES_DIR / "_methodology_fr.html.j2").read_text(encoding="utf-8")
-    sentences.append(unescape(re.sub(r"<[^>]+>", " ", methodology)))
     return sentences
 
 

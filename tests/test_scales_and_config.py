@@ -170,8 +170,8 @@ def test_unknown_key_suggests_the_closest_one() -> None:
             "qualtrics_purchase, support_en; 5 in support_fr)",
         ),
         (
-            lambda d: d["report"].update(language="de"),
-            "report.language: expected 'en' or 'fr' (got 'de')",
+            lambda d: d["report"].update(language="xx"),
+            "report.language: expected one of de, en, fr (got 'xx')",
         ),
         (
             lambda d: d["sources"][0]["segments"].update(channel=5),

@@ -97,7 +97,7 @@ def test_planted_standouts_are_found_and_explained() -> None:
         "Team Bravo: CSAT above the overall (95.0% vs 78.6%) but CES 1-7 below (2.99 vs 4.76)"
     )
     assert english["diverging_changeschat"] == (
-        "Channel chat: NPS up 50 points vs last week but CSAT down 25.0 points"
+        "Channel chat: NPS up 50 points compared with last week but CSAT down 25.0 points"
     )
     french = dict(zip(found["kind"] + found["segment"], found["explanation_fr"], strict=True))
     assert french["diverging_changeschat"] == (
@@ -167,7 +167,9 @@ def test_the_rules_are_configurable() -> None:
     # against the four weeks before, chat's moves still diverge
     trailing = _standouts(frame, Standouts(diverging_changes="trailing_weeks"))
     chat = trailing.filter(kind="diverging_changes", segment="chat").row(0, named=True)
-    assert chat["explanation_en"].endswith("vs the four weeks before but CSAT down 25.0 points")
+    assert chat["explanation_en"].endswith(
+        "compared with the four weeks before but CSAT down 25.0 points"
+    )
 
 
 def _rows(sides: list[tuple[float, float, float, bool]]) -> pl.DataFrame:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from babel.numbers import get_decimal_symbol
 
 from satisfaction_pipeline.actions.stakes import (
     METRICS,
 )
 from satisfaction_pipeline.config.taxonomy import Taxonomy
-from satisfaction_pipeline.formats import DIMENSION_LABELS, OWNER_LABELS
+from satisfaction_pipeline.formats import dimension_label, owner_label
+from satisfaction_pipeline.i18n import N_, translations
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,7 +34,8 @@ def neutralise(text: pl.Expr) -> pl.Expr:
 
 def write_csv(frame: pl.DataFrame, path: Path, language: str = "en") -> Path:
     """Write `frame` to `path` (lists joined with ' | '), every text cell neutralised. French
-    spreadsheets take `;` between cells and `,` as the decimal mark."""
+    spreadsheets, and those of every language whose decimal mark is a comma, take `;` between
+    cells and `,` as the decimal mark."""
     text_columns = [c for c, t in frame.schema.items() if t == pl.String]
     list_columns = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
     safe = frame.with_columns(
@@ -40,47 +43,43 @@ def write_csv(frame: pl.DataFrame, path: Path, language: str = "en") -> Path:
     ).with_columns(neutralise(pl.col(c)).alias(c) for c in [*text_columns, *list_columns])
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".csv.partial")
-    french = language == "fr"
-    text = safe.write_csv(separator=";" if french else ",", decimal_comma=french)
+    comma = get_decimal_symbol(language) == ","
+    text = safe.write_csv(separator=";" if comma else ",", decimal_comma=comma)
     partial.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     partial.replace(path)
     return path
 
 
-CSV_HEADINGS = {
-    "en": {"rank": "rank", "status": "status", "theme": "theme", "owner": "owner",
-           "action": "recommended action", "mentions": "complaints",
-           "share": "share of responses", "low_share": "share of low scorers' comments",
-           "where": "over-represented in", "examples": "examples", "priority": "priority",
-           "trailing": "share over the 4 weeks before %", "rising": "rising 2 weeks",
-           "among": "{metric} among complainers", "others": "{metric} among the others",
-           "yes": "yes", "no": "no", "confidence": "confidence", "weeks": "weeks pooled"},
-    "fr": {"rank": "rang", "status": "statut", "theme": "thème", "owner": "responsable",
-           "action": "action recommandée", "mentions": "plaintes",
-           "share": "part des réponses", "low_share": "part des commentaires des insatisfaits",
-           "where": "surreprésenté dans", "examples": "exemples", "priority": "priorité",
-           "trailing": "part sur les 4 semaines précédentes %", "rising": "en hausse 2 semaines",
-           "among": "{metric} des plaignants", "others": "{metric} des autres",
-           "yes": "oui", "no": "non", "confidence": "certitude", "weeks": "semaines regroupées"},
-}  # fmt: skip
-
-CONFIDENCE = {"en": {"clear": "clear", "likely": "likely"},
-              "fr": {"clear": "net", "likely": "probable"}}  # fmt: skip
-
-POINTS_HEADING = {"en": "{metric} points at stake", "fr": "points de {metric} en jeu"}
-
-STATUS = {"en": {"ranked": "ranked", "watch": "watch list"},
-          "fr": {"ranked": "classé", "watch": "à surveiller"}}  # fmt: skip
+# Headings and words of action_list.csv, in English: printed in the report's language
+HEADINGS = {"rank": N_("rank"), "status": N_("status"), "theme": N_("theme"),
+            "owner": N_("owner"), "action": N_("recommended action"),
+            "mentions": N_("complaints"), "share": N_("share of responses"),
+            "low_share": N_("share of low scorers' comments"), "where": N_("over-represented in"),
+            "examples": N_("examples"), "priority": N_("priority"),
+            "trailing": N_("share over the 4 weeks before %"), "rising": N_("rising 2 weeks"),
+            "among": N_("{metric} among complainers"), "others": N_("{metric} among the others"),
+            "yes": N_("yes"), "no": N_("no"), "confidence": N_("confidence"),
+            "weeks": N_("weeks pooled"), "points": N_("{metric} points at stake"),
+            "in": N_("{dimension}: {segment}")}  # fmt: skip
+CONFIDENCE = {"clear": N_("clear"), "likely": N_("likely")}
+STATUS = {"ranked": N_("ranked"), "watch": N_("watch list")}
 
 
 def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl.DataFrame:
     """`action_list.csv` for one week: a row per theme (ranked first, then the watch list),
     each metric's points at stake with their 95 % interval, rounded for reading."""
-    words = CSV_HEADINGS[language]
+    _ = translations(language).gettext
+    words = {key: _(heading) for key, heading in HEADINGS.items()}
     known = {t.id: t for t in taxonomy.themes}
 
     def text(theme: str, field: str) -> str:
-        return getattr(getattr(known[theme], field), language) if theme in known else theme
+        return getattr(known[theme], field).in_language(language) if theme in known else theme
+
+    def where(over_index: dict) -> str | None:
+        dimension, segment = over_index["over_index_dimension"], over_index["over_index_segment"]
+        if dimension is None or segment is None:
+            return None
+        return words["in"].format(dimension=dimension_label(dimension, language), segment=segment)
 
     per_metric = ["points", "points_low", "points_high", "metric_theme", "metric_others"]
     wide = rows.pivot("metric", index="theme", values=per_metric).join(
@@ -88,14 +87,16 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
     )
     columns = [
         pl.col("rank").alias(words["rank"]),
-        pl.col("status").replace_strict(STATUS[language]).alias(words["status"]),
+        pl.col("status")
+        .replace_strict({k: _(v) for k, v in STATUS.items()})
+        .alias(words["status"]),
         pl.col("confidence")
-        .replace_strict(CONFIDENCE[language], default=None)
+        .replace_strict({k: _(v) for k, v in CONFIDENCE.items()}, default=None)
         .alias(words["confidence"]),
         pl.col("window_weeks").alias(words["weeks"]),
         pl.col("theme").map_elements(lambda t: text(t, "label"), pl.String).alias(words["theme"]),
         pl.col("owner")
-        .replace_strict(OWNER_LABELS[language], default=pl.col("owner"))
+        .map_elements(lambda owner: owner_label(owner, language), pl.String)
         .alias(words["owner"]),
         pl.col("theme").map_elements(lambda t: text(t, "action"), pl.String).alias(words["action"]),
         pl.col("complaints").alias(words["mentions"]),
@@ -118,7 +119,7 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
     for metric in METRICS:
         if f"points_{metric}" not in wide.columns or metric not in answered:
             continue
-        name = POINTS_HEADING[language].format(metric=metric.upper())
+        name = words["points"].format(metric=metric.upper())
         columns += [
             pl.col(f"points_{metric}").round(2).alias(name),
             pl.col(f"points_low_{metric}").round(2).alias(f"{name} (95 % min)"),
@@ -131,13 +132,9 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
             .alias(words["others"].format(metric=metric.upper())),
         ]
     columns += [
-        pl.concat_str(
-            pl.col("over_index_dimension").replace_strict(
-                DIMENSION_LABELS[language], default=pl.col("over_index_dimension")
-            ),
-            pl.lit(" : " if language == "fr" else ": "),
-            "over_index_segment",
-        ).alias(words["where"]),
+        pl.struct("over_index_dimension", "over_index_segment")
+        .map_elements(where, pl.String)
+        .alias(words["where"]),
         pl.col("examples").alias(words["examples"]),
     ]
     return wide.sort(

@@ -9,15 +9,12 @@ import datetime as dt
 import polars as pl
 
 from satisfaction_pipeline.actions.stakes import METRICS, low_scorer
+from satisfaction_pipeline.i18n import N_, translations
 
-FOLLOW_UP_HEADINGS = {
-    "en": ["theme", "response id", "submitted at", "customer reference", "customer e-mail",
-           "channel", "team", "agent", "CSAT", "NPS", "CES", "comment"],
-    "fr": ["thème", "id réponse", "date", "référence client", "e-mail client", "canal",
-           "équipe", "conseiller", "CSAT", "NPS", "CES", "commentaire"],
-}  # fmt: skip
-
-NO_THEME = {"en": "(no theme)", "fr": "(aucun thème)"}
+FOLLOW_UP_HEADINGS = [N_("theme"), N_("response id"), N_("submitted at"),
+                      N_("customer reference"), N_("customer e-mail"), N_("channel"),
+                      N_("team"), N_("agent"), "CSAT", "NPS", "CES", N_("comment")]  # fmt: skip
+NO_THEME = N_("(no theme)")
 
 
 def _to_call_back(scored: pl.DataFrame, complaints: pl.DataFrame, order: list[str]):
@@ -73,7 +70,7 @@ def follow_up(
     values = [
         pl.col("theme")
         .replace_strict(labels, default=pl.col("theme"))
-        .fill_null(NO_THEME[language]),
+        .fill_null(translations(language).gettext(NO_THEME)),
         "response_id",
         pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M"),
         "customer_ref",
@@ -90,6 +87,8 @@ def follow_up(
     unanswered = {m for m in METRICS if scored.get_column(m).null_count() == scored.height}
     return rows.sort("position", "submitted_at", "response_key").select(
         expr.alias(name) if isinstance(expr, pl.Expr) else pl.col(expr).alias(name)
-        for expr, name in zip(values, FOLLOW_UP_HEADINGS[language], strict=True)
+        for expr, name in zip(
+            values, [translations(language).gettext(h) for h in FOLLOW_UP_HEADINGS], strict=True
+        )
         if not (isinstance(expr, str) and expr in unanswered)
     )

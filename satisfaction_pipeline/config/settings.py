@@ -27,6 +27,7 @@ from pydantic import (
 
 from satisfaction_pipeline.config.label_sets import SETS_BY_POINTS
 from satisfaction_pipeline.config.taxonomy import Taxonomy, Theme, build_taxonomy
+from satisfaction_pipeline.i18n import languages
 
 Metric = Literal["csat", "nps", "ces", "comment"]
 SCORED_METRICS: tuple[str, ...] = ("csat", "nps", "ces")
@@ -281,7 +282,8 @@ class Recipients(_Strict):
 
 
 class Report(_Strict):
-    language: Literal["en", "fr"] = "en"
+    # any language with a catalog under satisfaction_pipeline/locales (en, fr, de)
+    language: str = "en"
     title: str | None = None
     verbatims: int = Field(default=6, ge=0, le=50)
     # follow_up.csv names customers: attached to the e-mail only when this says so
@@ -292,6 +294,13 @@ class Report(_Strict):
     # segment dimensions the segment table leaves out (every other one is shown, configured
     # extras included); agents by default: naming a person is a management decision
     hidden_segments: list[str] = ["agent"]
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in languages():
+            raise ValueError(f"one of {', '.join(sorted(languages()))} (got {value!r})")
+        return value
 
 
 class Standouts(_Strict):

@@ -35,9 +35,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Bilingual(_Strict):
+class Wording(BaseModel):
+    """A theme's label, description or action in French and English (the languages comments are
+    read in), and in any other report language by its code (`de: Wartezeit`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
     fr: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _other_languages(self) -> Wording:
+        for code, text in (self.model_extra or {}).items():
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"{code!r}: expected a language code such as de or es")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{code}: expected a non-empty text")
+        return self
+
+    def in_language(self, language: str) -> str:
+        """The text in `language`, in English where the taxonomy has none in it."""
+        return getattr(self, language, None) or self.en
 
 
 class Patterns(_Strict):
@@ -58,9 +75,9 @@ class Patterns(_Strict):
 class Theme(_Strict):
     id: str
     owner: Owner
-    label: Bilingual
-    description: Bilingual
-    action: Bilingual
+    label: Wording
+    description: Wording
+    action: Wording
     # None: the theme is learned, assigned only by a trained theme model (`theme_model:`), or
     # found by its examples
     patterns: dict[Literal["fr", "en"], Patterns] | None = None

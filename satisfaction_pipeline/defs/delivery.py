@@ -18,7 +18,7 @@ from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, o
 from satisfaction_pipeline.delivery.exactly_once import decide, report_hash
 from satisfaction_pipeline.delivery.message import Action, Headline, build_message
 from satisfaction_pipeline.delivery.smtp import MailError, SmtpSettings, send, write_outbox
-from satisfaction_pipeline.report.texts import TEXT
+from satisfaction_pipeline.formats import owner_label
 
 TOP_ACTIONS = 3
 _INTERRUPTED = (
@@ -111,13 +111,12 @@ def _message(
         for r in wh.query(conn, "report/headline", week=week).iter_rows(named=True)
     ]
     known = {t.id: t for t in taxonomy.themes}
-    owners = TEXT[language]["owners"]
     actions = [
         Action(
-            label=getattr(known[r["theme"]].label, language),
-            owner=owners.get(r["owner"], r["owner"]),
+            label=known[r["theme"]].label.in_language(language),
+            owner=owner_label(r["owner"], language),
             complaints=r["complaints"],
-            recommendation=getattr(known[r["theme"]].action, language),
+            recommendation=known[r["theme"]].action.in_language(language),
         )
         for r in wh.query(conn, "report/actions", week=week).iter_rows(named=True)
         if r["theme"] in known and r["status"] == "ranked"

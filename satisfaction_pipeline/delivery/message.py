@@ -13,39 +13,14 @@ from pathlib import Path
 from satisfaction_pipeline.delivery.exactly_once import (
     ATTACHED_CSV,
 )
-from satisfaction_pipeline.formats import format_date, format_score, metric_name
+from satisfaction_pipeline.formats import format_date, format_number, format_score, metric_name
+from satisfaction_pipeline.i18n import translations
 
 
 def _message_id(sender: str) -> str:
     """A Message-ID in the sender's domain: `Name <reports@example.com>` gives @example.com."""
     address = parseaddr(sender)[1]
     return make_msgid(domain=address.rpartition("@")[2] or None)
-
-
-TEXT = {
-    "en": {
-        "subject": "Customer satisfaction — week of {week}",
-        "intro": "The weekly customer-satisfaction report for the week of {week} is attached.",
-        "actions": "What to fix first (the complaint themes that weigh most on the scores)",
-        "no_actions": "No complaint theme stands out clearly yet (see the watch list).",
-        "answers": "answers",
-        "attached": "Attached: {files}.",
-        "footer": "Sent by satisfaction_pipeline. Comments are quoted without personal data.",
-    },
-    "fr": {
-        "subject": "Satisfaction client — semaine du {week}",
-        "intro": "Le rapport hebdomadaire de satisfaction client de la semaine du {week} est en "
-        "pièce jointe.",
-        "actions": "À traiter en priorité (les thèmes de plainte qui pèsent le plus sur les "
-        "scores)",
-        "no_actions": "Aucun thème de plainte ne ressort encore nettement (voir les thèmes à "
-        "surveiller).",
-        "answers": "réponses",
-        "attached": "En pièces jointes : {files}.",
-        "footer": "Envoyé par satisfaction_pipeline. Les commentaires sont cités sans données "
-        "personnelles.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -82,16 +57,17 @@ def build_message(
     configuration, never from customers."""
     from html import escape
 
-    text = TEXT[language]
+    _ = translations(language).gettext
     week_label = format_date(week, language)
     scores = ", ".join(
         f"{metric_name(h.metric, h.scale)} {format_score(h.metric, h.score, language)}"
         for h in headline
     )
     message = EmailMessage()
-    colon = "\u202f: " if language == "fr" else ": "  # French puts a space before the colon
-    subject = text["subject"].format(week=week_label)
-    message["Subject"] = f"{subject}{colon}{scores}" if scores else subject
+    subject = _("Customer satisfaction — week of {week}").format(week=week_label)
+    if scores:
+        subject = _("{subject}: {scores}").format(subject=subject, scores=scores)
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(to)
     if cc:
@@ -103,19 +79,28 @@ def build_message(
         for name in ATTACHED_CSV
         if (folder / name).exists() and (follow_up or name != "follow_up.csv")
     ]
-    lines = [text["intro"].format(week=week_label), ""]
+    intro = _("The weekly customer-satisfaction report for the week of {week} is attached.")
+    lines = [intro.format(week=week_label), ""]
     lines += [
-        f"  {metric_name(h.metric, h.scale)}{colon}{format_score(h.metric, h.score, language)}"
-        f" (n = {h.n} {text['answers']})"
+        "  "
+        + _("{metric}: {score} (n = {n})").format(
+            metric=metric_name(h.metric, h.scale),
+            score=format_score(h.metric, h.score, language),
+            n=format_number(h.n, language, 0),
+        )
         for h in headline
     ]
-    lines += ["", text["actions"]]
+    actions_title = _("What to fix first (the complaint themes that weigh most on the scores)")
+    no_actions = _("No complaint theme stands out clearly yet (see the watch list).")
+    attached = _("Attached: {files}.")
+    footer = _("Sent by satisfaction_pipeline. Comments are quoted without personal data.")
+    lines += ["", actions_title]
     lines += [
         f"  {k}. {a.label} ({a.owner}, {a.complaints}) — {a.recommendation}"
         for k, a in enumerate(actions, 1)
-    ] or [f"  {text['no_actions']}"]
+    ] or [f"  {no_actions}"]
     files = ", ".join(p.name for p in attachments)
-    lines += ["", text["attached"].format(files=files), "", text["footer"]]
+    lines += ["", attached.format(files=files), "", footer]
     message.set_content("\n".join(lines))
     cell = "padding:6px 10px;border-bottom:1px solid #dde;font-family:Arial,sans-serif;"
     kpis = "".join(
@@ -133,17 +118,17 @@ def build_message(
             f'<td style="{cell}text-align:right">{a.complaints}</td></tr>'
             for k, a in enumerate(actions, 1)
         )
-        or f'<tr><td style="{cell}">{escape(text["no_actions"])}</td></tr>'
+        or f'<tr><td style="{cell}">{escape(no_actions)}</td></tr>'
     )
     html = (
         f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"></head>'
         f'<body style="margin:0;padding:16px;font-family:Arial,sans-serif;color:#123">'
-        f"<p>{escape(text['intro'].format(week=week_label))}</p>"
+        f"<p>{escape(intro.format(week=week_label))}</p>"
         f'<table role="presentation" style="border-collapse:collapse"><tr>{kpis}</tr></table>'
-        f'<h3 style="font-family:Arial,sans-serif">{escape(text["actions"])}</h3>'
+        f'<h3 style="font-family:Arial,sans-serif">{escape(actions_title)}</h3>'
         f'<table role="presentation" style="border-collapse:collapse">{rows}</table>'
-        f"<p>{escape(text['attached'].format(files=files))}</p>"
-        f'<p style="font-size:11px;color:#778">{escape(text["footer"])}</p></body></html>'
+        f"<p>{escape(attached.format(files=files))}</p>"
+        f'<p style="font-size:11px;color:#778">{escape(footer)}</p></body></html>'
     )
     message.add_alternative(html, subtype="html")
     for path in attachments:

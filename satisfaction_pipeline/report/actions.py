@@ -10,11 +10,9 @@ import polars as pl
 
 from satisfaction_pipeline.actions.ranking import leads_clearly
 from satisfaction_pipeline.config.taxonomy import Taxonomy
-from satisfaction_pipeline.formats import (
-    DIMENSION_LABELS,
-    format_percent,
-)
-from satisfaction_pipeline.report.texts import TEXT, theme_label, theme_labels
+from satisfaction_pipeline.formats import dimension_label, format_percent
+from satisfaction_pipeline.i18n import translations
+from satisfaction_pipeline.report.texts import theme_label, theme_labels
 
 
 def call_backs_by_theme(
@@ -72,17 +70,22 @@ def _ranking(
 ) -> dict[str, Any]:
     """What the week's list rests on, in words: the weeks pooled ("this week" alone), the
     basis (points, share, mentions) and how sure its first place is."""
-    text = TEXT[language]
+    _ = translations(language).gettext
     first = {} if actions is None or actions.is_empty() else actions.row(0, named=True)
     weeks = first.get("window_weeks") or 1
     lead = None
     if ranked:
-        lead = "lead_clear" if leads_clearly(ranked) else "lead_likely"
+        lead = _("clearly first") if leads_clearly(ranked) else _("likely first, to confirm")
+    window = _("over the last {weeks} weeks").format(weeks=weeks) if weeks > 1 else _("this week")
     return {
         "weeks": weeks,
-        "window": text["window"].format(weeks=weeks) if weeks > 1 else text["this_week"],
+        "window": window,
+        "no_ranked": _(
+            "No complaint theme stands out clearly {window}: see the watch list."
+        ).format(window=window),
         "basis": first.get("basis") or "points",
-        "lead": text[lead] if lead else None,
+        "lead": lead,
+        "leads_clearly": bool(ranked) and leads_clearly(ranked),
     }
 
 
@@ -95,13 +98,16 @@ def _action_entry(
     """One theme of the action list: what every metric's row shares, and each metric's points
     at stake with their interval (CSAT, CES, NPS: the ranking's order of weight)."""
     first = next(iter(by_metric.values()))
-    text = TEXT[language]
+    _ = translations(language).gettext
     most_in = None
     over_index = ("over_index_dimension", "over_index_segment", "over_index_rate", "rest_rate")
     if all(first.get(column) is not None for column in over_index):
         dimension = first["over_index_dimension"]
-        most_in = text["most_in"].format(
-            dimension=DIMENSION_LABELS[language].get(dimension, dimension).lower(),
+        most_in = _(
+            "Most over-represented: {dimension} {segment}, {rate} of its commenters vs {rest} "
+            "elsewhere."
+        ).format(
+            dimension=dimension_label(dimension, language),
             segment=first["over_index_segment"],
             rate=format_percent(100 * first["over_index_rate"], language, 0),
             rest=format_percent(100 * first["rest_rate"], language, 0),

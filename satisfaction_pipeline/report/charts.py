@@ -27,10 +27,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from satisfaction_pipeline.formats import (
     format_number,
     format_score,
-    french_typography,
     metric_name,
     month_day,
 )
+from satisfaction_pipeline.i18n import N_, translations
 
 STYLE = {
     "svg.hashsalt": "satisfaction_pipeline",
@@ -56,6 +56,7 @@ class Chart:
 def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart | None:
     """A metric's weekly score with its 95 % interval (rows: week, score, ci_low, ci_high, n
     of `marts.weekly_scores`, overall); None with fewer than two weeks."""
+    _ = translations(language).gettext
     rows = rows.sort("week")
     if rows.height < 2:
         return None
@@ -80,14 +81,10 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
         )
         uri = _svg(figure)
     first, last = rows.row(0, named=True), rows.row(-1, named=True)
-    alt = {
-        "en": "{name} over {k} weeks{gaps}: {a} in the week of {d0}, {b} in the week of {d1}; "
-        "the grey band is the 95% interval.",
-        "fr": french_typography(
-            "{name} sur {k} semaines{gaps} : {a} la semaine du {d0}, {b} la semaine du {d1} ; "
-            "la bande grise est l'intervalle à 95 %."
-        ),
-    }[language].format(
+    alt = _(
+        "{name} over {k} weeks{gaps}: {a} in the week of {d0}, {b} in the week of {d1}; "
+        "the grey band is the 95% interval."
+    ).format(
         name=metric_name(metric, scale),
         k=_span(weeks) + 1,
         gaps=_gaps(weeks, language),
@@ -99,10 +96,7 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
     return Chart(uri, alt)
 
 
-NPS_LABELS = {
-    "en": ("Promoters", "Passives", "Detractors"),
-    "fr": ("Promoteurs", "Passifs", "Détracteurs"),
-}
+NPS_LABELS = (N_("Promoters"), N_("Passives"), N_("Detractors"))
 
 
 def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
@@ -115,7 +109,8 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
     x = _positions(weeks)
     shares = {k: (rows[k] / rows["n"] * 100).to_list()
               for k in ("promoters", "passives", "detractors")}  # fmt: skip
-    labels = NPS_LABELS[language]
+    _ = translations(language).gettext
+    labels = [_(label) for label in NPS_LABELS]
     with plt.rc_context(STYLE):
         figure, axes = plt.subplots(figsize=SIZE)
         bottom = [0.0] * len(x)
@@ -128,7 +123,7 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
         axes.set_ylim(0, 100)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
         axes.set_title(
-            {"en": "NPS mix (% of answers)", "fr": "Répartition NPS (% des réponses)"}[language],
+            _("NPS mix (% of answers)"),
             loc="left", fontsize=9, fontweight="bold",
         )  # fmt: skip
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False,
@@ -136,14 +131,10 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
         _week_axis(axes, weeks, language)
         uri = _svg(figure)
     last = rows.row(-1, named=True)
-    alt = {
-        "en": "NPS mix over {k} weeks{gaps}; in the week of {d}: {p} promoters, {q} passives, "
-        "{r} detractors.",
-        "fr": french_typography(
-            "Répartition NPS sur {k} semaines{gaps} ; la semaine du {d} : {p} de promoteurs, "
-            "{q} de passifs, {r} de détracteurs."
-        ),
-    }[language].format(
+    alt = _(
+        "NPS mix over {k} weeks{gaps}; in the week of {d}: {p} promoters, {q} passives, "
+        "{r} detractors."
+    ).format(
         k=_span(weeks) + 1,
         gaps=_gaps(weeks, language),
         d=_day(weeks[-1], language),
@@ -206,10 +197,7 @@ def _gaps(weeks: list[dt.date], language: str) -> str:
     missing = len(week_axis(weeks, language)[2])
     if not missing:
         return ""
-    return {
-        "en": "; no answers in {n} of them",
-        "fr": french_typography(" ; aucune réponse pendant {n} d'entre elles"),
-    }[language].format(n=missing)
+    return translations(language).gettext("; no answers in {n} of them").format(n=missing)
 
 
 def _day(day: dt.date, language: str) -> str:

@@ -17,6 +17,7 @@ from satisfaction_pipeline.formats import (
     format_date,
     format_percent,
 )
+from satisfaction_pipeline.i18n import N_, translations
 from satisfaction_pipeline.redact import redact
 from satisfaction_pipeline.report.actions import (
     action_context,
@@ -34,7 +35,28 @@ from satisfaction_pipeline.report.summary import (
     summary,
     why_blocks,
 )
-from satisfaction_pipeline.report.texts import TEXT, theme_labels
+from satisfaction_pipeline.report.texts import theme_labels
+
+EXCLUDED = {
+    "survey_preview": N_("survey previews"),
+    "survey_test": N_("survey tests"),
+    "spam": N_("spam"),
+    "unfinished": N_("unfinished"),
+    "unanswered": N_("invitations not answered"),
+}
+VOTES_RULES = {
+    "last_in_week": N_(
+        "A customer who answered the same survey several times in a week counts once, by their "
+        "last answer, as most survey tools count; customers are known by their customer "
+        "reference, else their e-mail address."
+    ),
+    "first_in_week": N_(
+        "A customer who answered the same survey several times in a week counts once, by their "
+        "first answer; customers are known by their customer reference, else their e-mail "
+        "address."
+    ),
+    "all": N_("Every response counts, even several from one customer in a week."),
+}
 
 
 def build_context(
@@ -67,6 +89,7 @@ def build_context(
     min_score_responses: int = 1,
     min_comment_responses: int = 1,
     hidden_segments: tuple[str, ...] = ("agent",),
+    changes_against: str = "previous_week",
     ranking_rules: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
@@ -81,8 +104,10 @@ def build_context(
     per source (sql/report/response_counts.sql), `invitations` the sources' setting;
     `votes`: the votes_per_customer rule; `min_score_responses` and `min_comment_responses`:
     the privacy thresholds (the quotes in the frames given already respect the second);
-    `hidden_segments`: dimensions the segment table leaves out; `ranking_rules`: the `actions:`
+    `hidden_segments`: dimensions the segment table leaves out; `changes_against`: the
+    standouts' diverging_changes rule; `ranking_rules`: the `actions:`
     settings the methodology states (min_mentions, min_share, windows, min_low_comments)."""
+    _ = translations(language).gettext
     by_segment = scores_by_segment(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
     )
@@ -91,7 +116,7 @@ def build_context(
         key=lambda ms: ({"csat": 0, "nps": 1, "ces": 2}[ms[0]], ms[1]),
     )
     segments, other_standouts = segment_rows(
-        by_segment, metric_columns, standouts, language, hidden_segments
+        by_segment, metric_columns, standouts, language, hidden_segments, changes_against
     )
     quoted = comments.head(verbatims).with_columns(
         comment=pl.col("comment").map_elements(redact, return_dtype=pl.String)
@@ -101,8 +126,7 @@ def build_context(
     why = why_blocks(movement, metric_columns, labels, language)
     return {
         "language": language,
-        "t": TEXT[language],
-        "title": title or TEXT[language]["title"],
+        "title": title or _("Customer satisfaction — weekly report"),
         "week": week,
         "week_label": format_date(week, language),
         "week_end_label": format_date(week + dt.timedelta(days=6), language),
@@ -139,10 +163,10 @@ def build_context(
             week_counts, response_counts, invitations or {}, votes, language
         ),
         "excluded": [
-            (TEXT[language].get(f"excluded_{reason}", reason), rows)
+            (_(EXCLUDED[reason]) if reason in EXCLUDED else reason, rows)
             for reason, rows in (file_counts.get("excluded") or {}).items()
         ],
-        "votes_rule": TEXT[language][f"votes_{votes}"],
+        "votes_rule": _(VOTES_RULES[votes]),
         "comment_rate": format_percent(
             100 * week_counts["comments"] / week_counts["responses"]
             if week_counts.get("responses")
@@ -190,6 +214,7 @@ def warehouse_context(
         min_score_responses=settings.privacy.min_responses_for_score,
         min_comment_responses=settings.privacy.min_responses_for_comments,
         hidden_segments=tuple(settings.report.hidden_segments),
+        changes_against=settings.standouts.diverging_changes,
         ranking_rules=settings.actions.model_dump(
             include={"min_mentions", "min_share", "windows", "min_low_comments"}
         ),

@@ -12,8 +12,8 @@ from satisfaction_pipeline.formats import (
     format_number,
     format_percent,
 )
+from satisfaction_pipeline.i18n import translations
 from satisfaction_pipeline.redact import quotable
-from satisfaction_pipeline.report.texts import TEXT
 
 
 def response_rate(
@@ -39,10 +39,10 @@ def week_quality(
 ) -> list[str]:
     """The week's denominators in words: the response rate, the share of each question left
     unanswered (N/A, skipped), and the responses set aside by the one-vote rule."""
-    text, lines = TEXT[language], []
+    _, lines = translations(language).gettext, []
     if rate := response_rate(response_counts, invitations):
         lines.append(
-            text["response_rate"].format(
+            _("Response rate: {rate} ({responses} responses to {invitations} invitations).").format(
                 rate=format_percent(100 * rate[0] / rate[1], language, 0),
                 responses=format_number(rate[0], language, 0),
                 invitations=format_number(rate[1], language, 0),
@@ -55,14 +55,23 @@ def week_quality(
         and (answered := week_counts.get(f"{metric}_answered")) is not None
     ]
     if rates:
-        lines.append(text["unanswered"].format(rates=", ".join(rates)))
-    if week_counts.get("superseded") and votes != "all":
         lines.append(
-            text["superseded"].format(
-                n=format_number(week_counts["superseded"], language, 0),
-                which=text[f"which_{votes}"],
-            )
+            _(
+                "Not answered (N/A, dismissed or skipped), so left out of the score: {rates}."
+            ).format(rates=", ".join(rates))
         )
+    if week_counts.get("superseded") and votes != "all":
+        if votes == "last_in_week":
+            set_aside = _(
+                "Set aside because their customer answered the same survey again that week, "
+                "the last answer counting: {n}."
+            )
+        else:
+            set_aside = _(
+                "Set aside because their customer answered the same survey again that week, "
+                "the first answer counting: {n}."
+            )
+        lines.append(set_aside.format(n=format_number(week_counts["superseded"], language, 0)))
     if low := week_counts.get("low_comments"):
         lines.append(
             _coverage(low, week_counts["low_explained"], week_counts["low_emerging"], language)
@@ -71,16 +80,21 @@ def week_quality(
 
 
 def _coverage(low: int, explained: int, emerging: int, language: str) -> str:
-    text = TEXT[language]
+    _ = translations(language).gettext
 
     def share(n: int) -> str:
         return format_percent(100 * n / low, language, 0)
 
-    return text["coverage"].format(
+    return _(
+        "Unhappy customers' comments explained by a theme: {share} of {n}; {unexplained} left "
+        "without one{emerging}. A low share is the signal to code more comments."
+    ).format(
         share=share(explained),
         n=format_number(low, language, 0),
         unexplained=share(low - explained),
-        emerging=text["coverage_emerging"].format(share=share(emerging)) if emerging else "",
+        emerging=_(" ({share} in an emerging group)").format(share=share(emerging))
+        if emerging
+        else "",
     )
 
 

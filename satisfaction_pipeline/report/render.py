@@ -16,10 +16,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from satisfaction_pipeline.formats import (
+    dimension_label,
     format_date,
     format_number,
     format_percent,
+    owner_label,
 )
+from satisfaction_pipeline.i18n import translations
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 
@@ -30,7 +33,10 @@ def _autoescape(template_name: str | None) -> bool:
 
 
 def environment(language: str) -> Environment:
+    """Templates with the language's words (`_`, `ngettext`, `pgettext` and `{% trans %}` from
+    Jinja2's i18n extension, fed by the language's catalog) and formats."""
     env = Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=_autoescape,
         undefined=StrictUndefined,
@@ -41,6 +47,9 @@ def environment(language: str) -> Environment:
     env.filters["pct"] = lambda v, d=1: format_percent(v, language, d)
     env.filters["date"] = lambda v: format_date(v, language)
     env.globals["font_data_uri"] = font_data_uri
+    env.globals["owner_label"] = lambda owner: owner_label(owner, language)
+    env.globals["dimension_label"] = lambda dimension: dimension_label(dimension, language)
+    env.install_gettext_translations(translations(language), newstyle=True)
     return env
 
 

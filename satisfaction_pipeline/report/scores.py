@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 
+from satisfaction_pipeline.scoring.standouts import explain
+
 SEGMENT_DIMENSIONS_FIRST = ("channel", "team", "product", "touchpoint", "source")
 
 
@@ -108,18 +110,24 @@ def segment_rows(
     standouts: pl.DataFrame | None,
     language: str,
     hidden: tuple[str, ...] = ("agent",),
+    changes_against: str = "previous_week",
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The segments table's rows, by dimension — the standard ones, then a configuration's
     own, less the `hidden` ones —, each with its cells in `metric_columns` order, the marks its
     standouts put on them and their explanations; and the explanations of standouts whose
-    segment the table does not show."""
+    segment the table does not show, in the report's language (`changes_against`: what a
+    diverging change is measured against, for languages the warehouse has no explanation in)."""
     notes: dict[tuple[str, str], list[str]] = {}
     marks: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
     for r in () if standouts is None else standouts.iter_rows(named=True):
         key = (r["dimension"], r["segment"])
+        if r["dimension"] in hidden:
+            continue  # configured out of the report: its segments are named nowhere in it
         if not _may_show(by_segment.get(key, []), r):
             continue  # its sentence gives a score the privacy threshold hides
-        notes.setdefault(key, []).append(r[f"explanation_{language}"])
+        # stored in English and French; explained now in any other language
+        note = r.get(f"explanation_{language}") or explain(r, language, changes_against)
+        notes.setdefault(key, []).append(note)
         first, second = _STANDOUT_MARKS.get(r["kind"], (None, None))
         cell_marks = marks.setdefault(key, {})
         if first:

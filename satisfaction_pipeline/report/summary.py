@@ -13,9 +13,11 @@ from satisfaction_pipeline.formats import (
     format_percent,
     format_score,
     metric_name,
+    owner_label,
 )
+from satisfaction_pipeline.i18n import translations
 from satisfaction_pipeline.report.scores import Score
-from satisfaction_pipeline.report.texts import TEXT, theme_label
+from satisfaction_pipeline.report.texts import theme_label
 
 
 def summary(
@@ -29,13 +31,13 @@ def summary(
     contributors to its change (to the first score's when none moved significantly), the
     first thing to fix, and whose doing low scores are. Without any score (`counts`: the
     week's, from sql/report/week_counts.sql), the volume of comments and complaints first."""
-    text = TEXT[language]
+    _ = translations(language).gettext
     sentences = []
     if not headline and counts and counts.get("comments"):
         sentences.append(_volume_sentence(counts, language))
         sentences.append(_first_action(actions["actions"][0], actions["ranking"], language)
                          if actions["actions"] else
-                         text["no_ranked"].format(window=actions["ranking"]["window"]))  # fmt: skip
+                         actions["ranking"]["no_ranked"])  # fmt: skip
         return sentences
     movers = [s for s in headline if s.significant_prev and s.delta is not None]
     mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0) if movers else None
@@ -49,26 +51,33 @@ def summary(
         None,
     )
     if mover:
+        moved = (
+            _("{metric} rose by {size} since last week: a significant change.")
+            if mover.delta > 0
+            else _("{metric} fell by {size} since last week: a significant change.")
+        )
         sentences.append(
-            text["summary_mover"].format(
+            moved.format(
                 metric=metric_name(mover.metric, mover.scale),
-                direction=text["up" if mover.delta > 0 else "down"],
                 size=format_change(mover.metric, mover.delta, language),
             )
         )
     else:
-        sentences.append(text["summary_steady"])
+        sentences.append(_("No headline score changed significantly since last week."))
     if block and (sentence := _why_sentence(block, language)):
         sentences.append(sentence)
     ranking = actions["ranking"]
     if actions["actions"]:
         sentences.append(_first_action(actions["actions"][0], ranking, language))
     else:
-        sentences.append(text["no_ranked"].format(window=ranking["window"]))
+        sentences.append(ranking["no_ranked"])
     if actions["responsibility"]:
         split = actions["responsibility"]
         sentences.append(
-            text["summary_responsibility"].format(
+            _(
+                "{share} of the low scorers who commented point to customer service alone, "
+                "{others} to other teams only, and {none} name no theme."
+            ).format(
                 share=split["service_only"], others=split["others_only"], none=split["no_theme"]
             )
         )
@@ -81,7 +90,11 @@ def _volume_sentence(counts: dict[str, Any], language: str) -> str:
     def share(complaining: int, comments: int | None) -> str:
         return format_percent(100 * complaining / comments, language, 0) if comments else "–"
 
-    return TEXT[language]["summary_comments"].format(
+    _ = translations(language).gettext
+    return _(
+        "This source has no score: {comments} comments this week, {share} of them complaining of "
+        "something (last week: {before})."
+    ).format(
         comments=format_number(counts["comments"], language, 0),
         share=share(counts["complaining"], counts["comments"]),
         before=share(counts.get("complaining_prev") or 0, counts.get("comments_prev")),
@@ -91,20 +104,29 @@ def _volume_sentence(counts: dict[str, Any], language: str) -> str:
 def _first_action(first: dict[str, Any], ranking: dict[str, Any], language: str) -> str:
     """ "First to fix: wait time (customer service), 4.1 CSAT points at stake this week" — or
     the share of the unhappy who name it, when the list does not rest on points."""
-    text = TEXT[language]
+    _ = translations(language).gettext
     words = {
         "theme": first["label"],
-        "owner": text["owners"].get(first["owner"], first["owner"]),
+        "owner": owner_label(first["owner"], language),
         "window": ranking["window"],
-        "lead": "" if ranking["lead"] == text["lead_clear"] else text["summary_lead_likely"],
+        "lead": "" if ranking["leads_clearly"] else _(" (likely first, to confirm)"),
     }
     if ranking["basis"] == "points" and first["points"]:
-        metric, points, *_ = first["points"][0]
-        return text["summary_action"].format(
-            **words, points=format_number(points, language, 1), metric=metric
+        metric, points = first["points"][0][:2]
+        return _(
+            "First to fix: {theme} ({owner}), {points} {metric} points at stake {window}{lead}."
+        ).format(**words, points=format_number(points, language, 1), metric=metric)
+    if ranking["basis"] == "mentions":
+        named = _(
+            "First to fix: {theme} ({owner}), named in {share} of the complaining comments "
+            "{window}{lead}."
         )
-    key = "summary_action_mentions" if ranking["basis"] == "mentions" else "summary_action_share"
-    return text[key].format(**words, share=first["low_share"])
+    else:
+        named = _(
+            "First to fix: {theme} ({owner}), named by {share} of the unhappy commenters "
+            "{window}{lead}."
+        )
+    return named.format(**words, share=first["low_share"])
 
 
 WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"
@@ -163,7 +185,8 @@ def why_blocks(
 def _why_sentence(block: dict[str, Any], language: str) -> str | None:
     """ "What moved CSAT (−4.2 pts): wait time (−2.9 pts, a larger share) and …": the two
     biggest parts pushing the way the score went."""
-    text, metric, total = TEXT[language], block["metric"], block["total"]
+    _ = translations(language).gettext
+    metric, total = block["metric"], block["total"]
     if total is None or abs(total) < 1e-9:
         return None
     direction = 1 if total > 0 else -1
@@ -176,20 +199,19 @@ def _why_sentence(block: dict[str, Any], language: str) -> str | None:
 
     def contributor(part: dict[str, Any]) -> str:
         if abs(part["volume_effect"]) >= abs(part["score_effect"]):
-            reason = "share_up" if part["share"] > part["share_before"] else "share_down"
+            grew = part["share"] > part["share_before"]
+            reason = _("a larger share") if grew else _("a smaller share")
         else:
-            reason = "scored_up" if part["score_effect"] > 0 else "scored_down"
+            reason = _("scoring higher") if part["score_effect"] > 0 else _("scoring lower")
         change = signed_change(metric, part["contribution"], language)
-        return f"{part['label']} ({change}, {text[reason]})"
+        return f"{part['label']} ({change}, {reason})"
 
     second = pushing[1:]
-    return text["summary_why"].format(
+    return _("What moved {metric} ({change}): {first}{second}.").format(
         metric=block["name"],
         change=signed_change(metric, total, language),
         first=contributor(pushing[0]),
-        second=text["summary_why_second"].format(contributor=contributor(second[0]))
-        if second
-        else "",
+        second=_(" and {contributor}").format(contributor=contributor(second[0])) if second else "",
     )
 
 
@@ -198,16 +220,16 @@ def spike_entries(
 ) -> list[dict[str, Any]]:
     """The week's spikes in words, one entry per theme (the furthest from usual first): each
     unusual measure against its usual level, ▲ or ▼, and the theme's examples."""
-    text, found = TEXT[language], {}
+    _, found = translations(language).gettext, {}
     for r in () if spikes is None else spikes.iter_rows(named=True):
         measure = r["measure"]
         if measure == "share":
             shown = [format_percent(v, language, 1) for v in (r["value"], r["mean"], r["sd"])]
-            what = text["spike_share"]
+            what = _("{value} of responses mention it (usually {mean} ± {sd})")
         else:
             shown = [format_score(measure, v, language) for v in (r["value"], r["mean"])]
             shown.append(format_score(measure, r["sd"], language).lstrip("+"))
-            what = text["spike_score"]
+            what = _("{metric} among them {value} (usually {mean} ± {sd})")
         entry = found.setdefault(
             r["theme"],
             {

@@ -25,9 +25,9 @@ from satisfaction_pipeline.formats import (
     dimension_label,
     format_change,
     format_score,
-    french_typography,
     metric_name,
 )
+from satisfaction_pipeline.i18n import N_, translations
 
 STANDOUTS_SCHEMA: dict[str, pl.DataType] = {
     "week": pl.Date(),
@@ -78,7 +78,7 @@ def find_standouts(scores: pl.DataFrame, weeks: list[dt.date], rules: Standouts)
     explained = frame.with_columns(
         pl.Series(
             f"explanation_{language}",
-            [_explain(r, language, rules.diverging_changes) for r in rows],
+            [explain(r, language, rules.diverging_changes) for r in rows],
             dtype=pl.String,
         )
         for language in ("en", "fr")
@@ -169,36 +169,26 @@ def _diverging_changes(current: pl.DataFrame, base: str) -> pl.DataFrame:
     )
 
 
+# One sentence per kind of standout, in English (the source language): `explain` prints it in the
+# report's language from its catalog.
 TEMPLATES = {
-    "en": {
-        "above": "{who}: {q} above the overall in {k} of the last {w} weeks ({s} vs {o} this week)",
-        "below": "{who}: {q} below the overall in {k} of the last {w} weeks ({s} vs {o} this week)",
-        "diverging_levels": "{who}: {q} above the overall ({s} vs {o}) "
-        "but {q2} below ({s2} vs {o2})",
-        "diverging_changes": "{who}: {q} up {c} {since} but {q2} down {c2}",
-        "previous_week": "vs last week",
-        "trailing_weeks": "vs the four weeks before",
-    },
-    "fr": {
-        "above": "{who}\u202f: {q} au-dessus de l'ensemble {k} semaines sur les {w} dernières "
-        "({s} contre {o} cette semaine)",
-        "below": "{who}\u202f: {q} en dessous de l'ensemble {k} semaines sur les {w} dernières "
-        "({s} contre {o} cette semaine)",
-        "diverging_levels": "{who}\u202f: {q} au-dessus de l'ensemble ({s} contre {o}) "
-        "mais {q2} en dessous ({s2} contre {o2})",
-        "diverging_changes": "{who}\u202f: {q} en hausse de {c} {since} "
-        "mais {q2} en baisse de {c2}",
-        "previous_week": "par rapport à la semaine précédente",
-        "trailing_weeks": "par rapport aux quatre semaines précédentes",
-    },
+    "above": N_("{who}: {q} above the overall in {k} of the last {w} weeks ({s} vs {o} this week)"),
+    "below": N_("{who}: {q} below the overall in {k} of the last {w} weeks ({s} vs {o} this week)"),
+    "diverging_levels": N_(
+        "{who}: {q} above the overall ({s} vs {o}) but {q2} below ({s2} vs {o2})"
+    ),
+    "diverging_changes": N_("{who}: {q} up {c} {since} but {q2} down {c2}"),
 }
-TEMPLATES["fr"] = {k: french_typography(v) for k, v in TEMPLATES["fr"].items()}
+SINCE = {
+    "previous_week": N_("compared with last week"),
+    "trailing_weeks": N_("compared with the four weeks before"),
+}
 
 
-def _explain(row: dict, language: str, changes_against: str) -> str:
+def explain(row: dict, language: str, changes_against: str) -> str:
     """One sentence a manager can read, e.g. `Team B: CSAT above the overall (92.0% vs 85.1%) but
     CES 1-7 below (4.10 vs 4.60)`."""
-    text = TEMPLATES[language]
+    _ = translations(language).gettext
     metric, other = row["metric"], row["other_metric"]
     values = {
         "who": f"{dimension_label(row['dimension'], language)} {row['segment']}",
@@ -207,7 +197,7 @@ def _explain(row: dict, language: str, changes_against: str) -> str:
         "o": format_score(metric, row["overall"], language),
         "k": row["weeks_out"],
         "w": row["window_weeks"],
-        "since": text.get(changes_against, ""),
+        "since": _(SINCE[changes_against]) if changes_against in SINCE else "",
     }
     if other is not None:
         values |= {
@@ -220,4 +210,4 @@ def _explain(row: dict, language: str, changes_against: str) -> str:
             "c": format_change(metric, row["change"], language),
             "c2": format_change(other, row["other_change"], language),
         }
-    return text[row["kind"]].format(**values)
+    return _(TEMPLATES[row["kind"]]).format(**values)

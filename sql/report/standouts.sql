@@ -1,7 +1,6 @@
 -- The week's standouts as the report lists them: diverging questions first, then consistent
 -- segments, each group by dimension and segment.
-SELECT kind, dimension, segment, metric, scale, other_metric, other_scale, explanation_en,
-       explanation_fr
+SELECT *
 FROM marts.standouts
 WHERE week = $week
 ORDER BY CASE kind WHEN 'diverging_levels' THEN 0 WHEN 'diverging_changes' THEN 1
