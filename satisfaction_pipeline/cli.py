@@ -485,6 +485,16 @@ def _inspect(paths: Paths, shown: int) -> int:
             print(f"    row {row}: {reason}")
         if result.rejected.height > shown:
             print(f"    … and {result.rejected.height - shown} more")
+        answers = result.rejected_answers
+        if not answers.is_empty():
+            print(f"  {answers.height} answer(s) set aside, their rows kept:")
+            for row, reason in answers.select("row_number", "reason").head(shown).iter_rows():
+                print(f"    row {row}: {reason}")
+        copies = result.duplicate_rows.select("row_number", "kept_row", "differs").iter_rows()
+        for row, kept, _ in [c for c in copies if c[2]][:shown]:
+            print(
+                f"    row {row}: the response id of row {kept}, other answers (row {kept} counts)"
+            )
     for name in inbox.unmatched:
         print(f"{name}  matched by no source pattern: would not be loaded")
     failed = sum(read.status == "failed" for read in inbox.reads)

@@ -11,10 +11,10 @@ Three sources, in the layouts the example `satisfaction.yaml` maps:
 
 Scores follow a hidden satisfaction level per response, moved by channel, team, agent and week, and
 comments say why: in the most recent week the phone queue is saturated, so phone CSAT and effort
-drop and comments complain about waiting. A few rows are broken on purpose (unknown label, missing
-id, a repeated row) so that the rejected-rows path is always exercised, and the test and spam rows
-the excluded-rows path. `DemoResponse` records give
-the truth the files were written from, so tests can check the pipeline's figures independently.
+drop and comments complain about waiting. A few rows are broken on purpose (an unknown label, a
+missing id, a repeated row) so that the rejected-answer and rejected-row paths are always
+exercised, and the test and spam rows the excluded-row path. `DemoResponse` records give the
+truth the files were written from, so tests can check the pipeline's figures independently.
 """
 
 from __future__ import annotations
@@ -283,11 +283,12 @@ class _Generator:
                     False,
                 )
             )
-        # Broken on purpose: an unknown label, a missing id, and one row exported twice.
+        # Broken on purpose: an unknown label (that answer is set aside, the row kept), a
+        # missing id (the row is rejected), and one row exported twice.
         rows[3][8] = "Bof bof"
+        truth[3] = replace(truth[3], csat=None)
         rows[5][0] = ""
-        for broken in (3, 5):
-            truth[broken] = replace(truth[broken], valid=False)
+        truth[5] = replace(truth[5], valid=False)
         rows.append(list(rows[7]))
         truth.append(replace(truth[7], duplicate=True))
         self.truth.extend(truth)

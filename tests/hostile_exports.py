@@ -45,6 +45,8 @@ class Case:
     recorded: dict = field(default_factory=dict)  # expected ops.files values
     stored: dict[str, dict] = field(default_factory=dict)  # response id → expected raw values
     reasons: dict[int, list[str]] = field(default_factory=dict)  # row → words in its reason
+    # a loaded row → words in the reasons its unusable answers were set aside
+    answers: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _xlsx(rows: list[list], sheet: str = "Responses", extra_sheet: bool = True) -> bytes:
@@ -296,14 +298,15 @@ def _cases() -> list[Case]:
                        ["3", "2026-11-16", "6", "9", "6", ""],
                        ["4", "2026-11-16", "Satisfied", "9", "0", ""],
                        ["5", "2026-11-16", "Satisfied", "9.5", "6", ""]).encode(),
-             (5, 0, 5, 0),
-             reasons={2: ["'11'", "from 0 to 10"], 3: ["'-1'"],
+             (5, 5, 0, 0),  # each row keeps its other answers
+             stored={"1": {"csat": 4, "nps": None, "ces": 6.0}},
+             answers={2: ["'11'", "from 0 to 10"], 3: ["'-1'"],
                       4: ["unknown CSAT answer '6'", "Very satisfied", "1-5"],
                       5: ["CES answer '0'", "from 1 to 7"], 6: ["'9.5'", "whole number"]}),
         Case("unknown_labels.csv",
              delimited(["1", "2026-11-16", "Bof bof", "9", "6", ""], good("2")).encode(),
-             (2, 1, 1, 0),
-             reasons={2: ["unknown CSAT answer 'Bof bof' in column 'csat'", "Very satisfied"]}),
+             (2, 2, 0, 0), stored={"1": {"csat": None, "nps": 9}},
+             answers={2: ["unknown CSAT answer 'Bof bof' in column 'csat'", "Very satisfied"]}),
         Case("no_answer_words.csv",
              delimited(["1", "2026-11-16", "N/A", "Ne sais pas", "NSP", "merci"],
                        ["2", "2026-11-16", "Satisfied", "Don't know", "n/a", ""],

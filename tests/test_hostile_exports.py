@@ -48,6 +48,7 @@ def test_hostile_export(case: Case, tmp_path: Path) -> None:
             for row in conn.sql("SELECT * FROM raw.responses").pl().iter_rows(named=True)
         }
         rejected = conn.sql("SELECT * FROM ops.rejected_rows").pl()
+        answers = conn.sql("SELECT * FROM ops.rejected_answers").pl()
 
     counts = (file["rows_read"], file["rows_loaded"], file["rows_rejected"])
     counts += (file["rows_duplicate"],)
@@ -73,6 +74,13 @@ def test_hostile_export(case: Case, tmp_path: Path) -> None:
     for row, words in case.reasons.items():
         for word in words:
             assert word in reasons[row], (row, reasons[row])
+    set_aside = {}
+    for row in answers.iter_rows(named=True):
+        set_aside[row["row_number"]] = set_aside.get(row["row_number"], "") + row["reason"]
+    assert sorted(set_aside) == sorted(case.answers) and file["answers_rejected"] == len(answers)
+    for row, words in case.answers.items():
+        for word in words:
+            assert word in set_aside[row], (row, set_aside[row])
     for record in rejected.get_column("raw_record"):  # raw content kept, as JSON
         assert isinstance(json.loads(record), dict)
 

@@ -90,10 +90,13 @@ def test_every_demo_row_is_accounted_for(
     reasons = conn.execute(
         "SELECT row_number, column_name, reason FROM ops.rejected_rows"
     ).fetchall()
-    assert Counter(c for _, c, _ in reasons) == {"satisfaction": 4, "id_reponse": 4}
-    label_reason = next(r for _, c, r in reasons if c == "satisfaction")
-    assert label_reason.startswith("unknown CSAT answer 'Bof bof' in column 'satisfaction'; ")
-    assert "Très satisfait" in label_reason
+    assert Counter(c for _, c, _ in reasons) == {"id_reponse": 4}
+    # an unknown label loses that answer, not the row: its NPS, effort and comment are loaded
+    answers = conn.execute("SELECT column_name, value, reason FROM ops.rejected_answers").fetchall()
+    assert [(c, v) for c, v, _ in answers] == [("satisfaction", "Bof bof")] * 4
+    assert answers[0][2].startswith("unknown CSAT answer 'Bof bof' in column 'satisfaction'; ")
+    assert "Très satisfait" in answers[0][2]
+    assert files["answers_rejected"].sum() == 4
     assert summary.rejected_reasons
 
 
@@ -119,6 +122,9 @@ def test_reloading_the_inbox_changes_nothing_and_a_copy_is_all_duplicates(
 
 
 def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
+    """A row's own problems (no id, an unreadable date, a broken line) reject it; an unusable
+    answer is set aside alone, the row keeping its other answers and comment, unless nothing
+    usable is left."""
     text = (
         "id,date,csat,nps,effort,comment\n"
         "1,2026-11-16 10:00,Satisfied,9,6,ok\n"
@@ -130,28 +136,36 @@ def test_bad_rows_are_rejected_with_row_column_and_reason() -> None:
         '7,2026-11-16 10:00,Satisfied,9,6,"multi\nline, with comma"\n'
         "8,2026-11-16 10:00,Satisfied,9,6,x,surplus\n"
         "1,2026-11-16 11:00,Satisfied,3,6,again\n"
+        "10,2026-11-16 10:00,Happy,,,\n"
     )
     settings = generic_settings()
     result = map_file(read_delimited(text.encode()), settings.sources[0], settings, "f.csv")
     rejected = {r["row_number"]: r for r in result.rejected.to_dicts()}
-    assert result.rows_read == 9
-    assert result.responses.height + len(rejected) + result.duplicates == 9
+    assert result.rows_read == 10
+    assert result.responses.height + len(rejected) + result.duplicates == 10
     assert result.duplicates == 1
-    assert rejected[3]["column_name"] == "nps"
-    assert (
-        rejected[3]["reason"]
-        == "NPS answer '11' in column 'nps' is not a whole number from 0 to 10"
-    )
+    assert sorted(rejected) == [4, 5, 7, 9, 11]
     assert rejected[4]["reason"].startswith("cannot read date '16/11/2026' in column 'date'")
     assert rejected[5]["reason"] == "response id is empty (column 'id')"
-    assert rejected[6]["column_name"] == "csat"
-    assert (
-        " | CES answer '8' in column 'effort' is not a number from 1 to 7" in rejected[6]["reason"]
-    )
     assert rejected[7]["reason"].startswith("no answer in any question column")
     assert rejected[9]["reason"] == "row has more cells than the 6 header columns"
-    comments = dict(result.responses.select("response_id", "comment").iter_rows())
-    assert comments["7"] == "multi\nline, with comma"
+    # nothing usable left: rejected whole, with what was wrong with its answer
+    assert rejected[11]["column_name"] == "csat"
+    assert rejected[11]["reason"].startswith("unknown CSAT answer 'Happy' in column 'csat'")
+    # an answer out of its scale is set aside; the row keeps the rest
+    loaded = {r["response_id"]: r for r in result.responses.to_dicts()}
+    assert (loaded["2"]["csat"], loaded["2"]["nps"], loaded["2"]["ces"]) == (4, None, 6.0)
+    assert (loaded["5"]["csat"], loaded["5"]["nps"], loaded["5"]["ces"]) == (None, 9, None)
+    answers = {(r["row_number"], r["column_name"]): r for r in result.rejected_answers.to_dicts()}
+    assert sorted(answers) == [(3, "nps"), (6, "csat"), (6, "effort")]
+    assert answers[(3, "nps")]["reason"] == (
+        "NPS answer '11' in column 'nps' is not a whole number from 0 to 10"
+    )
+    assert answers[(3, "nps")]["value"] == "11" and answers[(3, "nps")]["response_id"] == "2"
+    assert answers[(6, "effort")]["reason"] == (
+        "CES answer '8' in column 'effort' is not a number from 1 to 7"
+    )
+    assert loaded["7"]["comment"] == "multi\nline, with comma"
 
 
 def test_naive_times_are_local_and_weeks_start_on_monday_local_time() -> None:
@@ -281,7 +295,8 @@ def test_keep_latest_replaces_changed_responses_from_a_later_export(conn, tmp_pa
     stored = dict(conn.execute("SELECT response_id, comment FROM raw.responses").fetchall())
     assert stored == {"1": "edited", "2": None, "3": None}
     # with the default (keep_first) the first version stays
-    conn.execute("DELETE FROM raw.responses; DELETE FROM ops.files; DELETE FROM ops.rejected_rows")
+    for table in ("raw.responses", "ops.files", "ops.rejected_rows", "ops.duplicate_rows"):
+        conn.execute(f"DELETE FROM {table}")
     ingest_inbox(conn, generic_settings(), inbox, NOW)
     stored = dict(conn.execute("SELECT response_id, comment FROM raw.responses").fetchall())
     assert stored["1"] == "first"

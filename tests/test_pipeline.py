@@ -295,7 +295,9 @@ def test_inspect_shows_how_each_file_reads_and_writes_nothing(
     assert f"{broken.name}  (source support_fr)\n  cannot be read: column 'canal' not found" in out
     assert "xlsx, binary ·" in out and "qualtrics, utf-8, delimiter ','" in out
     assert "2 excluded (spam 1, survey_test 1)" in out  # the demo's test and spam rows
-    assert "row 5: unknown CSAT answer 'Bof bof'" in out and "… and 1 more" in out
+    set_aside = "1 answer(s) set aside, their rows kept:\n    row 5: unknown CSAT answer 'Bof bof'"
+    assert set_aside in out
+    assert "row 7: response id is empty" in out  # the row rejected whole
     assert "notes.txt  matched by no source pattern" in out
     assert "support_en_copy.xlsx  (source support_en)\n  same content as support_en_2" in out
     assert "1 cannot be read, nothing written." in out

@@ -133,6 +133,9 @@ class Question(_Strict):
     column: str
     metric: Metric
     scale: Scale = Scale()
+    # answers that mean "no answer" here, beyond the built-in ones ("N/A", "ne sais pas"…):
+    # left out of the score, never rejected
+    no_answer: list[Annotated[str, Field(min_length=1)]] = []
 
     @model_validator(mode="after")
     def _scale_fits_metric(self) -> Question:
@@ -188,7 +191,8 @@ class Constant(_Strict):
 
 
 class Columns(_Strict):
-    response_id: str
+    # None: the export has no id; each row gets one from its mapped cells (ingest.mapping)
+    response_id: str | None = None
     submitted_at: str
     customer_ref: str | None = None
     customer_email: str | None = None
@@ -215,6 +219,8 @@ class Source(_Strict):
     # counted, not rejected), or a number sent each week; none: no response rate
     invitations: Literal["unanswered_rows"] | Annotated[int, Field(ge=1)] | None = None
     columns: Columns
+    # "no answer" words of every question of this source, beyond the built-in ones
+    no_answer: list[Annotated[str, Field(min_length=1)]] = []
     segments: dict[str, str | Constant] = {}
     questions: list[Question] = Field(min_length=1)
 

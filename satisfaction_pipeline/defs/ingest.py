@@ -18,6 +18,8 @@ from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.ingest.archive import ArchiveError, archive_ingested
 from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox
 
+CONFLICTS_SHOWN = 10  # one warning each; the rest are counted
+
 
 @dg.asset(kinds={"duckdb", "polars"}, **WEEKLY)
 def survey_files(
@@ -55,6 +57,13 @@ def survey_files(
         )
     for name in summary.unmatched:
         context.log.warning(f"{name}: in the inbox but matched by no source pattern; not loaded")
+    for conflict in summary.conflicts[:CONFLICTS_SHOWN]:
+        context.log.warning(f"{conflict} (ops.duplicate_rows)")
+    if len(summary.conflicts) > CONFLICTS_SHOWN:
+        context.log.warning(
+            f"and {len(summary.conflicts) - CONFLICTS_SHOWN} more responses whose id came again "
+            "with other answers: SELECT * FROM ops.duplicate_rows WHERE differs"
+        )
     run_weeks = weeks_in(context.partition_time_window)
     other_weeks = [str(w) for w in summary.new_by_week if w not in run_weeks]
     if other_weeks:
@@ -85,6 +94,8 @@ def survey_files(
             "rejection_reasons": dg.MetadataValue.json(summary.rejected_reasons),
             "excluded_reasons": dg.MetadataValue.json(summary.excluded_reasons),
             "findings": dg.MetadataValue.json(summary.findings),
+            "conflicting_duplicates": len(summary.conflicts),
+            "answers_rejected": int(files.get_column("answers_rejected").sum()),
             "archived_files": dg.MetadataValue.json(archived),
             "preview": dg.MetadataValue.md(
                 markdown_table(files.drop("file_sha256", "ingested_at", "detail"))

@@ -25,6 +25,7 @@ from satisfaction_pipeline.config.settings import (
     Source,
 )
 from satisfaction_pipeline.ingest.mapping import (
+    DUPLICATE_SCHEMA,
     RESPONSE_SCHEMA,
     MappedFile,
     MappingError,
@@ -58,6 +59,7 @@ FILE_SCHEMA: dict[str, pl.DataType] = {
     "detail": pl.String(),
     "rows_replaced": pl.Int32(),
     "rows_excluded": pl.Int32(),
+    "answers_rejected": pl.Int32(),
 }
 
 
@@ -78,6 +80,8 @@ class InboxSummary:
     unsettled: list[str] = field(default_factory=list)  # still being written: left for later
     excluded_reasons: dict[str, int] = field(default_factory=dict)  # survey_test: 3, …
     findings: dict[str, int] = field(default_factory=dict)  # nps_group_disagrees: 2
+    # one id, different answers: each with the row that counts (ops.duplicate_rows, differs)
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> dict[str, str]:
@@ -218,15 +222,17 @@ def ingest_inbox(
     inbox_read = read_inbox(settings, inbox, now, known, settled_before)
     reads = inbox_read.reads
     file_rows, reasons, weeks = [], Counter(), Counter()
-    excluded, findings = Counter(), Counter()
+    excluded, findings, conflicts = Counter(), Counter(), []
     with warehouse.transaction(conn):
         for read in reads:
             counts = _store(conn, read) if read.result else {}
             if read.result:
                 reasons.update(_reason_kinds(read.result.rejected))
+                reasons.update(_reason_kinds(counts.pop("rejected_answers")))
                 excluded.update(read.result.excluded.get_column("reason").to_list())
                 findings.update(counts.pop("findings"))
                 weeks.update(counts.pop("weeks"))
+                conflicts += counts.pop("conflicts")
             file_rows.append(
                 {
                     "file_name": read.name,
@@ -242,6 +248,7 @@ def ingest_inbox(
                     "rows_duplicate": counts.get("duplicate", read.rows_read),
                     "rows_replaced": counts.get("replaced", 0),
                     "rows_excluded": counts.get("excluded", 0),
+                    "answers_rejected": counts.get("answers_rejected", 0),
                     "ingested_at": now,
                     "status": read.status,
                     "detail": read.detail,
@@ -258,6 +265,7 @@ def ingest_inbox(
         inbox_read.unsettled,
         dict(excluded.most_common()),
         dict(findings.most_common()),
+        conflicts,
     )
 
 
@@ -280,7 +288,11 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
         newer = again.join(same.select("response_key"), on="response_key", how="anti")
         warehouse.execute(conn, "ingest/replace_responses", newer_versions=newer)
     rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
+    duplicates = pl.concat(
+        [result.duplicate_rows, _earlier_duplicates(responses, stored, newer, read)]
+    ).with_columns(file_sha256=pl.lit(read.digest))
     warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
+    warehouse.execute(conn, "ingest/insert_duplicate_rows", new_duplicates=duplicates)
     warehouse.execute(conn, "ingest/insert_rejected_rows", new_rejected=rejected)
     digest = pl.lit(read.digest)
     warehouse.execute(
@@ -291,6 +303,13 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     # a finding is a response's: recorded when the response is stored, not at every re-read
     stored_now = pl.concat([fresh.select("response_id"), newer.select("response_id")])
     findings = result.findings.join(stored_now, on="response_id", how="semi")
+    # an unusable answer is the stored response's, as a finding is
+    answers = result.rejected_answers.join(stored_now, on="response_id", how="semi")
+    warehouse.execute(
+        conn,
+        "ingest/insert_rejected_answers",
+        new_rejected_answers=answers.with_columns(file_sha256=digest),
+    )
     warehouse.execute(
         conn, "ingest/insert_findings", new_findings=findings.with_columns(file_sha256=digest)
     )
@@ -302,6 +321,14 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
         # counted, not derived, so that the accounting check can catch a lost row
         "duplicate": result.duplicates + responses.height - fresh.height - newer.height,
         "replaced": newer.height,
+        "answers_rejected": answers.height,
+        "rejected_answers": answers,
+        "conflicts": [
+            f"{d['source']}: response {d['response_id']!r} in {d['file_name']} row "
+            f"{d['row_number']} has other answers than in {d['kept_file']} row "
+            f"{d['kept_row']}, which counts"
+            for d in duplicates.filter(pl.col("differs")).iter_rows(named=True)
+        ],
         "weeks": [
             *fresh.get_column("week").to_list(),
             *newer.get_column("week").to_list(),
@@ -311,6 +338,33 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
             .to_list(),
         ],
     }
+
+
+def _earlier_duplicates(
+    responses: pl.DataFrame, stored: pl.DataFrame, newer: pl.DataFrame, read: FileRead
+) -> pl.DataFrame:
+    """The file's responses an earlier file holds and that do not replace it, each with where
+    the one that counts was read and whether their answers differ (DUPLICATE_SCHEMA)."""
+    compared = [c for c in _CONTENT if c not in {"response_key", "week"}]
+    kept = stored.select(
+        "response_key",
+        *[pl.col(c).alias(f"{c}__kept") for c in compared],
+        kept_file="file_name",
+        kept_row="file_row",
+    )
+    again = responses.join(newer.select("response_key"), on="response_key", how="anti")
+    return warehouse.conform(
+        again.join(kept, on="response_key").select(
+            file_name=pl.lit(read.name),
+            source=pl.lit(read.source.name),
+            row_number="file_row",
+            response_id="response_id",
+            kept_file="kept_file",
+            kept_row="kept_row",
+            differs=pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__kept")) for c in compared),
+        ),
+        DUPLICATE_SCHEMA,
+    )
 
 
 def _reason_kinds(rejected: pl.DataFrame) -> Counter:

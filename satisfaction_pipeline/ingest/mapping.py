@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 import zoneinfo
 from dataclasses import dataclass, field
@@ -94,6 +95,52 @@ EXCLUDED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+ANSWER_REJECT_SCHEMA: dict[str, pl.DataType] = {
+    "file_name": pl.String(),
+    "source": pl.String(),
+    "row_number": pl.Int32(),
+    "response_id": pl.String(),
+    "column_name": pl.String(),
+    "value": pl.String(),
+    "reason": pl.String(),
+}
+
+DUPLICATE_SCHEMA: dict[str, pl.DataType] = {
+    "file_name": pl.String(),
+    "source": pl.String(),
+    "row_number": pl.Int32(),
+    "response_id": pl.String(),
+    "kept_file": pl.String(),
+    "kept_row": pl.Int32(),
+    "differs": pl.Boolean(),  # its answers differ from the kept row's
+}
+
+CONTENT = "_content"  # a row's mapped cells, joined
+CONTENT_ID = "_content_id"  # the id of a row of a source without a response id column
+
+
+def content_ids(content: pl.Series) -> pl.Series:
+    """Ids for the rows of an export without a response id: a hash of each row's mapped cells,
+    and, for the second and later rows of identical content in the file, their rank
+    (`3f9c…-2`). Stable across re-exports, so an overlapping export's rows are known again; two
+    identical answers in one file stay two responses. The trade-off (docs/ingestion.md): a row
+    edited in a later export (a comment added) is a new response there."""
+    digests = pl.Series(
+        [hashlib.sha256(text.encode("utf-8")).hexdigest()[:20] for text in content.to_list()],
+        dtype=pl.String,
+    )
+    rank = pl.int_range(pl.len()).over("digest") + 1
+    return (
+        pl.DataFrame({"digest": digests})
+        .select(
+            pl.when(rank == 1)
+            .then(pl.col("digest"))
+            .otherwise(pl.col("digest") + "-" + rank.cast(pl.String))
+        )
+        .to_series()
+    )
+
+
 class MappingError(Exception):
     """The file does not fit the source's mapping (e.g. a configured column is missing)."""
 
@@ -104,6 +151,14 @@ class MappedFile:
     rejected: pl.DataFrame
     duplicates: int
     rows_read: int
+    # unusable answers of loaded rows, one row each (ANSWER_REJECT_SCHEMA)
+    rejected_answers: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=ANSWER_REJECT_SCHEMA)
+    )
+    # the duplicates row by row, each with the row kept (DUPLICATE_SCHEMA)
+    duplicate_rows: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DUPLICATE_SCHEMA)
+    )
     # survey-tool test, preview and spam responses (and, if configured, unfinished ones)
     excluded: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EXCLUDED_SCHEMA))
     # loaded rows where the export contradicts itself (its NPS group vs its NPS answer)
@@ -117,7 +172,7 @@ def resolve_columns(table: RawTable, source: Source) -> dict[str, str]:
     text or short name), else the one column whose name differs only in case, accents or spacing.
     Raise MappingError naming each column not found, its closest match and the columns found.
     """
-    needed = [source.columns.response_id, source.columns.submitted_at]
+    needed = [c for c in (source.columns.response_id, source.columns.submitted_at) if c]
     needed += [c for c in (source.columns.customer_ref, source.columns.customer_email) if c]
     needed += [c for c in source.segments.values() if isinstance(c, str)]
     needed += [q.column for q in source.questions]
@@ -201,9 +256,10 @@ def _segment(mapping: str | Constant) -> pl.Expr:
     return pl.lit(mapping.value) if isinstance(mapping, Constant) else _text(mapping)
 
 
-def _cells(table: RawTable, columns: dict[str, str], scored: list[Question]) -> pl.DataFrame:
+def _cells(table: RawTable, columns: dict[str, str], source: Source) -> pl.DataFrame:
     """The mapped columns under their configured names, with "N/A"-like answers to the scored
-    questions blanked (no answer, never 0), plus the reader's columns and each row's position."""
+    questions blanked (no answer, never 0) — the built-in words and the source's and question's
+    own `no_answer` —, plus the reader's columns and each row's position."""
     frame = table.frame.select(
         *[pl.col(actual).str.strip_chars().alias(name) for name, actual in columns.items()],
         ROW,
@@ -211,11 +267,16 @@ def _cells(table: RawTable, columns: dict[str, str], scored: list[Question]) -> 
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
     )
     blanked = []
-    for question in scored:
+    for question in source.questions:
+        if question.metric == "comment":
+            continue
         name, scale = question.column, question.scale
         labels = {fold_label(k) for k in scale.labels} if scale.custom_labels else set()
+        own = frozenset(fold_label(w) for w in [*source.no_answer, *question.no_answer])
         distinct = frame.get_column(name).unique().to_list()
-        no_answer = [v for v in distinct if v and is_no_answer(v) and fold_label(v) not in labels]
+        no_answer = [
+            v for v in distinct if v and is_no_answer(v, own) and fold_label(v) not in labels
+        ]
         if no_answer:
             blanked.append(pl.col(name).replace(no_answer, ""))
     return frame.with_columns(blanked) if blanked else frame
@@ -267,11 +328,15 @@ def map_file(
         rejected = _rejected(bad, table, source, file_name)
         return MappedFile(pl.DataFrame(schema=RESPONSE_SCHEMA), rejected, 0, bad.height)
     columns = resolve_columns(table, source)
-    scored = [q for q in source.questions if q.metric != "comment"]
-    frame = _cells(table, columns, scored)
+    frame = _cells(table, columns, source)
     rows_read = frame.height
-
-    id_column = source.columns.response_id
+    # what a row says: two rows of one id that differ in it are a conflict, not a copy
+    frame = frame.with_columns(
+        pl.concat_str([pl.col(c).fill_null("") for c in columns], separator="\x1f").alias(CONTENT)
+    )
+    id_column = source.columns.response_id or CONTENT_ID
+    if not source.columns.response_id:
+        frame = frame.with_columns(content_ids(frame.get_column(CONTENT)).alias(CONTENT_ID))
     excluded = pl.DataFrame(schema=EXCLUDED_SCHEMA)
     if (exclusions := exclusion_reasons(table, source)) is not None:
         frame = frame.hstack(exclusions)
@@ -290,26 +355,29 @@ def map_file(
     date_column = source.columns.submitted_at
     zone = _time_zone(table, date_column, columns[date_column], source)
     frame = frame.hstack(submitted_at(frame, source, settings, table.format, now, zone))
-    errors = [
-        pl.col(PROBLEM),
-        pl.when(pl.col(id_column) == "").then(
-            pl.lit(f"response id is empty (column {id_column!r})")
+    # a row's own problems reject it; an unusable answer is set aside alone (rejected_answers),
+    # the row keeping its other answers and comment, unless nothing usable is left
+    row_errors = [
+        (pl.col(PROBLEM), None),
+        (
+            pl.when(pl.col(id_column) == "").then(
+                pl.lit(f"response id is empty (column {id_column!r})")
+            ),
+            source.columns.response_id,
         ),
-        pl.col("_date_error"),
+        (pl.col("_date_error"), source.columns.submitted_at),
     ]
-    error_columns = [None, id_column, source.columns.submitted_at]
+    answer_errors: list[tuple[pl.Expr, str]] = []
     values: dict[str, pl.Expr] = {}
 
     if question := source.question("csat"):
         values["csat_answer"], values["csat"], error = _csat(question, frame)
         values["csat_scale"] = pl.lit(question.scale.label)
-        errors.append(error)
-        error_columns.append(question.column)
+        answer_errors.append((error, question.column))
     if question := source.question("nps"):
         values["nps"], error = _number(question, frame, integer=True)
         values["nps_scale"] = pl.lit(question.scale.label)
-        errors.append(error)
-        error_columns.append(question.column)
+        answer_errors.append((error, question.column))
     if question := source.question("ces"):
         values["ces_answer"], error = _number(question, frame, integer=False)
         scale = question.scale
@@ -317,44 +385,47 @@ def map_file(
         values["ces"] = orient(values["ces_answer"], scale.min, scale.max, higher_is_better)
         values["ces_scale"] = pl.lit(scale.label)
         values["ces_version"] = pl.lit(scale.ces_version)
-        errors.append(error)
-        error_columns.append(question.column)
+        answer_errors.append((error, question.column))
     comments = [_text(q.column) for q in source.questions if q.metric == "comment"]
     if len(comments) == 1:  # most sources: no copy of what is often the longest column
         values["comment"] = comments[0]
     elif comments:
         values["comment"] = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
+    usable = [values[k].is_not_null() for k in ("csat", "nps", "ces", "comment") if k in values]
 
     answered = [pl.col(q.column) != "" for q in source.questions]
     question_columns = ", ".join(q.column for q in source.questions)
     invitations = source.invitations == "unanswered_rows"
-    if not invitations:  # a row without answers is a mistake, unless the export lists invitations
-        errors.append(
-            pl.when(~pl.any_horizontal(answered)).then(
-                pl.lit(f"no answer in any question column ({question_columns})")
-            )
-        )
-        error_columns.append(None)
 
     # each check evaluated once, into its own column, then summed up per row
-    names = [f"_error_{i}" for i in range(len(errors))]
-    checked = (
-        frame.with_columns(e.alias(n) for e, n in zip(errors, names, strict=True))
-        .with_columns(
-            _reason=pl.concat_str(names, separator=" | ", ignore_nulls=True),
-            _column=pl.coalesce(
-                pl.when(pl.col(n).is_not_null()).then(pl.lit(c))
-                for n, c in zip(names, error_columns, strict=True)
-                if c
-            ),
-        )
-        .drop(names)
+    row_names = [f"_row_error_{i}" for i in range(len(row_errors))]
+    answer_names = [f"_answer_error_{i}" for i in range(len(answer_errors))]
+    checks = [
+        *zip(row_names, row_errors, strict=True),
+        *zip(answer_names, answer_errors, strict=True),
+    ]
+    row_reason = pl.concat_str(row_names, separator=" | ", ignore_nulls=True)
+    answer_reason = pl.concat_str(answer_names, separator=" | ", ignore_nulls=True)
+    unusable = ~pl.any_horizontal(usable)
+    nothing = pl.lit(f"no answer in any question column ({question_columns})")
+    checked = frame.with_columns(e.alias(n) for n, (e, _) in checks).with_columns(
+        _reason=pl.when(row_reason != "")
+        .then(row_reason)
+        .when(unusable & (answer_reason != ""))
+        .then(answer_reason)
+        .when(unusable & ~pl.any_horizontal(answered) & (not invitations))
+        .then(nothing)
+        .otherwise(pl.lit("")),
+        _column=pl.coalesce(
+            pl.when(pl.col(n).is_not_null()).then(pl.lit(c)) for n, (_, c) in checks if c
+        ),
     )
     checked = checked.with_columns(_valid=pl.col("_reason") == "")
     if invitations:  # an invitation nobody answered: counted for the response rate
         unanswered = pl.col("_valid") & ~pl.any_horizontal(answered)
+        unanswered_rows = checked.filter(unanswered)
         excluded = pl.concat(
-            [excluded, _unanswered(checked.filter(unanswered), source, file_name, settings)]
+            [excluded, _unanswered(unanswered_rows, id_column, source, file_name, settings)]
         )
         checked = checked.filter(~unanswered)
     valid = pl.col("_valid")
@@ -367,6 +438,10 @@ def map_file(
     bad = checked.filter(~pl.col("_valid")).select("_index", ROW, "_reason", "_column")
     unique = checked.filter(pl.col("_kept"))
     duplicates = int(checked.get_column("_valid").sum()) - unique.height
+    duplicate_rows = _in_file_duplicates(checked, id_column, source, file_name)
+    rejected_answers = _rejected_answers(
+        unique, answer_names, answer_errors, id_column, source, file_name
+    )
 
     fields: dict[str, pl.Expr | None] = {
         "response_key": pl.lit(f"{source.name}:") + pl.col(id_column),
@@ -393,6 +468,8 @@ def map_file(
         responses=warehouse.conform(responses, RESPONSE_SCHEMA),
         rejected=_rejected(bad, table, source, file_name),
         duplicates=duplicates,
+        duplicate_rows=duplicate_rows,
+        rejected_answers=rejected_answers,
         rows_read=rows_read,
         excluded=excluded,
         findings=findings,
@@ -400,7 +477,7 @@ def map_file(
 
 
 def _unanswered(
-    rows: pl.DataFrame, source: Source, file_name: str, settings: Settings
+    rows: pl.DataFrame, id_column: str, source: Source, file_name: str, settings: Settings
 ) -> pl.DataFrame:
     """EXCLUDED_SCHEMA rows for invitations nobody answered, with the week they were sent."""
     return warehouse.conform(
@@ -408,12 +485,63 @@ def _unanswered(
             file_name=pl.lit(file_name),
             source=pl.lit(source.name),
             row_number=ROW,
-            response_id=pl.col(source.columns.response_id),
+            response_id=pl.col(id_column),
             reason=pl.lit("unanswered"),
             detail=pl.lit("no answer: an invitation nobody answered"),
             week=_week_of(pl.col("_utc"), settings.timezone),
         ),
         EXCLUDED_SCHEMA,
+    )
+
+
+def _rejected_answers(
+    valid: pl.DataFrame,
+    names: list[str],
+    errors: list[tuple[pl.Expr, str]],
+    id_column: str,
+    source: Source,
+    file_name: str,
+) -> pl.DataFrame:
+    """One row per unusable answer of a loaded row (ANSWER_REJECT_SCHEMA): its column, value and
+    what was expected."""
+    found = [
+        valid.filter(pl.col(name).is_not_null()).select(
+            file_name=pl.lit(file_name),
+            source=pl.lit(source.name),
+            row_number=ROW,
+            response_id=pl.col(id_column),
+            column_name=pl.lit(column),
+            value=pl.col(column),
+            reason=pl.col(name),
+        )
+        for name, (_, column) in zip(names, errors, strict=True)
+    ]
+    return warehouse.conform(
+        pl.concat(found) if found else pl.DataFrame(schema=ANSWER_REJECT_SCHEMA),
+        ANSWER_REJECT_SCHEMA,
+    )
+
+
+def _in_file_duplicates(
+    checked: pl.DataFrame, id_column: str, source: Source, file_name: str
+) -> pl.DataFrame:
+    """The valid rows not kept because their id is kept from another row of the file, each with
+    that row and whether their answers differ."""
+    kept = checked.filter(pl.col("_kept")).select(
+        pl.col(id_column).alias("_kept_id"), _kept_row=ROW, _kept_content=CONTENT
+    )
+    copies = checked.filter(pl.col("_valid") & ~pl.col("_kept"))
+    return warehouse.conform(
+        copies.join(kept, left_on=id_column, right_on="_kept_id").select(
+            file_name=pl.lit(file_name),
+            source=pl.lit(source.name),
+            row_number=ROW,
+            response_id=pl.col(id_column),
+            kept_file=pl.lit(file_name),
+            kept_row="_kept_row",
+            differs=pl.col(CONTENT) != pl.col("_kept_content"),
+        ),
+        DUPLICATE_SCHEMA,
     )
 
 

@@ -25,6 +25,11 @@ NO_ANSWER = frozenset(
         "don't know", "dont know", "do not know", "i don't know", "not applicable",
         "prefer not to say", "no opinion", "skipped", "null", "none",
         "offered", "not offered", "unoffered",  # Zendesk: a survey sent, never answered
+        # what real tools and forms export (Google Forms grids, SurveyMonkey "N/A" columns)
+        "n/a do not use", "na or do not use", "n/a - not applicable", "does not apply",
+        "not relevant", "no answer", "rather not say", "prefer not to answer",
+        "pas de reponse", "sans reponse", "ne s'applique pas", "je prefere ne pas repondre",
+        "non concernee", "non renseigne",
     }
 )  # fmt: skip
 
@@ -200,9 +205,10 @@ def parse_number(text: str) -> float | None:
     return float(match.group(1).replace(",", ".")) if match else None
 
 
-def is_no_answer(text: str) -> bool:
-    """True for an empty answer or one of the NO_ANSWER phrases."""
-    return not text.strip() or fold_label(text) in NO_ANSWER
+def is_no_answer(text: str, also: frozenset[str] = frozenset()) -> bool:
+    """True for an empty answer or one of the NO_ANSWER phrases, or of `also` (folded: a
+    source's or question's own `no_answer` words)."""
+    return not text.strip() or fold_label(text) in NO_ANSWER or fold_label(text) in also
 
 
 def _is_number(text: str) -> bool:

@@ -26,6 +26,8 @@ ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded';
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS detail VARCHAR;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_replaced INTEGER DEFAULT 0;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_excluded INTEGER DEFAULT 0;
+-- answers set aside in loaded rows (ops.rejected_answers): not rows, outside the row accounting
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS answers_rejected INTEGER DEFAULT 0;
 
 -- Files whose latest attempt failed and that no later version has replaced: still to fix.
 CREATE OR REPLACE VIEW ops.unreadable_files AS

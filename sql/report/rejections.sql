@@ -1,4 +1,5 @@
--- The most frequent reasons rows were rejected, over all files: the column and the first problem.
+-- The most frequent reasons rows, or single answers of loaded rows, were rejected, over all files:
+-- the column and the first problem.
 -- The column, shown apart, is taken out of the reason and the quoted values (Python's repr:
 -- 'x', or "x" when x holds an apostrophe) are replaced by `…` so that equal problems group
 -- together; one of those values is kept as an example (the report redacts it).
@@ -7,6 +8,9 @@ WITH reasons AS (
            regexp_replace(split_part(reason, ' | ', 1),
                           ' ?\(?(in )?column (''[^'']*''|"[^"]*")\)?', '', 'g') AS reason
     FROM ops.rejected_rows
+    UNION ALL
+    SELECT column_name, regexp_replace(reason, ' ?\(?(in )?column (''[^'']*''|"[^"]*")\)?', '', 'g')
+    FROM ops.rejected_answers
 )
 SELECT column_name,
        regexp_replace(reason, '''[^'']*''|"[^"]*"', '…', 'g') AS reason,
