@@ -244,7 +244,7 @@ def _dagster_home() -> Path:
         config.write_text(
             "# Local instance: runs and events in SQLite files here.\n"
             "telemetry:\n  enabled: false\n"
-            "# One step at a time may open the DuckDB warehouse (the duckdb_warehouse pool).\n"
+            "# One step at a time may open a DuckDB warehouse file (its duckdb_warehouse_* pool).\n"
             "concurrency:\n  pools:\n    default_limit: 1\n"
             "# With `satisfaction-pipeline ui` (its daemon): a run whose process died is failed\n"
             "# and its slot freed by dead_run_sensor within seconds; these are the fallback.\n"
@@ -259,11 +259,25 @@ def _settings(paths: Paths) -> Settings:
     return load_settings(paths.config)
 
 
-def _check_weeks(settings: Settings, first: dt.date, last: dt.date, today: dt.date) -> None:
+def _check_weeks(
+    settings: Settings, warehouse: Path, first: dt.date, last: dt.date, today: dt.date
+) -> None:
+    from satisfaction_pipeline.config.first_week import first_week
+
     if last < first:
         raise UserError(f"--to {last} is before --from {first}")
-    if first < settings.first_week:
-        raise UserError(f"week {first} is before first_week ({settings.first_week}) in the config")
+    start = first_week(settings, warehouse, today)
+    if first < start and settings.first_week is not None:
+        raise UserError(
+            f"week {first} is before first_week ({start}) in the config: set first_week: "
+            f"{first} to report it"
+        )
+    if first < start:
+        raise UserError(
+            f"week {first} is before the earliest week with responses loaded ({start}); run the "
+            "latest week first to load the inbox's exports (older weeks then exist), or set "
+            "first_week in the config"
+        )
     this_week = today - dt.timedelta(days=today.weekday())
     if last >= this_week:
         raise UserError(
@@ -412,7 +426,7 @@ def _build(
     paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str], resend: bool = False
 ) -> int:
     settings = _settings(paths)
-    _check_weeks(settings, first, last, dt.date.today())
+    _check_weeks(settings, paths.warehouse, first, last, dt.date.today())
     result = execute_weeks(first, last, tags, resend=resend)
     if not result.success:
         raise UserError(f"run {result.run_id} failed — {_failure_message(result)}")
@@ -448,6 +462,25 @@ def _demo(args: argparse.Namespace) -> int:
     manifest = generate_demo(paths.inbox, last, weeks=args.weeks)
     print(f"demo: {len(manifest.files)} export files for {args.weeks} weeks in {paths.inbox}")
     return _build(paths, manifest.weeks[0], manifest.weeks[-1], {"satisfaction/trigger": "demo"})
+
+
+def _check_inbox(paths: Paths, settings: Settings) -> int:
+    """The configuration against the inbox's exports, when there are some: patterns that
+    overlap, columns a source's newest export lacks."""
+    from satisfaction_pipeline.ingest.inbox import check_inbox
+
+    problems, notes = check_inbox(settings, paths.inbox)
+    for note in notes:
+        print(f"note: {note}")
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"{paths.config}: OK — {len(settings.sources)} source(s): "
+        f"{', '.join(s.name for s in settings.sources)}"
+    )
+    return 0
 
 
 def _inspect(paths: Paths, shown: int) -> int:
@@ -497,6 +530,18 @@ def _inspect(paths: Paths, shown: int) -> int:
             )
     for name in inbox.unmatched:
         print(f"{name}  matched by no source pattern: would not be loaded")
+    weeks = sorted(
+        week
+        for read in inbox.reads
+        if read.result is not None
+        for week in read.result.responses.get_column("week").to_list()
+    )
+    if weeks and settings.first_week is not None and weeks[0] < settings.first_week:
+        before = sum(week < settings.first_week for week in weeks)
+        print(
+            f"{before} responses are in weeks before first_week ({settings.first_week}): they "
+            f"would be loaded and kept; set first_week: {weeks[0]} in the config to report them"
+        )
     failed = sum(read.status == "failed" for read in inbox.reads)
     print(f"{len(inbox.reads)} file(s) read, {failed} cannot be read, nothing written.")
     return 1 if failed else 0
@@ -611,11 +656,7 @@ def main(argv: list[str] | None = None) -> int:
             taxonomy = settings.theme_taxonomy(paths.config.parent)
             check_taxonomy(taxonomy)
             check_detection(taxonomy, learned_themes(settings, taxonomy, paths.config.parent))
-            print(
-                f"{paths.config}: OK — {len(settings.sources)} source(s): "
-                f"{', '.join(s.name for s in settings.sources)}"
-            )
-            return 0
+            return _check_inbox(paths, settings)
         if args.command == "inspect":
             return _inspect(paths, args.rows)
         if args.command == "themes":

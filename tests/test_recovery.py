@@ -32,6 +32,7 @@ from satisfaction_pipeline.defs.warehouse_pool import (
     Process,
     ensure_one_writer,
     wait_for_warehouse,
+    warehouse_pool,
 )
 
 from .conftest import LAST_WEEK
@@ -67,8 +68,9 @@ def test_a_process_is_known_alive_gone_or_unverifiable(make, alive: bool | None)
     assert Process.of(process.tags()) == Process(process.host, process.pid, process.started)
 
 
-def _holding_run(instance: dg.DagsterInstance, process: Process) -> str:
-    """A started run of a one-op job, tagged with `process`, holding the warehouse's slot."""
+def _holding_run(instance: dg.DagsterInstance, process: Process, pool: str = WAREHOUSE_POOL) -> str:
+    """A started run of a one-op job, tagged with `process`, holding a slot of `pool` (this
+    process's warehouse's, by default)."""
 
     @dg.op
     def step() -> None: ...
@@ -80,7 +82,9 @@ def _holding_run(instance: dg.DagsterInstance, process: Process) -> str:
     run = instance.create_run_for_job(
         weekly_report_job, tags=process.tags(), status=dg.DagsterRunStatus.STARTED
     )
-    claim = instance.event_log_storage.claim_concurrency_slot(WAREHOUSE_POOL, run.run_id, "step")
+    if pool != WAREHOUSE_POOL:
+        instance.event_log_storage.set_concurrency_slots(pool, 1)
+    claim = instance.event_log_storage.claim_concurrency_slot(pool, run.run_id, "step")
     assert claim.is_claimed
     return run.run_id
 
@@ -346,3 +350,31 @@ def test_a_damaged_warehouse_is_refused_naming_the_last_backup(
     assert f"cp '{backup}' '{pipeline_env.warehouse}'" in said
     assert pipeline_env.warehouse.read_bytes() == damaged
     assert runs_left_running() == []
+
+
+def test_each_warehouse_file_has_its_own_writer_pool(tmp_path: Path) -> None:
+    """One writer per file, and only per file: a live run writing another warehouse file does
+    not make this one's run wait (a 30-row run once waited 4 minutes behind a backfill of a
+    different file, the pool being the instance's)."""
+    first = warehouse_pool(tmp_path / "a" / "satisfaction.duckdb")
+    second = warehouse_pool(tmp_path / "b" / "satisfaction.duckdb")
+    assert first != second and first.startswith("duckdb_warehouse_satisfaction_")
+    assert warehouse_pool(tmp_path / "a" / "x" / ".." / "satisfaction.duckdb") == first
+    other = warehouse_pool(tmp_path / "another.duckdb")
+    assert other != WAREHOUSE_POOL
+    with dg.instance_for_test() as instance:
+        ensure_one_writer(instance)
+        _holding_run(instance, Process.current(), pool=other)
+        said: list[str] = []
+        waiting = threading.Thread(target=wait_for_warehouse, args=(instance, said.append, 0.05))
+        waiting.start()
+        waiting.join(timeout=10)
+        assert not waiting.is_alive() and said == []
+        own = _holding_run(instance, Process.current())  # this warehouse's: then it waits
+        waiting = threading.Thread(target=wait_for_warehouse, args=(instance, said.append, 0.05))
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive() and said[0].startswith("waiting for the warehouse")
+        instance.event_log_storage.free_concurrency_slots_for_run(own)
+        waiting.join(timeout=10)
+        assert not waiting.is_alive()

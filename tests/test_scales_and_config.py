@@ -115,8 +115,8 @@ def test_unknown_key_suggests_the_closest_one() -> None:
     ("change", "expected"),
     [
         (
-            lambda d: d["sources"][0]["columns"].pop("response_id"),
-            "sources[0] (support_fr).columns.response_id: required key is missing",
+            lambda d: d["sources"][0]["columns"].pop("submitted_at"),
+            "sources[0] (support_fr).columns.submitted_at: required key is missing",
         ),
         (
             lambda d: d["sources"][0]["questions"][0].update(metric="happiness"),

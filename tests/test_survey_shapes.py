@@ -1,12 +1,19 @@
 """Real surveys as they come (#22): exports without a response id, ids that come again with
-other answers — every duplicate listed with the row that counts, a conflict never silent."""
+other answers — every duplicate listed with the row that counts, a conflict never silent —,
+tools' own "no answer" words, an unusable answer that costs only itself, and history before the
+first week."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from satisfaction_pipeline.ingest.inbox import ingest_inbox
+from satisfaction_pipeline.config.first_week import first_week, record_earliest_week
+from satisfaction_pipeline.ingest.inbox import ingest_inbox, weeks_left_out
 
 from .conftest import generic_settings
 
@@ -128,3 +135,147 @@ def test_no_answer_words_of_real_tools_and_of_ones_own(conn, tmp_path: Path) -> 
     assert conn.execute("SELECT column_name, value FROM ops.rejected_answers").fetchall() == [
         ("csat", "Happy")
     ]
+
+
+def test_the_weeks_start_with_the_data_unless_configured(tmp_path: Path) -> None:
+    """Without first_week, the partitions start with the earliest response loaded (recorded
+    beside the warehouse, only ever earlier); before any data, with last week."""
+    warehouse = tmp_path / "w" / "satisfaction.duckdb"
+    derived = _no_id_settings()
+    assert derived.first_week is None
+    today = dt.date(2026, 12, 3)
+    assert first_week(derived, warehouse, today) == dt.date(2026, 11, 23)
+    assert record_earliest_week(warehouse, dt.date(2021, 3, 1))
+    assert not record_earliest_week(warehouse, dt.date(2022, 1, 3))  # later: nothing moves
+    assert first_week(derived, warehouse, today) == dt.date(2021, 3, 1)
+    configured = generic_settings().model_copy(update={"first_week": dt.date(2026, 1, 5)})
+    assert first_week(configured, warehouse, today) == dt.date(2026, 1, 5)
+
+
+def test_old_responses_are_told_what_builds_them_never_a_backfill_that_cannot_run() -> None:
+    new = {dt.date(2016, 3, 7): 40, dt.date(2016, 3, 14): 12, dt.date(2026, 11, 9): 5,
+           dt.date(2026, 11, 16): 30}  # fmt: skip
+    run = [dt.date(2026, 11, 16)]
+    start = dt.date(2025, 1, 6)
+    # first_week configured: the Monday to set, and the in-range week's backfill
+    told = weeks_left_out(new, run, start, configured=True)
+    assert told == [
+        "52 responses were loaded for 2 week(s) before first_week (2025-01-06), the earliest in "
+        "the week of 2016-03-07: they are kept, and set first_week: 2016-03-07 in the config to "
+        "report them",
+        "new responses were loaded for weeks outside this run (2026-11-09): build them with "
+        "satisfaction-pipeline backfill --from 2026-11-09 --to 2026-11-09",
+    ]
+    # derived: the weeks now start with the old data; one backfill builds them all
+    told = weeks_left_out(new, run, start, configured=False)
+    assert len(told) == 1 and told[0].endswith(
+        "the weeks now start on 2016-03-07. Build them with satisfaction-pipeline backfill "
+        "--from 2016-03-07 --to 2026-11-09 (in the Dagster UI, reload the definitions first)"
+    )
+    assert weeks_left_out({dt.date(2026, 11, 16): 3}, run, start, configured=True) == []
+
+
+def test_old_history_without_first_week_is_built_by_the_backfill_the_run_suggests(
+    tmp_path: Path,
+) -> None:
+    """The real CLI, one process per command as a user runs it: the latest week's run loads a
+    file holding 2021 too, says which backfill builds it, and that backfill runs."""
+    today = dt.date.today()
+    last = today - dt.timedelta(days=today.weekday(), weeks=1)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "history.csv").write_text(
+        "id,date,csat,nps,effort,comment\n"
+        "1,2021-03-02 10:00,5,9,6,\n2,2021-03-03 10:00,1,2,2,trop long\n"
+        f"3,{last + dt.timedelta(days=1)} 10:00,4,8,5,\n"
+    )
+    config = tmp_path / "satisfaction.yaml"
+    source = {"name": "generic", "pattern": "*.csv",
+              "columns": {"response_id": "id", "submitted_at": "date"},
+              "questions": [{"column": "csat", "metric": "csat"},
+                            {"column": "nps", "metric": "nps"},
+                            {"column": "effort", "metric": "ces", "scale": {"min": 1, "max": 7}},
+                            {"column": "comment", "metric": "comment"}]}  # fmt: skip
+    config.write_text(json.dumps({"timezone": "Europe/Paris", "theme_model": None,
+                                  "sources": [source]}))  # fmt: skip
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "SATISFACTION_CONFIG": str(config), "SATISFACTION_INBOX": str(inbox),
+           "SATISFACTION_WAREHOUSE": str(tmp_path / "w" / "satisfaction.duckdb"),
+           "SATISFACTION_REPORTS": str(tmp_path / "reports"),
+           "DAGSTER_HOME": str(tmp_path / "home")}  # fmt: skip
+    cli = str(Path(sys.executable).with_name("satisfaction-pipeline"))
+
+    def run(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([cli, *arguments], env=env, capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
+
+    latest = run("run", "--week", str(last))
+    assert latest.returncode == 0, latest.stdout + latest.stderr
+    said = latest.stdout + latest.stderr
+    assert "backfill --from 2021-03-01 --to 2021-03-01" in said, said
+    backfill = run("backfill", "--from", "2021-03-01", "--to", "2021-03-01")
+    assert backfill.returncode == 0, backfill.stdout + backfill.stderr
+    assert (tmp_path / "reports" / "2021-03-01" / "report.pdf").exists()
+
+
+def _environment(monkeypatch, tmp_path: Path, config: Path, inbox: Path) -> None:
+    """The CLI publishes its paths to the environment: set them here, so that they are undone
+    after the test."""
+    for variable, value in {"SATISFACTION_CONFIG": config, "SATISFACTION_INBOX": inbox,
+                            "SATISFACTION_WAREHOUSE": tmp_path / "w" / "satisfaction.duckdb",
+                            "SATISFACTION_REPORTS": tmp_path / "reports"}.items():  # fmt: skip
+        monkeypatch.setenv(variable, str(value))
+
+
+def test_inspect_names_the_first_week_that_would_report_old_rows(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from satisfaction_pipeline.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "old.csv").write_text(
+        "id,date,csat,nps,effort,comment\n1,2021-03-02 10:00,5,9,6,\n2,2026-11-17 10:00,4,8,5,\n"
+    )
+    config = tmp_path / "satisfaction.yaml"
+    settings = generic_settings().model_dump(mode="json", exclude_defaults=True)
+    config.write_text(json.dumps({**settings, "first_week": "2026-01-05"}))
+    _environment(monkeypatch, tmp_path, config, inbox)
+    assert main(["inspect"]) == 0
+    assert (
+        "1 responses are in weeks before first_week (2026-01-05): they would be loaded and kept; "
+        "set first_week: 2021-03-01 in the config to report them"
+    ) in capsys.readouterr().out
+
+
+def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Patterns that overlap and a column the newest export lacks were found only by `run`."""
+    from satisfaction_pipeline.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = "id,date,csat,nps,effort,comment\n"
+    (inbox / "support_2026-11-16.csv").write_text(header + "1,2026-11-16,5,9,6,\n")
+    (inbox / "support_fr_2026-11-16.csv").write_text(
+        "id,date,satisfaction,nps,effort,comment\n1,2026-11-16,5,9,6,\n"
+    )
+    base = generic_settings().sources[0].model_dump(mode="json", exclude_defaults=True)
+    config = tmp_path / "satisfaction.yaml"
+    config.write_text(json.dumps({"timezone": "Europe/Paris", "theme_model": None, "sources": [
+        base | {"name": "support", "pattern": "support_*.csv"},
+        base | {"name": "support_fr", "pattern": "support_fr_*.csv"},
+        base | {"name": "support_en", "pattern": "support_en_*.csv"},
+    ]}))  # fmt: skip
+    _environment(monkeypatch, tmp_path, config, inbox)
+    assert main(["validate-config"]) == 1
+    out, err = capsys.readouterr()
+    assert (
+        "support_fr_2026-11-16.csv matches the patterns of sources 'support', 'support_fr': "
+        "make the patterns exclusive"
+    ) in err
+    assert (
+        "source 'support_fr', its newest export support_fr_2026-11-16.csv: column 'csat' not "
+        "found (closest: 'date'). Columns found: 'id', 'date', 'satisfaction'"
+    ) in err
+    assert "note: source 'support_en': no export in the inbox matches 'support_en_*.csv'" in out

@@ -404,7 +404,9 @@ class ThemeModelSettings(_Strict):
 
 class Settings(_Strict):
     timezone: TimeZone = "Europe/Paris"
-    first_week: dt.date = dt.date(2025, 1, 6)
+    # the first weekly partition (a Monday); none: the week of the earliest response loaded
+    # (config/first_week.py)
+    first_week: dt.date | None = None
     report: Report = Report()
     recipients: Recipients = Recipients()
     min_sample_size: int = Field(default=30, ge=1)
@@ -428,8 +430,8 @@ class Settings(_Strict):
 
     @field_validator("first_week")
     @classmethod
-    def _monday(cls, value: dt.date) -> dt.date:
-        if value.weekday() != 0:
+    def _monday(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value.weekday() != 0:
             monday = value - dt.timedelta(days=value.weekday())
             raise ValueError(f"a Monday, since weeks start on Monday (got {value}; use {monday})")
         return value

@@ -1,5 +1,5 @@
 """A consistent copy of the warehouse, taken while no run touches it: the backup is a step of
-the duckdb_warehouse pool, so it waits for the step in progress and the next one waits for it.
+the warehouse's pool, so it waits for the step in progress and the next one waits for it.
 Copying the file by hand during a run could catch it half-written.
 
 `satisfaction-pipeline backup [--to FILE]`, or launch `warehouse_backup_job` from the UI.

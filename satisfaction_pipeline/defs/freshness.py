@@ -15,6 +15,7 @@ import dagster as dg
 
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.config.settings import load_settings
+from satisfaction_pipeline.defs.partitions import FIRST_WEEK
 from satisfaction_pipeline.defs.report import weekly_report
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
 from satisfaction_pipeline.delivery.message import overdue_message
@@ -60,7 +61,7 @@ def weekly_report_overdue_email(
 ) -> dg.SkipReason:
     settings = survey_settings.load()
     week = due_week(_now(), settings.report.deadline, settings.timezone)
-    if week is None or week < settings.first_week.isoformat():
+    if week is None or week < FIRST_WEEK.isoformat():
         return dg.SkipReason("no report is due yet this week")
     if context.cursor == week:
         return dg.SkipReason(f"the report of week {week} was already said to be overdue")

@@ -10,13 +10,14 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.config.first_week import record_earliest_week
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import markdown_table, passes_when_empty
-from satisfaction_pipeline.defs.partitions import HAND_STARTED, WEEKLY, weeks_in
+from satisfaction_pipeline.defs.partitions import FIRST_WEEK, HAND_STARTED, WEEKLY, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, check_writable, open_warehouse
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.ingest.archive import ArchiveError, archive_ingested
-from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox
+from satisfaction_pipeline.ingest.inbox import IngestError, ingest_inbox, weeks_left_out
 
 CONFLICTS_SHOWN = 10  # one warning each; the rest are counted
 
@@ -65,12 +66,11 @@ def survey_files(
             "with other answers: SELECT * FROM ops.duplicate_rows WHERE differs"
         )
     run_weeks = weeks_in(context.partition_time_window)
-    other_weeks = [str(w) for w in summary.new_by_week if w not in run_weeks]
-    if other_weeks:
-        context.log.warning(
-            f"new responses were loaded for weeks outside this run ({', '.join(other_weeks)}); "
-            "backfill those weeks to bring their scores and reports up to date"
-        )
+    if settings.first_week is None and summary.new_by_week:
+        record_earliest_week(Path(warehouse.database), min(summary.new_by_week))
+    configured = settings.first_week is not None
+    for line in weeks_left_out(summary.new_by_week, run_weeks, FIRST_WEEK, configured):
+        context.log.warning(line)
     totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
     totals["rows_accounted_for"] = totals["rows_read"] == (
         totals["rows_loaded"]

@@ -9,14 +9,19 @@ import datetime as dt
 
 import dagster as dg
 
+from satisfaction_pipeline.config.first_week import first_week
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.config.settings import load_settings
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
-_settings = load_settings(Paths.from_environment().config)
+_paths = Paths.from_environment()
+_settings = load_settings(_paths.config)
+# configured, or the earliest week with data when the definitions load (reload them in the UI
+# after loading older exports)
+FIRST_WEEK = first_week(_settings, _paths.warehouse)
 
 weekly_partitions = dg.WeeklyPartitionsDefinition(
-    start_date=_settings.first_week.isoformat(),
+    start_date=FIRST_WEEK.isoformat(),
     timezone=_settings.timezone,
     day_offset=1,  # Monday
 )

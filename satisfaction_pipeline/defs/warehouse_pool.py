@@ -2,10 +2,12 @@
 releasing the hold of a run that died.
 
 DuckDB lets one process at a time open the file (a reader too, while another writes), so every
-asset and check that opens the warehouse is in the `duckdb_warehouse` Dagster pool, whose limit
-is 1: a backfill started during the weekly run waits for its turn instead of failing on the
-file's lock. The limit lives in the Dagster instance: `dagster.yaml` (concurrency: pools:
-default_limit: 1), and the CLI sets it explicitly (`ensure_one_writer`).
+asset and check that opens the warehouse is in the warehouse's Dagster pool, whose limit is 1: a
+backfill started during the weekly run waits for its turn instead of failing on the file's lock.
+The pool is the file's (`duckdb_warehouse_<file>_<hash of its path>`): runs on two warehouse
+files never wait on each other, even in one Dagster instance. The limit lives in the instance:
+`dagster.yaml` (concurrency: pools: default_limit: 1), and the CLI sets it explicitly
+(`ensure_one_writer`).
 
 A run killed mid-step (kill -9, out of memory, a closed laptop, a reboot) frees nothing: it
 stays STARTED and keeps its slot, and every later run would wait for ever. So each run records
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -33,7 +37,18 @@ from pathlib import Path
 import dagster as dg
 import psutil
 
-WAREHOUSE_POOL = "duckdb_warehouse"
+from satisfaction_pipeline.config.paths import Paths
+
+
+def warehouse_pool(warehouse: Path) -> str:
+    """The one-writer pool of a warehouse file: named after the file, told apart by its path."""
+    path = str(warehouse.expanduser().resolve())
+    stem = re.sub(r"[^a-z0-9]+", "_", warehouse.stem.lower()).strip("_") or "warehouse"
+    return f"duckdb_warehouse_{stem}_{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+
+
+# the pool of the warehouse this process works on (SATISFACTION_WAREHOUSE)
+WAREHOUSE_POOL = warehouse_pool(Paths.from_environment().warehouse)
 HOST_TAG = "satisfaction/host"
 PID_TAG = "satisfaction/pid"
 STARTED_TAG = "satisfaction/process_started"  # epoch seconds, as psutil gives it

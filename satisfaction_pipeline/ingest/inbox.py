@@ -30,6 +30,7 @@ from satisfaction_pipeline.ingest.mapping import (
     MappedFile,
     MappingError,
     map_file,
+    resolve_columns,
 )
 from satisfaction_pipeline.ingest.readers import (
     ReadError,
@@ -40,6 +41,38 @@ from satisfaction_pipeline.ingest.readers import (
 def matching_files(inbox: Path, source: Source) -> list[Path]:
     """The inbox files for a source, sorted by name so that loading order is reproducible."""
     return sorted(p for p in inbox.glob(source.pattern) if p.is_file())
+
+
+def check_inbox(settings: Settings, inbox: Path) -> tuple[list[str], list[str]]:
+    """What `validate-config` can tell from the inbox without loading anything: problems (a file
+    two sources' patterns match; a configured column the newest export of a source lacks, with
+    the closest one) and notes (a source with no export yet)."""
+    problems, notes = [], []
+    if not inbox.is_dir():
+        return problems, [f"the inbox {inbox} does not exist yet: exports were not checked"]
+    matched: dict[str, list[str]] = {}
+    for source in settings.sources:
+        files = matching_files(inbox, source)
+        for path in files:
+            matched.setdefault(path.relative_to(inbox).as_posix(), []).append(source.name)
+        if not files:
+            notes.append(
+                f"source {source.name!r}: no export in the inbox matches {source.pattern!r}"
+            )
+            continue
+        newest = max(files, key=lambda p: (p.stat().st_mtime, p.name))
+        try:
+            resolve_columns(read_export(newest.read_bytes(), newest.suffix, source), source)
+        except (ReadError, MappingError) as exc:
+            name = newest.relative_to(inbox).as_posix()
+            problems.append(f"source {source.name!r}, its newest export {name}: {exc}")
+    for name, sources in sorted(matched.items()):
+        if len(sources) > 1:
+            problems.append(
+                f"{name} matches the patterns of sources {', '.join(map(repr, sources))}: "
+                "make the patterns exclusive"
+            )
+    return problems, notes
 
 
 FILE_SCHEMA: dict[str, pl.DataType] = {
@@ -374,3 +407,39 @@ def _reason_kinds(rejected: pl.DataFrame) -> Counter:
         for part in reason.split(" | "):
             kinds[re.sub(r"'[^']*'(?= in column| does not| is not)", "…", part, count=1)] += 1
     return kinds
+
+
+def weeks_left_out(
+    new_by_week: dict[dt.date, int], run_weeks: list[dt.date], start: dt.date, configured: bool
+) -> list[str]:
+    """What to say of responses loaded for weeks this run does not build: the command that
+    builds them — or, for weeks before a configured first_week, the Monday to set; never a
+    backfill that cannot run."""
+    outside = sorted(w for w in new_by_week if w not in run_weeks)
+    before = [w for w in outside if w < start]
+    after = [w for w in outside if w >= start]
+    lines = []
+    if before:
+        responses = sum(new_by_week[w] for w in before)
+        if configured:
+            lines.append(
+                f"{responses} responses were loaded for {len(before)} week(s) before first_week "
+                f"({start}), the earliest in the week of {before[0]}: they are kept, and set "
+                f"first_week: {before[0]} in the config to report them"
+            )
+        else:
+            last = outside[-1]
+            lines.append(
+                f"{responses} responses were loaded for weeks from {before[0]}, before the "
+                f"earliest so far ({start}): the weeks now start on {before[0]}. Build them with "
+                f"satisfaction-pipeline backfill --from {before[0]} --to {last} (in the Dagster "
+                "UI, reload the definitions first)"
+            )
+            after = []  # the backfill above covers them
+    if after:
+        lines.append(
+            f"new responses were loaded for weeks outside this run "
+            f"({', '.join(str(w) for w in after)}): build them with satisfaction-pipeline "
+            f"backfill --from {after[0]} --to {after[-1]}"
+        )
+    return lines
