@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
+import pytest
+
 from satisfaction_pipeline.config.first_week import first_week, record_earliest_week
 from satisfaction_pipeline.ingest.inbox import ingest_inbox, weeks_left_out
 
@@ -279,3 +282,110 @@ def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypat
         "found (closest: 'date'). Columns found: 'id', 'date', 'satisfaction'"
     ) in err
     assert "note: source 'support_en': no export in the inbox matches 'support_en_*.csv'" in out
+
+
+BATTERY = [
+    {"column": "overall", "metric": "csat", "id": "overall", "headline": True},
+    {"column": "speed", "metric": "csat", "id": "response_time",
+     "label": "Satisfaction with response time"},
+    {"column": "courtesy", "metric": "csat", "id": "courtesy", "label": "Courtesy"},
+    {"column": "comment", "metric": "comment"},
+]  # fmt: skip
+
+
+def test_several_questions_of_a_metric_need_ids_and_one_headline() -> None:
+    from satisfaction_pipeline.config.settings import ConfigError
+
+    unnamed = [{"column": "a", "metric": "csat"}, {"column": "b", "metric": "csat"}]
+    with pytest.raises(ConfigError, match=r"an id for each of several csat questions"):
+        generic_settings(questions=unnamed)
+    two = [{**q, "headline": True} for q in BATTERY[:2]]
+    with pytest.raises(ConfigError, match=r"one headline csat question"):
+        generic_settings(questions=two)
+    source = generic_settings(questions=BATTERY[1:3] + BATTERY[:1]).sources[0]
+    assert source.question("csat").column == "overall"  # marked, though listed last
+    assert [q.id for q in source.items()] == ["response_time", "courtesy"]
+
+
+def test_a_battery_is_scored_item_by_item_and_reported(conn, tmp_path: Path) -> None:
+    """A Google Forms-like survey with three satisfaction questions: the headline one feeds the
+    CSAT, the others are scored apart, alike (interval, change), and shown as a table."""
+    from satisfaction_pipeline import warehouse
+    from satisfaction_pipeline.report.render import render_html
+    from satisfaction_pipeline.scoring.items import item_scores
+    from satisfaction_pipeline.scoring.responses import counted_responses
+    from tests.test_report import _context, _text
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = ["id,date,overall,speed,courtesy,comment"]
+    # week of 9 Nov: speed satisfied 1 of 4; week of 16 Nov: 4 of 5 (one answer unusable)
+    rows += [f"a{k},2026-11-10,4,{s},5," for k, s in enumerate([1, 2, 4, 2])]
+    rows += [f"b{k},2026-11-17,4,{s},5," for k, s in enumerate([5, 4, 5, 4, 2])]
+    rows += ["b9,2026-11-17,5,Happy,4,bien"]
+    (inbox / "forms.csv").write_text("\n".join(rows) + "\n")
+    settings = generic_settings(questions=BATTERY)
+    summary = ingest_inbox(conn, settings, inbox, NOW)
+    assert summary.files.row(0, named=True)["answers_rejected"] == 1
+    stored = conn.execute(
+        "SELECT count(*), count(DISTINCT question) FROM raw.item_answers"
+    ).fetchall()[0]
+    assert stored == (9 + 10, 2)  # speed: 9 usable of 10; courtesy: 10
+
+    weeks = {"week_start": dt.date(2026, 11, 9), "week_end": dt.date(2026, 11, 23)}
+    counted = warehouse.query(conn, "marts/select_item_answers", **weeks).join(
+        counted_responses(conn, settings, weeks).select("response_key"), on="response_key"
+    )
+    scores = item_scores(counted, min_sample_size=3)
+    speed = scores.filter(
+        (pl.col("question") == "response_time") & (pl.col("week") == dt.date(2026, 11, 16))
+    ).row(0, named=True)
+    assert (speed["n"], speed["score"]) == (5, 80.0)
+    assert speed["change_prev"] == pytest.approx(80.0 - 25.0)
+    assert speed["label"] == "Satisfaction with response time" and speed["metric"] == "csat"
+    assert speed["ci_low"] < 80.0 < speed["ci_high"]
+
+    html = render_html(_context(item_scores=scores.filter(pl.col("week") == dt.date(2026, 11, 16))))
+    text = _text(html)
+    assert "Question by question" in text
+    assert "Satisfaction with response time CSAT 1-5 80.0% (5)" in text
+
+
+def test_the_weekly_run_scores_and_reports_a_battery(tmp_path: Path) -> None:
+    """Through the real CLI and Dagster: the run's scoring step writes the items' scores, the
+    report shows them."""
+    import duckdb
+
+    today = dt.date.today()
+    last = today - dt.timedelta(days=today.weekday(), weeks=1)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    day = last + dt.timedelta(days=1)
+    rows = ["id,date,overall,speed,courtesy,comment"]
+    rows += [f"r{k},{day} 10:00,{4 + k % 2},{1 + k % 5},5," for k in range(10)]
+    (inbox / "forms.csv").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "satisfaction.yaml"
+    source = generic_settings(questions=BATTERY).sources[0]
+    mapping = source.model_dump(mode="json", exclude_defaults=True)
+    config.write_text(
+        json.dumps({"timezone": "Europe/Paris", "theme_model": None, "sources": [mapping]})
+    )
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    warehouse = tmp_path / "w" / "satisfaction.duckdb"
+    env = {**os.environ, "SATISFACTION_CONFIG": str(config), "SATISFACTION_INBOX": str(inbox),
+           "SATISFACTION_WAREHOUSE": str(warehouse),
+           "SATISFACTION_REPORTS": str(tmp_path / "reports"),
+           "DAGSTER_HOME": str(tmp_path / "home")}  # fmt: skip
+    cli = str(Path(sys.executable).with_name("satisfaction-pipeline"))
+    run = subprocess.run([cli, "run", "--week", str(last)], env=env, capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        stored = conn.execute(
+            "SELECT question, n, score FROM marts.weekly_item_scores ORDER BY question"
+        ).fetchall()
+    # speed answers 1, 2, 3, 4, 5 twice: 4 of 10 satisfied; courtesy all 5
+    assert stored == [("courtesy", 10, 100.0), ("response_time", 10, 40.0)]
+    html = (tmp_path / "reports" / str(last) / "report.html").read_text(encoding="utf-8")
+    assert "Question by question" in html and "Satisfaction with response time" in html

@@ -133,6 +133,12 @@ class Question(_Strict):
     column: str
     metric: Metric
     scale: Scale = Scale()
+    # Several questions of one metric (a "satisfaction with …" battery): each has an id and a
+    # label; the `headline` one (else the first) is the metric's score, the others are items
+    # scored apart (marts.weekly_item_scores)
+    id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    label: str | None = None
+    headline: bool = False
     # answers that mean "no answer" here, beyond the built-in ones ("N/A", "ne sais pas"…):
     # left out of the score, never rejected
     no_answer: list[Annotated[str, Field(min_length=1)]] = []
@@ -254,18 +260,37 @@ class Source(_Strict):
         return segments
 
     @model_validator(mode="after")
-    def _one_question_per_metric(self) -> Source:
+    def _items(self) -> Source:
+        """Several questions of a metric: each with its own id, at most one headline."""
         for metric in SCORED_METRICS:
-            columns = [q.column for q in self.questions if q.metric == metric]
-            if len(columns) > 1:
+            asked = [q for q in self.questions if q.metric == metric]
+            if len(asked) < 2:
+                continue
+            unnamed = [q.column for q in asked if not q.id]
+            if unnamed:
                 raise ValueError(
-                    f"at most one {metric} question per source (got columns {columns})"
+                    f"an id for each of several {metric} questions, e.g. {{column: ..., metric: "
+                    f"{metric}, id: response_time, label: Satisfaction with response time}} "
+                    f"(none for columns {unnamed})"
                 )
+            ids = [q.id for q in self.questions if q.id]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"question ids unique within a source (got {ids})")
+            headlines = [q.column for q in asked if q.headline]
+            if len(headlines) > 1:
+                raise ValueError(f"one headline {metric} question (got columns {headlines})")
         return self
 
     def question(self, metric: str) -> Question | None:
-        """The source's question for a scored metric, if it has one."""
-        return next((q for q in self.questions if q.metric == metric), None)
+        """The source's headline question for a scored metric — the one marked `headline`,
+        else the first —, if it has one."""
+        asked = [q for q in self.questions if q.metric == metric]
+        return next((q for q in asked if q.headline), asked[0] if asked else None)
+
+    def items(self) -> list[Question]:
+        """The scored questions that are not their metric's headline: the battery's items."""
+        headlines = {id(self.question(m)) for m in SCORED_METRICS}
+        return [q for q in self.questions if q.metric in SCORED_METRICS and id(q) not in headlines]
 
 
 EMAIL_ADDRESS = r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+"

@@ -13,6 +13,7 @@ from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadat
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
+from satisfaction_pipeline.scoring.items import item_scores
 from satisfaction_pipeline.scoring.responses import counted_responses, week_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS, score_responses, with_changes
 from satisfaction_pipeline.scoring.scores import weekly_scores as compute_scores
@@ -62,7 +63,8 @@ def responses(
             description="`marts.weekly_scores`: CSAT (% satisfied), NPS and CES (mean, higher "
             "is better) per week, overall and per segment, with n, the 95 % interval, a "
             "small-sample flag, and the change vs the previous week and the four before with "
-            "its p-value and significance.",
+            "its p-value and significance; and `marts.weekly_item_scores`, the same for the "
+            "items of a battery (several questions of one metric).",
         ),
         dg.AssetSpec(
             "standouts",
@@ -97,9 +99,16 @@ def weekly_scores(
         scores = with_changes(scores, settings.min_sample_size)
         found = find_standouts(scores, run_weeks, settings.standouts)
         scores = scores.filter(pl.col("week").is_in(run_weeks))
+        counted = wh.query(conn, "marts/select_item_answers", **history).join(
+            answers.select("response_key"), on="response_key", how="semi"
+        )
+        items = item_scores(counted, settings.min_sample_size, settings.csat_satisfied_from())
+        items = items.filter(pl.col("week").is_in(run_weeks))
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_weekly_scores", **weeks)
             wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
+            wh.execute(conn, "marts/delete_weekly_item_scores", **weeks)
+            wh.execute(conn, "marts/insert_weekly_item_scores", weekly_item_scores=items)
             wh.execute(conn, "marts/delete_standouts", **weeks)
             wh.execute(conn, "marts/insert_standouts", standouts=found)
     overall = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")

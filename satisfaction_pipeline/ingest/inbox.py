@@ -336,6 +336,12 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     # a finding is a response's: recorded when the response is stored, not at every re-read
     stored_now = pl.concat([fresh.select("response_id"), newer.select("response_id")])
     findings = result.findings.join(stored_now, on="response_id", how="semi")
+    items = result.items.join(
+        pl.concat([fresh.select("response_key"), newer.select("response_key")]),
+        on="response_key",
+        how="semi",
+    )
+    warehouse.execute(conn, "ingest/insert_item_answers", new_items=items)
     # an unusable answer is the stored response's, as a finding is
     answers = result.rejected_answers.join(stored_now, on="response_id", how="semi")
     warehouse.execute(

@@ -95,6 +95,16 @@ EXCLUDED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+ITEM_SCHEMA: dict[str, pl.DataType] = {
+    "response_key": pl.String(),
+    "source": pl.String(),
+    "question": pl.String(),  # the item's id
+    "label": pl.String(),
+    "metric": pl.String(),
+    "scale": pl.String(),
+    "value": pl.Float64(),  # CSAT points, NPS 0-10, CES turned so that higher is easier
+}
+
 ANSWER_REJECT_SCHEMA: dict[str, pl.DataType] = {
     "file_name": pl.String(),
     "source": pl.String(),
@@ -151,6 +161,8 @@ class MappedFile:
     rejected: pl.DataFrame
     duplicates: int
     rows_read: int
+    # the answers to a battery's other questions, one row each (ITEM_SCHEMA)
+    items: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ITEM_SCHEMA))
     # unusable answers of loaded rows, one row each (ANSWER_REJECT_SCHEMA)
     rejected_answers: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=ANSWER_REJECT_SCHEMA)
@@ -391,7 +403,13 @@ def map_file(
         values["comment"] = comments[0]
     elif comments:
         values["comment"] = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
+    items = []  # the battery's other questions: (question, its value)
+    for item in source.items():
+        value, error = _item(item, frame)
+        answer_errors.append((error, item.column))
+        items.append((item, value))
     usable = [values[k].is_not_null() for k in ("csat", "nps", "ces", "comment") if k in values]
+    usable += [value.is_not_null() for _, value in items]
 
     answered = [pl.col(q.column) != "" for q in source.questions]
     question_columns = ", ".join(q.column for q in source.questions)
@@ -465,6 +483,7 @@ def map_file(
         actual = columns[question.column]
         findings = nps_group_findings(table, source, actual, unique, values["nps"], file_name)
     return MappedFile(
+        items=_item_answers(unique, items, id_column, source),
         responses=warehouse.conform(responses, RESPONSE_SCHEMA),
         rejected=_rejected(bad, table, source, file_name),
         duplicates=duplicates,
@@ -491,6 +510,40 @@ def _unanswered(
             week=_week_of(pl.col("_utc"), settings.timezone),
         ),
         EXCLUDED_SCHEMA,
+    )
+
+
+def _item(question: Question, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """(value, error) of a battery item, on its metric's footing: CSAT points, NPS 0-10, CES
+    turned so that higher is easier."""
+    if question.metric == "csat":
+        _, points, error = _csat(question, frame)
+        return points.cast(pl.Float64), error
+    if question.metric == "nps":
+        return _number(question, frame, integer=True)
+    answer, error = _number(question, frame, integer=False)
+    scale = question.scale
+    return orient(answer, scale.min, scale.max, scale.higher_is_better is not False), error
+
+
+def _item_answers(
+    kept: pl.DataFrame, items: list[tuple[Question, pl.Expr]], id_column: str, source: Source
+) -> pl.DataFrame:
+    """One row per answered battery item of the kept rows (ITEM_SCHEMA)."""
+    found = [
+        kept.select(
+            response_key=pl.lit(f"{source.name}:") + pl.col(id_column),
+            source=pl.lit(source.name),
+            question=pl.lit(item.id),
+            label=pl.lit(item.label or item.id),
+            metric=pl.lit(item.metric),
+            scale=pl.lit(item.scale.label),
+            value=value.cast(pl.Float64),
+        ).filter(pl.col("value").is_not_null())
+        for item, value in items
+    ]
+    return warehouse.conform(
+        pl.concat(found) if found else pl.DataFrame(schema=ITEM_SCHEMA), ITEM_SCHEMA
     )
 
 

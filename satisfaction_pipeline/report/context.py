@@ -27,6 +27,7 @@ from satisfaction_pipeline.report.actions import (
 from satisfaction_pipeline.report.charts import Chart, nps_mix, trend
 from satisfaction_pipeline.report.quality import rejection_rows, week_quality
 from satisfaction_pipeline.report.scores import (
+    battery_rows,
     scores_by_segment,
     segment_rows,
 )
@@ -90,6 +91,7 @@ def build_context(
     min_comment_responses: int = 1,
     hidden_segments: tuple[str, ...] = ("agent",),
     changes_against: str = "previous_week",
+    item_scores: pl.DataFrame | None = None,
     ranking_rules: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
@@ -105,7 +107,8 @@ def build_context(
     `votes`: the votes_per_customer rule; `min_score_responses` and `min_comment_responses`:
     the privacy thresholds (the quotes in the frames given already respect the second);
     `hidden_segments`: dimensions the segment table leaves out; `changes_against`: the
-    standouts' diverging_changes rule; `ranking_rules`: the `actions:`
+    standouts' diverging_changes rule; `item_scores`: the week's battery items
+    (marts.weekly_item_scores); `ranking_rules`: the `actions:`
     settings the methodology states (min_mentions, min_share, windows, min_low_comments)."""
     _ = translations(language).gettext
     by_segment = scores_by_segment(
@@ -132,6 +135,7 @@ def build_context(
         "week_end_label": format_date(week + dt.timedelta(days=6), language),
         "headline": by_segment.get(("overall", "all"), []),
         "metric_columns": metric_columns,
+        "battery": battery_rows(item_scores, CSAT_SATISFIED_FROM | (satisfied_from or {})),
         "segments": segments,
         "verbatims": quoted.to_dicts(),
         "files": file_counts,
@@ -215,6 +219,7 @@ def warehouse_context(
         min_comment_responses=settings.privacy.min_responses_for_comments,
         hidden_segments=tuple(settings.report.hidden_segments),
         changes_against=settings.standouts.diverging_changes,
+        item_scores=read("item_scores", week=week),
         ranking_rules=settings.actions.model_dump(
             include={"min_mentions", "min_share", "windows", "min_low_comments"}
         ),

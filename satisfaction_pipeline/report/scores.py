@@ -94,6 +94,38 @@ def scores_by_segment(
     return result
 
 
+def battery_rows(
+    items: pl.DataFrame | None, satisfied_from: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The week's battery items (marts.weekly_item_scores rows), each with its label and its
+    Score, to lay out as the segment table's cells are."""
+    if items is None or items.is_empty():
+        return []
+    sources = items.get_column("source").n_unique()
+    return [
+        {
+            "label": r["label"] if sources == 1 else f"{r['label']} ({r['source']})",
+            "score": Score(
+                metric=r["metric"],
+                scale=r["scale"],
+                n=r["n"],
+                score=r["score"],
+                previous=None if r["change_prev"] is None else r["score"] - r["change_prev"],
+                small_sample=r["small_sample"],
+                satisfied_from=satisfied_from.get(r["scale"]) if r["metric"] == "csat" else None,
+                ci_low=r["ci_low"],
+                ci_high=r["ci_high"],
+                significant_prev=bool(r["significant_prev"]),
+                change_trail=r["change_trail"],
+                significant_trail=bool(r["significant_trail"]),
+                p_prev=r["p_prev"],
+                easy=r["easy"],
+            ),
+        }
+        for r in items.iter_rows(named=True)
+    ]
+
+
 # How a standout marks its segment's cells: `up` the question above the overall (or that rose),
 # `down` the one below (or that fell). Both print in bold; the note under the row says which.
 _STANDOUT_MARKS = {

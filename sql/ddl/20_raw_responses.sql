@@ -30,3 +30,17 @@ CREATE TABLE IF NOT EXISTS raw.responses (
 -- Warehouses created before CSAT scales other than 1-5 existed: all their answers were 1-5.
 ALTER TABLE raw.responses ADD COLUMN IF NOT EXISTS csat_scale VARCHAR DEFAULT '1-5';
 ALTER TABLE raw.responses ADD COLUMN IF NOT EXISTS ces_version VARCHAR;
+
+-- The answers to a battery's other questions (several questions of one metric: "satisfaction
+-- with response time", "… with courtesy"): the headline question of each metric is in
+-- raw.responses, the others here, one row per answered item, on their metric's footing.
+CREATE TABLE IF NOT EXISTS raw.item_answers (
+    response_key VARCHAR NOT NULL,  -- raw.responses' response
+    source       VARCHAR NOT NULL,
+    question     VARCHAR NOT NULL,  -- the item's id in satisfaction.yaml
+    label        VARCHAR NOT NULL,
+    metric       VARCHAR NOT NULL,  -- csat, nps, ces
+    scale        VARCHAR NOT NULL,
+    value        DOUBLE  NOT NULL,  -- CSAT points, NPS 0-10, CES turned so that higher is easier
+    PRIMARY KEY (response_key, question)
+);

@@ -3,3 +3,4 @@
 DELETE FROM marts.responses WHERE response_key IN (SELECT response_key FROM newer_versions);
 DELETE FROM raw.responses WHERE response_key IN (SELECT response_key FROM newer_versions);
 INSERT INTO raw.responses BY NAME SELECT * FROM newer_versions;
+DELETE FROM raw.item_answers WHERE response_key IN (SELECT response_key FROM newer_versions);

@@ -1,0 +1,1 @@
+INSERT INTO marts.weekly_item_scores BY NAME SELECT * FROM weekly_item_scores
