@@ -188,8 +188,9 @@ def test_unknown_key_suggests_the_closest_one() -> None:
         ),
         (
             lambda d: d["sources"][0]["questions"].append({"column": "x", "metric": "nps"}),
-            "sources[0] (support_fr): expected at most one nps question per source (got columns "
-            "['recommandation', 'x'])",
+            "sources[0] (support_fr): expected an id for each of several nps questions, e.g. "
+            "{column: ..., metric: nps, id: response_time, label: Satisfaction with response "
+            "time} (none for columns ['recommandation', 'x'])",
         ),
         (
             lambda d: d["sources"][0]["questions"][0].update(scale={"labels": "klingon"}),

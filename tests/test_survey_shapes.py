@@ -389,3 +389,38 @@ def test_the_weekly_run_scores_and_reports_a_battery(tmp_path: Path) -> None:
     assert stored == [("courtesy", 10, 100.0), ("response_time", 10, 40.0)]
     html = (tmp_path / "reports" / str(last) / "report.html").read_text(encoding="utf-8")
     assert "Question by question" in html and "Satisfaction with response time" in html
+
+
+def test_the_battery_item_that_goes_with_a_theme_is_named_in_the_report() -> None:
+    """Those complaining of wait time answer the response-time question badly, the others
+    well; courtesy goes alike for all: response time is the item that goes with wait time,
+    and nothing goes with billing, whose complainers answer like everyone."""
+    from satisfaction_pipeline.actions.drivers import drivers
+    from satisfaction_pipeline.report.render import render_html
+    from tests.test_report import _action_rows, _context, _text
+
+    keys = [f"r{k}" for k in range(30)]
+    items = pl.DataFrame(
+        [{"response_key": key, "question": "response_time", "label": "Response time",
+          "metric": "csat", "scale": "1-5", "value": 2.0 if k < 10 else 5.0}
+         for k, key in enumerate(keys)]
+        + [{"response_key": key, "question": "courtesy", "label": "Courtesy",
+            "metric": "ces", "scale": "1-7", "value": 7.0} for key in keys]
+    )  # fmt: skip
+    mentioned = pl.DataFrame(
+        {"response_key": keys[:10] + keys[10:16], "group": ["wait_time"] * 10 + ["billing"] * 6}
+    )
+    found = drivers(items, mentioned).to_dicts()
+    assert found == [{"group": "wait_time", "driver_question": "response_time",
+                      "driver_label": "Response time", "driver_share_theme": 0.0,
+                      "driver_share_others": 1.0}]  # fmt: skip
+
+    actions = _action_rows().with_columns(
+        driver_label=pl.when(pl.col("theme") == "wait_time").then(pl.lit("Response time")),
+        driver_share_theme=pl.lit(0.0),
+        driver_share_others=pl.lit(1.0),
+    )
+    assert (
+        "Goes with the question “Response time”: answered favourably by 0% of those complaining "
+        "of it, 100% of the others."
+    ) in _text(render_html(_context(actions=actions)))

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm
 
+from satisfaction_pipeline.actions.drivers import DRIVER_COLUMNS, drivers
 from satisfaction_pipeline.actions.exports import (
     action_list_csv,
 )
@@ -69,6 +70,7 @@ ACTION_LIST_SCHEMA: dict[str, pl.DataType] = {
     "over_index_rate": pl.Float64(),
     "rest_rate": pl.Float64(),
     "examples": pl.List(pl.String()),
+    **DRIVER_COLUMNS,
 }
 
 
@@ -80,13 +82,16 @@ def weekly_action_list(
     ranking: Ranking = Ranking(),
     trend: pl.DataFrame | None = None,
     window_weeks: int = 1,
+    items: pl.DataFrame | None = None,
+    satisfied_from: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """`marts.action_list` rows of one week: each complaint theme × metric, ranked.
 
     `scored`: the responses of the weeks the ranking pools (`window_weeks`, ending with
     `week`: `pooled_weeks`), every one, commented or not; `complaints`: response_key, theme,
     evidence, mentions of their complaint mentions; `owners`: theme → owner; `trend`: `trends`
-    of the week."""
+    of the week; `items`: the battery items' answers (raw.item_answers), for the item that goes
+    with each theme (`drivers`)."""
     values = metric_values(scored)
     complaints = complaints.filter(pl.col("response_key").is_in(scored["response_key"].implode()))
     mentioned = complaints.select("response_key", group="theme").unique()
@@ -115,6 +120,7 @@ def weekly_action_list(
         .join(shares.drop("named_by", "unhappy"), on="group", how="left")
         .join(over_index(scored, mentioned), on="group", how="left")
         .join(examples(complaints, scored), on="group", how="left")
+        .join(_drivers(items, scored, mentioned, satisfied_from), on="group", how="left")
         .rename({"group": "theme"})
         .join(
             trend if trend is not None else pl.DataFrame(schema=TREND_SCHEMA),
@@ -128,6 +134,19 @@ def weekly_action_list(
         )
     )
     return table.select(pl.col(c).cast(t) for c, t in ACTION_LIST_SCHEMA.items())
+
+
+def _drivers(
+    items: pl.DataFrame | None,
+    scored: pl.DataFrame,
+    mentioned: pl.DataFrame,
+    satisfied_from: dict[str, int] | None,
+) -> pl.DataFrame:
+    """The battery item that goes with each theme, among the responses ranked."""
+    if items is None:
+        return pl.DataFrame(schema={"group": pl.String(), **DRIVER_COLUMNS})
+    ranked = items.join(scored.select("response_key"), on="response_key", how="semi")
+    return drivers(ranked, mentioned, satisfied_from)
 
 
 def over_index(scored: pl.DataFrame, mentioned: pl.DataFrame) -> pl.DataFrame:
@@ -280,10 +299,13 @@ def weekly_actions(
     taxonomy: Taxonomy,
     ranking: Ranking,
     language: str,
+    items: pl.DataFrame | None = None,
+    satisfied_from: dict[str, int] | None = None,
 ) -> WeeklyActions:
     """The action list, owner roll-up, responsibility split, praise and the two CSV files of
     `week`, from scored responses and theme mentions (`select_week_mentions`) of that week and
-    the weeks before it: four for the trend, up to the longest pooled window for the ranking."""
+    the weeks before it: four for the trend, up to the longest pooled window for the ranking;
+    `items`: the battery items' answers of those responses, if any."""
     owners = {t.id: t.owner for t in taxonomy.themes}
     named = pl.col("method") != "discovery"  # emerging groups have no owner yet
     complaints = mentions.filter((pl.col("polarity") == "complaint") & named)
@@ -300,7 +322,9 @@ def weekly_actions(
     weeks = pooled_weeks(built, week, ranking, complainers) if this_week.height else 1
     window = built.filter(in_window(week, weeks))
     window_complaints = complaints.filter(in_window(week, weeks))
-    table = weekly_action_list(week, window, window_complaints, owners, ranking, trend, weeks)
+    table = weekly_action_list(
+        week, window, window_complaints, owners, ranking, trend, weeks, items, satisfied_from
+    )
     order = (
         table.filter(pl.col("metric") == "csat")
         .sort(

@@ -54,6 +54,7 @@ def action_list(
         raw = counted_responses(conn, settings, history)
         scored = score_responses(raw, settings.csat_satisfied_from())
         mentions = wh.query(conn, "marts/select_week_mentions", **history)
+        items = wh.query(conn, "marts/select_item_answers", **history)
         built = [
             weekly_actions(
                 week,
@@ -62,6 +63,8 @@ def action_list(
                 taxonomy,
                 ranking,
                 settings.report.language,
+                items,
+                settings.csat_satisfied_from(),
             )
             for week in run_weeks
         ]

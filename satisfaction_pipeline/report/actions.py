@@ -112,8 +112,19 @@ def _action_entry(
             rate=format_percent(100 * first["over_index_rate"], language, 0),
             rest=format_percent(100 * first["rest_rate"], language, 0),
         )
+    goes_with = None
+    if first.get("driver_label") and first.get("driver_share_theme") is not None:
+        goes_with = _(
+            "Goes with the question “{question}”: answered favourably by {theme} of those "
+            "complaining of it, {others} of the others."
+        ).format(
+            question=first["driver_label"],
+            theme=format_percent(100 * first["driver_share_theme"], language, 0),
+            others=format_percent(100 * first["driver_share_others"], language, 0),
+        )
     return {
         "theme": theme,
+        "goes_with": goes_with,
         "label": theme_label(labels, theme),
         "owner": first["owner"],
         "status": first["status"],

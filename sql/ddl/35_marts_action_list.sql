@@ -45,6 +45,13 @@ ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS priority_estimate DOUBLE;
 -- 95 % Wilson interval of share_of_low_comments
 ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS share_of_low_comments_low DOUBLE;
 ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS share_of_low_comments_high DOUBLE;
+-- The battery item that goes with the theme (actions/drivers.py): among the responses that
+-- answered it, fewer good answers (CSAT satisfied, NPS promoter, CES easy) among the theme's
+-- complainers than among the others, by 10 points or more, with 5 answers or more on each side.
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS driver_question VARCHAR;
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS driver_label VARCHAR;
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS driver_share_theme DOUBLE;
+ALTER TABLE marts.action_list ADD COLUMN IF NOT EXISTS driver_share_others DOUBLE;
 
 -- The same per owner, on "complains about any theme of this owner" (a response counts once).
 CREATE TABLE IF NOT EXISTS marts.action_owners (
