@@ -105,6 +105,9 @@ NAMES = [
         "Virement au nom de [name]:[iban] merci",
     ),
     ("Cordialement Cilluffo Domenico", "Cordialement [name]"),
+    # an initial and a surname that is also a word
+    ("Thanks to K. Long for the help", "Thanks to [name] for the help"),
+    ("Merci à J. Martin", "Merci à [name]"),
 ]
 UNCHANGED = [
     # prices, dates, times, order numbers, durations

@@ -263,6 +263,8 @@ def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypat
     (inbox / "support_fr_2026-11-16.csv").write_text(
         "id,date,satisfaction,nps,effort,comment\n1,2026-11-16,5,9,6,\n"
     )
+    empty = inbox / "support_en_2026-11-23.csv"
+    empty.write_text("")  # an empty export says nothing of the columns
     base = generic_settings().sources[0].model_dump(mode="json", exclude_defaults=True)
     config = tmp_path / "satisfaction.yaml"
     config.write_text(json.dumps({"timezone": "Europe/Paris", "theme_model": None, "sources": [
@@ -281,7 +283,7 @@ def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypat
         "source 'support_fr', its newest export support_fr_2026-11-16.csv: column 'csat' not "
         "found (closest: 'date'). Columns found: 'id', 'date', 'satisfaction'"
     ) in err
-    assert "note: source 'support_en': no export in the inbox matches 'support_en_*.csv'" in out
+    assert "note: source 'support_en': support_en_2026-11-23.csv is empty, not checked" in out
 
 
 BATTERY = [
@@ -424,3 +426,57 @@ def test_the_battery_item_that_goes_with_a_theme_is_named_in_the_report() -> Non
         "Goes with the question “Response time”: answered favourably by 0% of those complaining "
         "of it, 100% of the others."
     ) in _text(render_html(_context(actions=actions)))
+
+
+def test_review_findings_on_shapes_of_sources(conn, tmp_path: Path) -> None:
+    """A source of comments only loads (its files failed); several comment columns, all empty,
+    are no comment (such a row was loaded as a response); ids without an id column do not
+    change when the configuration's questions are reordered."""
+    from satisfaction_pipeline.config.settings import ConfigError
+    from satisfaction_pipeline.ingest.mapping import map_file
+    from satisfaction_pipeline.ingest.readers import read_delimited
+
+    only = generic_settings(questions=[{"column": "comment", "metric": "comment"}])
+    text = b"id,date,comment\n1,2026-11-16,hello\n2,2026-11-16,\n"
+    result = map_file(read_delimited(text), only.sources[0], only, "c.csv")
+    assert (result.responses.height, result.rejected.height) == (1, 1)
+
+    two = generic_settings(questions=[{"column": "csat", "metric": "csat"},
+                                      {"column": "c1", "metric": "comment"},
+                                      {"column": "c2", "metric": "comment"}])  # fmt: skip
+    text = b"id,date,csat,c1,c2\n1,2026-11-16,,,\n2,2026-11-16,Happy,,\n3,2026-11-16,,,ok\n"
+    result = map_file(read_delimited(text), two.sources[0], two, "c.csv")
+    assert result.responses.get_column("response_id").to_list() == ["3"]
+    assert result.rejected.height == 2
+
+    questions = generic_settings().sources[0].model_dump()["questions"]
+    text = (HEADER + "\n".join(ROWS) + "\n").encode()
+    ids = []
+    for order in (questions, questions[::-1]):
+        settings = generic_settings(columns={"submitted_at": "date"}, questions=order)
+        mapped = map_file(read_delimited(text), settings.sources[0], settings, "n.csv")
+        ids.append(sorted(mapped.responses.get_column("response_id").to_list()))
+    assert ids[0] == ids[1]
+
+    for key, value in (("duplicates", "keep_latest"), ("invitations", "unanswered_rows")):
+        with pytest.raises(ConfigError, match=f"columns.response_id with {key}"):
+            generic_settings(columns={"submitted_at": "date"}, **{key: value})
+
+
+@pytest.mark.parametrize("duplicates", ["keep_first", "keep_latest"])
+def test_a_battery_item_changed_alone_is_a_change(conn, tmp_path: Path, duplicates: str) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = "id,date,overall,speed,courtesy,comment\n"
+    (inbox / "a.csv").write_text(header + "1,2026-11-16,5,2,5,\n")
+    settings = generic_settings(questions=BATTERY, duplicates=duplicates)
+    ingest_inbox(conn, settings, inbox, NOW)
+    (inbox / "b.csv").write_text(header + "1,2026-11-16,5,5,5,\n")  # speed 2 → 5, alone
+    summary = ingest_inbox(conn, settings, inbox, NOW)
+    speed = conn.execute(
+        "SELECT value FROM raw.item_answers WHERE question = 'response_time'"
+    ).fetchall()
+    if duplicates == "keep_latest":
+        assert summary.files.row(0, named=True)["rows_replaced"] == 1 and speed == [(5.0,)]
+    else:
+        assert speed == [(2.0,)] and len(summary.conflicts) == 1

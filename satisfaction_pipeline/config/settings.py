@@ -260,6 +260,25 @@ class Source(_Strict):
         return segments
 
     @model_validator(mode="after")
+    def _an_id_where_answers_change(self) -> Source:
+        """Without an id column, a row is known by what it says: an edited answer is another
+        response, so neither replacing a response nor matching an invitation to its answer can
+        work."""
+        if self.columns.response_id:
+            return self
+        if self.duplicates == "keep_latest":
+            raise ValueError(
+                "columns.response_id with duplicates: keep_latest (without an id, an edited "
+                "response cannot be told from a new one)"
+            )
+        if self.invitations == "unanswered_rows":
+            raise ValueError(
+                "columns.response_id with invitations: unanswered_rows (without an id, an "
+                "answered invitation cannot be told from the unanswered one)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _items(self) -> Source:
         """Several questions of a metric: each with its own id, at most one headline."""
         for metric in SCORED_METRICS:

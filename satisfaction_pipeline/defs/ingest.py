@@ -44,6 +44,12 @@ def survey_files(
             summary = ingest_inbox(conn, settings, survey_settings.inbox_dir, now, settled_before)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
+        # where the weeks start without first_week: the warehouse's earliest response (a
+        # warehouse older than this rule holds weeks no new export will bring)
+        earliest = wh.query(conn, "ingest/earliest_week").item()
+    moved = False
+    if settings.first_week is None and earliest is not None:
+        moved = record_earliest_week(Path(warehouse.database), earliest)
     archived = _archive(context, settings, survey_settings, warehouse, now)
     files = summary.files
     for row in files.filter(pl.col("status") == "failed").iter_rows(named=True):
@@ -66,10 +72,14 @@ def survey_files(
             "with other answers: SELECT * FROM ops.duplicate_rows WHERE differs"
         )
     run_weeks = weeks_in(context.partition_time_window)
-    if settings.first_week is None and summary.new_by_week:
-        record_earliest_week(Path(warehouse.database), min(summary.new_by_week))
     configured = settings.first_week is not None
-    for line in weeks_left_out(summary.new_by_week, run_weeks, FIRST_WEEK, configured):
+    told = weeks_left_out(summary.new_by_week, run_weeks, FIRST_WEEK, configured)
+    if moved and earliest < FIRST_WEEK and not any(w < FIRST_WEEK for w in summary.new_by_week):
+        told.append(
+            f"the weeks now start on {earliest}, the week of the earliest response in the "
+            "warehouse (in the Dagster UI, reload the definitions to see them)"
+        )
+    for line in told:
         context.log.warning(line)
     totals = {c: int(files.get_column(c).sum()) for c in files.columns if c.startswith("rows_")}
     totals["rows_accounted_for"] = totals["rows_read"] == (

@@ -60,12 +60,18 @@ def check_inbox(settings: Settings, inbox: Path) -> tuple[list[str], list[str]]:
                 f"source {source.name!r}: no export in the inbox matches {source.pattern!r}"
             )
             continue
-        newest = max(files, key=lambda p: (p.stat().st_mtime, p.name))
-        try:
-            resolve_columns(read_export(newest.read_bytes(), newest.suffix, source), source)
-        except (ReadError, MappingError) as exc:
+        # the newest export with a header (an empty one says nothing of the columns)
+        for newest in sorted(files, key=lambda p: (p.stat().st_mtime, p.name), reverse=True):
             name = newest.relative_to(inbox).as_posix()
-            problems.append(f"source {source.name!r}, its newest export {name}: {exc}")
+            try:
+                table = read_export(newest.read_bytes(), newest.suffix, source)
+                if not table.columns:
+                    notes.append(f"source {source.name!r}: {name} is empty, not checked")
+                    continue
+                resolve_columns(table, source)
+            except (ReadError, MappingError) as exc:
+                problems.append(f"source {source.name!r}, its newest export {name}: {exc}")
+            break
     for name, sources in sorted(matched.items()):
         if len(sources) > 1:
             problems.append(
@@ -311,18 +317,22 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     result = read.result
     responses = result.responses
     stored = warehouse.query(conn, "ingest/existing_keys", new_responses=responses)
+    # a version is its answers and its battery items' answers
+    stored_items = warehouse.query(conn, "ingest/existing_items", new_responses=responses)
+    compared = _with_items(responses, result.items)
+    stored = _with_items(stored, stored_items)
     fresh = responses.join(stored, on="response_key", how="anti")
     newer = pl.DataFrame(schema=RESPONSE_SCHEMA)
     if read.source.duplicates == "keep_latest" and not stored.is_empty():
-        again = responses.join(stored.select("response_key"), on="response_key", how="semi")
-        same = again.select(_CONTENT).join(
-            stored.select(_CONTENT), on=_CONTENT, how="semi", nulls_equal=True
+        again = compared.join(stored.select("response_key"), on="response_key", how="semi")
+        same = again.select(*_CONTENT, ITEMS).join(
+            stored.select(*_CONTENT, ITEMS), on=[*_CONTENT, ITEMS], how="semi", nulls_equal=True
         )
-        newer = again.join(same.select("response_key"), on="response_key", how="anti")
+        newer = again.join(same.select("response_key"), on="response_key", how="anti").drop(ITEMS)
         warehouse.execute(conn, "ingest/replace_responses", newer_versions=newer)
     rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
     duplicates = pl.concat(
-        [result.duplicate_rows, _earlier_duplicates(responses, stored, newer, read)]
+        [result.duplicate_rows, _earlier_duplicates(compared, stored, newer, read)]
     ).with_columns(file_sha256=pl.lit(read.digest))
     warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
     warehouse.execute(conn, "ingest/insert_duplicate_rows", new_duplicates=duplicates)
@@ -379,12 +389,29 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     }
 
 
+ITEMS = "_items"  # a response's battery items' answers, as one text
+
+
+def _with_items(responses: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """`responses` with their battery items' answers as one comparable text (null: none)."""
+    answers = (
+        items.sort("question")
+        .group_by("response_key")
+        .agg(
+            pl.concat_str("question", pl.col("value").cast(pl.String), separator="=")
+            .str.join("|")
+            .alias(ITEMS)
+        )
+    )
+    return responses.join(answers, on="response_key", how="left")
+
+
 def _earlier_duplicates(
     responses: pl.DataFrame, stored: pl.DataFrame, newer: pl.DataFrame, read: FileRead
 ) -> pl.DataFrame:
     """The file's responses an earlier file holds and that do not replace it, each with where
     the one that counts was read and whether their answers differ (DUPLICATE_SCHEMA)."""
-    compared = [c for c in _CONTENT if c not in {"response_key", "week"}]
+    compared = [c for c in _CONTENT if c not in {"response_key", "week"}] + [ITEMS]
     kept = stored.select(
         "response_key",
         *[pl.col(c).alias(f"{c}__kept") for c in compared],

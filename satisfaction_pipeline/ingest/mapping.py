@@ -129,6 +129,16 @@ CONTENT = "_content"  # a row's mapped cells, joined
 CONTENT_ID = "_content_id"  # the id of a row of a source without a response id column
 
 
+def _id_content(table: RawTable, columns: dict[str, str], source: Source) -> pl.Series:
+    """What a row without a response id is known by: its date and answers as written in the
+    export (before any "no answer" word is blanked), in the order of their column names, so that
+    reordering the configuration's questions or adding a segment or a no-answer word keeps the
+    ids. Adding or removing a question, or renaming a column, changes them."""
+    names = sorted({source.columns.submitted_at, *(q.column for q in source.questions)})
+    cells = [pl.col(columns[n]).fill_null("").str.strip_chars() for n in names]
+    return table.frame.select(pl.concat_str(cells, separator="\x1f")).to_series()
+
+
 def content_ids(content: pl.Series) -> pl.Series:
     """Ids for the rows of an export without a response id: a hash of each row's mapped cells,
     and, for the second and later rows of identical content in the file, their rank
@@ -342,13 +352,15 @@ def map_file(
     columns = resolve_columns(table, source)
     frame = _cells(table, columns, source)
     rows_read = frame.height
+    if not source.columns.response_id:
+        frame = frame.with_columns(
+            content_ids(_id_content(table, columns, source)).alias(CONTENT_ID)
+        )
     # what a row says: two rows of one id that differ in it are a conflict, not a copy
     frame = frame.with_columns(
         pl.concat_str([pl.col(c).fill_null("") for c in columns], separator="\x1f").alias(CONTENT)
     )
     id_column = source.columns.response_id or CONTENT_ID
-    if not source.columns.response_id:
-        frame = frame.with_columns(content_ids(frame.get_column(CONTENT)).alias(CONTENT_ID))
     excluded = pl.DataFrame(schema=EXCLUDED_SCHEMA)
     if (exclusions := exclusion_reasons(table, source)) is not None:
         frame = frame.hstack(exclusions)
@@ -401,8 +413,9 @@ def map_file(
     comments = [_text(q.column) for q in source.questions if q.metric == "comment"]
     if len(comments) == 1:  # most sources: no copy of what is often the longest column
         values["comment"] = comments[0]
-    elif comments:
-        values["comment"] = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
+    elif comments:  # joined: "" when all are empty, which is no comment
+        joined = pl.concat_str(comments, separator="\n\n", ignore_nulls=True)
+        values["comment"] = pl.when(joined != "").then(joined)
     items = []  # the battery's other questions: (question, its value)
     for item in source.items():
         value, error = _item(item, frame)
@@ -423,7 +436,11 @@ def map_file(
         *zip(answer_names, answer_errors, strict=True),
     ]
     row_reason = pl.concat_str(row_names, separator=" | ", ignore_nulls=True)
-    answer_reason = pl.concat_str(answer_names, separator=" | ", ignore_nulls=True)
+    answer_reason = (  # a source of comments only has no answer to fail
+        pl.concat_str(answer_names, separator=" | ", ignore_nulls=True)
+        if answer_names
+        else pl.lit("")
+    )
     unusable = ~pl.any_horizontal(usable)
     nothing = pl.lit(f"no answer in any question column ({question_columns})")
     checked = frame.with_columns(e.alias(n) for n, (e, _) in checks).with_columns(
@@ -481,7 +498,9 @@ def map_file(
     findings = pl.DataFrame(schema=FINDING_SCHEMA)
     if question := source.question("nps"):
         actual = columns[question.column]
-        findings = nps_group_findings(table, source, actual, unique, values["nps"], file_name)
+        findings = nps_group_findings(
+            table, source, actual, unique, values["nps"], file_name, id_column
+        )
     return MappedFile(
         items=_item_answers(unique, items, id_column, source),
         responses=warehouse.conform(responses, RESPONSE_SCHEMA),

@@ -84,11 +84,17 @@ def exclusion_reasons(table: RawTable, source: Source) -> pl.DataFrame | None:
 
 
 def nps_group_findings(
-    table: RawTable, source: Source, actual: str, kept: pl.DataFrame, nps: pl.Expr, file_name: str
+    table: RawTable,
+    source: Source,
+    actual: str,
+    kept: pl.DataFrame,
+    nps: pl.Expr,
+    file_name: str,
+    id_column: str,
 ) -> pl.DataFrame:
     """Loaded rows whose Qualtrics NPS group (`Q2_NPS_GROUP` beside `Q2`) disagrees with the
     category of their NPS answer: the export contradicts itself. Our category (0-6, 7-8, 9-10)
-    is the one used; the row is a data-quality finding."""
+    is the one used; the row is a data-quality finding. `id_column`: where the rows' ids are."""
     group_column = _file_column(table, f"{actual}_NPS_GROUP")
     if group_column is None or kept.is_empty():
         return pl.DataFrame(schema=FINDING_SCHEMA)
@@ -98,7 +104,7 @@ def nps_group_findings(
     theirs = pl.col("said").replace_strict(folded, default=None, return_dtype=pl.String)
     ours = pl.when(pl.col("nps") >= 9).then(pl.lit("promoter"))
     ours = ours.when(pl.col("nps") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
-    checked = kept.select(ROW, pl.col(source.columns.response_id).alias("id"), nps=nps)
+    checked = kept.select(ROW, pl.col(id_column).alias("id"), nps=nps)
     checked = checked.with_columns(said=said).with_columns(theirs=theirs, ours=ours)
     wrong = checked.filter(
         pl.col("nps").is_not_null()

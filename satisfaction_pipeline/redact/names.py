@@ -83,6 +83,10 @@ WORD_RUN = re.compile(rf"({WORD})(\.?)[ \t]*")
 NEXT_WORD = re.compile(rf"[ \t]+({WORD})\.?")
 PREVIOUS_WORD = re.compile(rf"({WORD})[ \t]+$")
 INITIAL_AFTER = re.compile(r"[ \t]+[^\W\d_]\.")
+# Words that open a sentence after "option B." or "plan A.": never a surname after an initial
+SENTENCE_OPENERS = {"the", "a", "an", "i", "we", "it", "this", "my", "our", "they", "he", "she",
+                    "le", "la", "les", "un", "une", "je", "il", "elle", "on", "nous", "ce",
+                    "mon", "ma", "mais", "but", "and", "et"}  # fmt: skip
 SENTENCE_START = re.compile(r"(?:^|[.!?\n:][ \t\"«(]*|^\W*)$")
 # Function words that tell French from English well enough to pick a word list.
 FRENCH = {"le", "la", "les", "de", "des", "du", "et", "à", "pour", "avec", "est", "je", "pas",
@@ -282,7 +286,7 @@ def _shapes(text: str, language: str) -> list[tuple[int, int]]:
     spans = []
     for m in re.finditer(r"\b(?!M\.)[A-Z]\.[ \t]?(?=[A-Z][a-z])", text):  # J. Moreau; M. is a title
         surname = TOKEN.match(text, m.end()).group()
-        if _zipf(surname, language) < COMMON:  # not "option B. The agent"
+        if _fold(surname) not in SENTENCE_OPENERS:  # "option B. The agent" is no name
             spans.append((m.start(), m.end() + len(surname)))
     for m in re.finditer(rf"(?<=\w), ({WORD}),", text):  # the engineer, Ashok, was
         if m.group(1)[0].isupper() and _zipf(m.group(1), language) < 4.0:
