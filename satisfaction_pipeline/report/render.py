@@ -49,7 +49,17 @@ def environment(language: str) -> Environment:
     env.globals["font_data_uri"] = font_data_uri
     env.globals["owner_label"] = lambda owner: owner_label(owner, language)
     env.globals["dimension_label"] = lambda dimension: dimension_label(dimension, language)
-    env.install_gettext_translations(translations(language), newstyle=True)
+    words = translations(language)
+    env.install_gettext_callables(
+        gettext=words.gettext,
+        # counts from the warehouse may be Decimal (DuckDB's sums): a plural rule wants an int
+        ngettext=lambda singular, plural, n: words.ngettext(singular, plural, int(n)),
+        pgettext=words.pgettext,
+        npgettext=lambda context, singular, plural, n: words.npgettext(
+            context, singular, plural, int(n)
+        ),
+        newstyle=True,
+    )
     return env
 
 
