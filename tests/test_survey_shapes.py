@@ -468,15 +468,42 @@ def test_a_battery_item_changed_alone_is_a_change(conn, tmp_path: Path, duplicat
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     header = "id,date,overall,speed,courtesy,comment\n"
-    (inbox / "a.csv").write_text(header + "1,2026-11-16,5,2,5,\n")
+    (inbox / "a.csv").write_text(header + "1,2026-11-16,5,2,Happy,\n")  # courtesy unusable
     settings = generic_settings(questions=BATTERY, duplicates=duplicates)
     ingest_inbox(conn, settings, inbox, NOW)
-    (inbox / "b.csv").write_text(header + "1,2026-11-16,5,5,5,\n")  # speed 2 → 5, alone
+    (inbox / "b.csv").write_text(header + "1,2026-11-16,5,5,Happy,\n")  # speed 2 → 5, alone
     summary = ingest_inbox(conn, settings, inbox, NOW)
     speed = conn.execute(
         "SELECT value FROM raw.item_answers WHERE question = 'response_time'"
     ).fetchall()
+    set_aside = conn.execute("SELECT file_name FROM ops.rejected_answers").fetchall()
     if duplicates == "keep_latest":
         assert summary.files.row(0, named=True)["rows_replaced"] == 1 and speed == [(5.0,)]
+        assert set_aside == [("b.csv",)]  # the replaced version's went with it
     else:
         assert speed == [(2.0,)] and len(summary.conflicts) == 1
+        assert set_aside == [("a.csv",)]
+
+
+def test_the_weekly_action_list_and_its_csv_name_the_item_that_goes_with_a_theme() -> None:
+    from satisfaction_pipeline.actions.ranking import Ranking
+    from satisfaction_pipeline.actions.weekly import weekly_actions
+    from satisfaction_pipeline.config.taxonomy import default_taxonomy
+    from tests.test_ranking import LAST, _weeks
+
+    scored, mentions = _weeks(150)
+    waiting = set(mentions.filter(pl.col("theme") == "wait_time").get_column("response_key"))
+    items = pl.DataFrame(
+        [{"response_key": key, "source": "s", "question": "response_time",
+          "label": "Response time", "metric": "csat", "scale": "1-5",
+          "value": 2.0 if key in waiting else 5.0}
+         for key in scored.get_column("response_key")]
+    )  # fmt: skip
+    built = weekly_actions(
+        LAST, scored, mentions, default_taxonomy(), Ranking(resamples=100), "en", items
+    )
+    wait = built.action_list.filter(pl.col("theme") == "wait_time").row(0, named=True)
+    assert (wait["driver_question"], wait["driver_share_theme"]) == ("response_time", 0.0)
+    csv = built.action_list_csv.filter(pl.col("theme") == "Wait time").row(0, named=True)
+    assert csv["question that goes with it"] == "Response time"
+    assert csv["answered favourably by the others %"] == 100.0

@@ -60,7 +60,10 @@ HEADINGS = {"rank": N_("rank"), "status": N_("status"), "theme": N_("theme"),
             "among": N_("{metric} among complainers"), "others": N_("{metric} among the others"),
             "yes": N_("yes"), "no": N_("no"), "confidence": N_("confidence"),
             "weeks": N_("weeks pooled"), "points": N_("{metric} points at stake"),
-            "in": N_("{dimension}: {segment}")}  # fmt: skip
+            "in": N_("{dimension}: {segment}"),
+            "driver": N_("question that goes with it"),
+            "driver_theme": N_("answered favourably by its complainers %"),
+            "driver_others": N_("answered favourably by the others %")}  # fmt: skip
 CONFIDENCE = {"clear": N_("clear"), "likely": N_("likely")}
 STATUS = {"ranked": N_("ranked"), "watch": N_("watch list")}
 
@@ -137,6 +140,12 @@ def action_list_csv(rows: pl.DataFrame, taxonomy: Taxonomy, language: str) -> pl
         .alias(words["where"]),
         pl.col("examples").alias(words["examples"]),
     ]
+    if wide.get_column("driver_label").is_not_null().any():  # a battery's item goes with one
+        columns += [
+            pl.col("driver_label").alias(words["driver"]),
+            (pl.col("driver_share_theme") * 100).round(1).alias(words["driver_theme"]),
+            (pl.col("driver_share_others") * 100).round(1).alias(words["driver_others"]),
+        ]
     return wide.sort(
         ["rank", "priority", "complaints", "theme"],
         nulls_last=True,
