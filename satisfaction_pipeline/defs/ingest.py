@@ -46,10 +46,10 @@ def survey_files(
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         # where the weeks start without first_week: the warehouse's earliest response (a
         # warehouse older than this rule holds weeks no new export will bring)
-        earliest = wh.query(conn, "ingest/earliest_week").item()
-    moved = False
-    if settings.first_week is None and earliest is not None:
-        moved = record_earliest_week(Path(warehouse.database), earliest)
+        earliest = None
+        if settings.first_week is None:  # a configured first week needs no scan
+            earliest = wh.query(conn, "ingest/earliest_week").item()
+    moved = earliest is not None and record_earliest_week(Path(warehouse.database), earliest)
     archived = _archive(context, settings, survey_settings, warehouse, now)
     files = summary.files
     for row in files.filter(pl.col("status") == "failed").iter_rows(named=True):
