@@ -222,6 +222,28 @@ def test_old_history_without_first_week_is_built_by_the_backfill_the_run_suggest
     assert (tmp_path / "reports" / "2021-03-01" / "report.pdf").exists()
 
 
+def test_a_placeholder_date_is_rejected_not_made_the_first_week(conn, tmp_path: Path) -> None:
+    """1970-01-01 (an empty Unix time) or Excel's day 0 would otherwise move a derived first week
+    decades back, to thousands of empty weeks."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "export.csv").write_text(
+        "id,date,csat,nps,effort,comment\n"
+        "1,1970-01-01 00:00,5,9,6,\n"
+        "2,1899-12-30,5,9,6,\n"
+        "3,2016-03-02,4,8,5,\n"
+    )
+    summary = ingest_inbox(conn, generic_settings(), inbox, NOW)
+    assert summary.new_by_week == {dt.date(2016, 2, 29): 1}
+    reasons = conn.execute("SELECT reason FROM ops.rejected_rows ORDER BY row_number").fetchall()
+    assert reasons == [
+        ("date '1970-01-01 00:00' in column 'date' is before 2000: a placeholder rather than "
+         "when the answer was given; fix the cell",),
+        ("date '1899-12-30' in column 'date' is before 2000: a placeholder rather than when the "
+         "answer was given; fix the cell",),
+    ]  # fmt: skip
+
+
 def _environment(monkeypatch, tmp_path: Path, config: Path, inbox: Path) -> None:
     """The CLI publishes its paths to the environment: set them here, so that they are undone
     after the test."""
@@ -276,7 +298,7 @@ def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypat
     assert main(["validate-config"]) == 1
     out, err = capsys.readouterr()
     assert (
-        "support_fr_2026-11-16.csv matches the patterns of sources 'support', 'support_fr': "
+        "support_fr_2026-11-16.csv matches the patterns of sources 'support' and 'support_fr': "
         "make the patterns exclusive"
     ) in err
     assert (
@@ -284,6 +306,79 @@ def test_validate_config_checks_the_inbox_it_will_read(tmp_path: Path, monkeypat
         "found (closest: 'date'). Columns found: 'id', 'date', 'satisfaction'"
     ) in err
     assert "note: source 'support_en': support_en_2026-11-23.csv is empty, not checked" in out
+
+
+def _two_teams(share_second: bool = True):
+    """One survey export, two teams: each source reads its own question and comment."""
+    from satisfaction_pipeline.config.settings import parse_settings
+
+    def team(name: str, share: bool) -> dict:
+        return {
+            "name": name,
+            "pattern": "survey_*.csv",
+            "shares_files": share,
+            "columns": {"response_id": "id", "submitted_at": "date"},
+            "questions": [
+                {"column": f"{name}_csat", "metric": "csat"},
+                {"column": f"{name}_comment", "metric": "comment"},
+            ],
+        }
+
+    return parse_settings(
+        {
+            "timezone": "Europe/Paris",
+            "sources": [team("support", True), team("delivery", share_second)],
+        }
+    )
+
+
+SURVEY = (
+    "id,date,support_csat,support_comment,delivery_csat,delivery_comment\n"
+    "1,2026-11-16,5,rapide,2,colis en retard\n"
+    "2,2026-11-17,4,,5,\n"
+    "3,pas une date,3,,1,abîmé\n"  # rejected by both: one rejection each
+)
+
+
+def test_one_export_feeds_several_sources(conn, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "survey_2026-11-16.csv").write_text(SURVEY)
+    summary = ingest_inbox(conn, _two_teams(), inbox, NOW)
+    files = summary.files.sort("source").select(
+        "source", "status", "rows_read", "rows_loaded", "rows_rejected"
+    )
+    assert files.rows() == [("delivery", "loaded", 3, 2, 1), ("support", "loaded", 3, 2, 1)]
+    scored = conn.execute(
+        "SELECT source, response_id, csat, comment FROM raw.responses ORDER BY 1, 2"
+    ).fetchall()
+    assert scored == [
+        ("delivery", "1", 2, "colis en retard"),
+        ("delivery", "2", 5, None),
+        ("support", "1", 5, "rapide"),
+        ("support", "2", 4, None),
+    ]
+    assert conn.execute("SELECT count(*) FROM ops.rejected_rows").fetchall() == [(2,)]
+    # unchanged: skipped for both; a renamed copy: a duplicate file for both
+    again = ingest_inbox(conn, _two_teams(), inbox, NOW)
+    assert again.files.is_empty() and again.skipped == ["survey_2026-11-16.csv"]
+    (inbox / "survey_copy.csv").write_text(SURVEY)
+    copy = ingest_inbox(conn, _two_teams(), inbox, NOW)
+    assert copy.files.get_column("status").to_list() == ["duplicate_file"] * 2
+
+
+def test_a_file_two_sources_read_by_mistake_loads_nothing(conn, tmp_path: Path) -> None:
+    """An overlap neither source declared would count the file's responses twice."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "survey_2026-11-16.csv").write_text(SURVEY)
+    summary = ingest_inbox(conn, _two_teams(share_second=False), inbox, NOW)
+    assert summary.failed == {
+        "survey_2026-11-16.csv": "matches the patterns of sources 'support' and 'delivery'; make "
+        "the patterns exclusive, or set shares_files: true on each of them if they read "
+        "different columns of it"
+    }
+    assert conn.execute("SELECT count(*) FROM raw.responses").fetchone()[0] == 0
 
 
 BATTERY = [

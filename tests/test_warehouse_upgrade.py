@@ -108,17 +108,59 @@ def test_the_pipeline_upgrades_an_older_warehouse_when_it_opens_it(tmp_path: Pat
 def test_a_failed_upgrade_changes_nothing_and_retries_make_no_more_copies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A release 3 whose migration breaks: the file stays at version 2, and trying again (every
-    step of every run does) reuses the one backup instead of filling the disk."""
+    """A next release whose migration breaks: the file stays at its version, and trying again
+    (every step of every run does) reuses the one backup instead of filling the disk."""
     path = tmp_path / "satisfaction.duckdb"
     upgrade(path, "2.0", NOW)
     before = path.read_bytes()
-    broken = tmp_path / "003_breaks.sql"
+    current, following = SCHEMA_VERSION, SCHEMA_VERSION + 1
+    broken = tmp_path / f"{following:03d}_breaks.sql"
     broken.write_text("ALTER TABLE ops.files RENAME COLUMN no_such_column TO reason;")
-    monkeypatch.setattr(warehouse, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(warehouse, "SCHEMA_VERSION", following)
     monkeypatch.setattr(warehouse, "_migrations", lambda above: [broken])
+    failed = f"from schema version {current} to {following} failed"
     for attempt in range(2):
-        with pytest.raises(WarehouseUpgradeError, match="from schema version 2 to 3 failed"):
+        with pytest.raises(WarehouseUpgradeError, match=failed):
             upgrade(path, "3.0", NOW + dt.timedelta(minutes=attempt))
-    assert path.read_bytes() == before and file_version(path) == 2
+    assert path.read_bytes() == before and file_version(path) == current
     assert len(list(tmp_path.glob("*.bak"))) == 1
+
+
+def test_version_2_files_keyed_without_source_keep_their_rows(tmp_path: Path) -> None:
+    """Version 3 keys the bookkeeping of files by source (one export may feed several): a
+    version-2 file, with the keys it had and rows in them, keeps every row and takes a second
+    source's reading of the same file."""
+    path = tmp_path / "v2.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        for ddl in sorted((warehouse.SQL_DIR / "ddl").glob("*.sql")):
+            text = ddl.read_text(encoding="utf-8")
+            conn.execute(
+                text.replace(", source)", ")").replace(", source, row_number", ", row_number")
+            )
+        conn.execute("INSERT INTO ops.schema_version VALUES (2, ?, '2.0', NULL)", [NOW])
+        conn.execute(
+            "INSERT INTO ops.files (file_name, file_sha256, source, format, size_bytes, rows_read, "
+            "rows_loaded, rows_rejected, rows_duplicate, ingested_at, answers_rejected) "
+            "VALUES ('s.csv', 'abc', 'support', 'csv', 10, 2, 1, 1, 0, ?, 1)",
+            [NOW],
+        )
+        conn.execute(
+            "INSERT INTO ops.rejected_rows VALUES "
+            "('s.csv', 'abc', 'support', 3, 'date', 'bad', '{}')"
+        )
+        with pytest.raises(duckdb.ConstraintException):  # the old key: one reading per file
+            conn.execute(
+                "INSERT INTO ops.rejected_rows VALUES "
+                "('s.csv', 'abc', 'delivery', 3, 'date', 'bad', '{}')"
+            )
+    upgrade(path, "3.0", NOW)
+    with duckdb.connect(str(path)) as conn:
+        assert conn.execute(
+            "SELECT source, rows_read, answers_rejected FROM ops.files"
+        ).fetchall() == [("support", 2, 1)]
+        conn.execute(
+            "INSERT INTO ops.rejected_rows VALUES "
+            "('s.csv', 'abc', 'delivery', 3, 'date', 'bad', '{}')"
+        )
+        assert conn.execute("SELECT count(*) FROM ops.rejected_rows").fetchall() == [(2,)]
+        assert conn.execute("SELECT count(*) FROM ops.unreadable_files").fetchall() == [(0,)]

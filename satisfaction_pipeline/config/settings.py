@@ -224,6 +224,10 @@ class Source(_Strict):
     # invitation (a row with no answer at all is one nobody answered, as Zendesk's "Offered":
     # counted, not rejected), or a number sent each week; none: no response rate
     invitations: Literal["unanswered_rows"] | Annotated[int, Field(ge=1)] | None = None
+    # An export other sources read too, each its own columns (e.g. one survey file, two teams'
+    # questions): allowed only where every source matching the file says so, since an overlap
+    # by mistake would count its responses twice
+    shares_files: bool = False
     columns: Columns
     # "no answer" words of every question of this source, beyond the built-in ones
     no_answer: list[Annotated[str, Field(min_length=1)]] = []

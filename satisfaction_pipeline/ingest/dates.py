@@ -50,6 +50,10 @@ DATE_ORDERS = {
 TIMES = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial day 0 in Excel's 1900 date system
+# Before this, a date is a placeholder (1970-01-01, Excel's 1899-12-30 or 1900-01-01, .NET's
+# 0001-01-01), not when a customer answered: loaded, it would move the derived first week decades
+# back and make thousands of empty weeks.
+EARLIEST = dt.datetime(2000, 1, 1)
 
 
 def _date_formats(source: Source) -> tuple[str, ...]:
@@ -110,6 +114,14 @@ def submitted_at(
             pl.format(
                 f"date '{{}}' in column {column!r} is in the future (the load ran at "
                 f"{now:%Y-%m-%d %H:%M} UTC); check the column's time zone",
+                v,
+            )
+        )
+        .when(pl.col("utc") < EARLIEST)
+        .then(
+            pl.format(
+                f"date '{{}}' in column {column!r} is before {EARLIEST:%Y}: a placeholder "
+                "rather than when the answer was given; fix the cell",
                 v,
             )
         )

@@ -50,11 +50,11 @@ def check_inbox(settings: Settings, inbox: Path) -> tuple[list[str], list[str]]:
     problems, notes = [], []
     if not inbox.is_dir():
         return problems, [f"the inbox {inbox} does not exist yet: exports were not checked"]
-    matched: dict[str, list[str]] = {}
+    matched: dict[str, list[Source]] = {}
     for source in settings.sources:
         files = matching_files(inbox, source)
         for path in files:
-            matched.setdefault(path.relative_to(inbox).as_posix(), []).append(source.name)
+            matched.setdefault(path.relative_to(inbox).as_posix(), []).append(source)
         if not files:
             notes.append(
                 f"source {source.name!r}: no export in the inbox matches {source.pattern!r}"
@@ -73,10 +73,11 @@ def check_inbox(settings: Settings, inbox: Path) -> tuple[list[str], list[str]]:
                 problems.append(f"source {source.name!r}, its newest export {name}: {exc}")
             break
     for name, sources in sorted(matched.items()):
-        if len(sources) > 1:
+        if len(sources) > 1 and not all(s.shares_files for s in sources):
             problems.append(
-                f"{name} matches the patterns of sources {', '.join(map(repr, sources))}: "
-                "make the patterns exclusive"
+                f"{name} matches the patterns of sources {_names(sources)}: make the "
+                "patterns exclusive, or "
+                "set shares_files: true on each of them if they read different columns of it"
             )
     return problems, notes
 
@@ -196,9 +197,10 @@ def read_inbox(
             f"the inbox folder {inbox} does not exist (set --inbox or SATISFACTION_INBOX)"
         )
     known_rows = list(known.iter_rows()) if known is not None else []
-    loaded = {(name, digest) for name, digest, _ in known_rows}
-    by_digest = {digest: (name, count) for name, digest, count in known_rows}
-    claimed: dict[str, str] = {}
+    # a file is read once per source that matches it: known by name, content and source
+    loaded = {(name, digest, source) for name, digest, source, _ in known_rows}
+    by_digest = {(digest, source): (name, count) for name, digest, source, count in known_rows}
+    claimed: dict[str, list[Source]] = {}
     reads: list[FileRead] = []
     skipped: list[str] = []
     unsettled: list[str] = []
@@ -206,40 +208,56 @@ def read_inbox(
         for path in matching_files(inbox, source):
             name = path.relative_to(inbox).as_posix()
             if settled_before is not None and path.stat().st_mtime > settled_before:
-                claimed.setdefault(name, source.name)
-                unsettled.append(name)
+                if name not in claimed:
+                    unsettled.append(name)
+                claimed.setdefault(name, []).append(source)
                 continue
+            others = claimed.setdefault(name, [])
+            if others and not all(s.shares_files for s in [*others, source]):
+                _overlap(reads, name, [*others, source])
+                others.append(source)
+                continue
+            others.append(source)
             data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             digest = hashlib.sha256(data).hexdigest()
-            if name in claimed:  # one record per file: the first source's, now failed
-                first = next((r for r in reads if r.name == name), None)
-                if first is not None:
-                    first.status, first.result, first.rows_read = "failed", None, 0
-                    first.detail = (
-                        f"matches the patterns of sources {claimed[name]!r} and "
-                        f"{source.name!r}; make the patterns exclusive"
-                    )
-                continue
-            claimed[name] = source.name
-            if (name, digest) in loaded:
+            if (name, digest, source.name) in loaded:
                 skipped.append(name)
                 continue
-            if digest in by_digest:
-                original, count = by_digest[digest]
+            if (digest, source.name) in by_digest:
+                original, count = by_digest[digest, source.name]
                 read = FileRead(name, digest, len(data), source, status="duplicate_file")
                 read.detail, read.rows_read = f"same content as {original}", count
                 reads.append(read)
                 continue
             read = read_inbox_file(name, data, source, settings, now, digest)
             if read.status == "loaded":
-                by_digest[digest] = (name, read.rows_read)
+                by_digest[digest, source.name] = (name, read.rows_read)
             reads.append(read)
     unmatched = sorted(
         p.relative_to(inbox).as_posix()
         for p in inbox.rglob("*")
         if p.is_file() and p.relative_to(inbox).as_posix() not in claimed
     )
-    return InboxRead(reads, skipped, unmatched, unsettled)
+    return InboxRead(reads, list(dict.fromkeys(skipped)), unmatched, unsettled)
+
+
+def _names(sources: list[Source]) -> str:
+    """'a' and 'b', or 'a', 'b' and 'c'."""
+    names = [repr(s.name) for s in sources]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def _overlap(reads: list[FileRead], name: str, sources: list[Source]) -> None:
+    """Two sources' patterns match one file and not all of them share files: each read of it
+    fails, with what to change, and no row of it is loaded."""
+    names = _names(sources)
+    for read in reads:
+        if read.name == name:
+            read.status, read.result, read.rows_read = "failed", None, 0
+            read.detail = (
+                f"matches the patterns of sources {names}; make the patterns exclusive, or set "
+                "shares_files: true on each of them if they read different columns of it"
+            )
 
 
 def ingest_inbox(

@@ -1,4 +1,5 @@
--- One row per export file met in the inbox, keyed by name and content. A loaded file is skipped
+-- One row per export file met in the inbox and source reading it (a file that several sources
+-- share is read by each), keyed by name, content and source. A loaded file is skipped
 -- while unchanged; a failed one is tried again on every run (the configuration may have been
 -- fixed) and its row replaced. For every row: rows_read = rows_loaded + rows_rejected +
 -- rows_duplicate + rows_excluded (a blocking asset check verifies it).
@@ -19,7 +20,7 @@ CREATE TABLE IF NOT EXISTS ops.files (
     detail          VARCHAR,             -- why it failed, or which file it repeats
     rows_replaced   INTEGER   NOT NULL DEFAULT 0,  -- of rows_loaded, newer versions of known responses
     rows_excluded   INTEGER   NOT NULL DEFAULT 0,  -- survey previews, tests, spam (ops.excluded_rows)
-    PRIMARY KEY (file_name, file_sha256)
+    PRIMARY KEY (file_name, file_sha256, source)
 );
 -- Warehouses created before these columns existed.
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded';
@@ -36,6 +37,6 @@ FROM ops.files AS f
 WHERE status = 'failed'
   AND NOT EXISTS (
       SELECT 1 FROM ops.files AS later
-      WHERE later.file_name = f.file_name AND later.status <> 'failed'
+      WHERE later.file_name = f.file_name AND later.source = f.source AND later.status <> 'failed'
         AND later.ingested_at >= f.ingested_at
   );

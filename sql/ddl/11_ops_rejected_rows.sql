@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS ops.rejected_rows (
     column_name  VARCHAR,           -- the first column at fault, NULL when the whole row is
     reason       VARCHAR NOT NULL,  -- every problem found in the row, separated by ' | '
     raw_record   VARCHAR NOT NULL,  -- the row as read, JSON object of column → text
-    PRIMARY KEY (file_name, file_sha256, row_number)
+    PRIMARY KEY (file_name, file_sha256, source, row_number)
 );
 
 -- Answers that could not be used in rows that were loaded (#22: a row keeps its other answers
@@ -22,5 +22,5 @@ CREATE TABLE IF NOT EXISTS ops.rejected_answers (
     column_name  VARCHAR NOT NULL,
     value        VARCHAR NOT NULL,  -- the answer as read
     reason       VARCHAR NOT NULL,  -- what was expected
-    PRIMARY KEY (file_name, file_sha256, row_number, column_name)
+    PRIMARY KEY (file_name, file_sha256, source, row_number, column_name)
 );

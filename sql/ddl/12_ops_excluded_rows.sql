@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS ops.excluded_rows (
     reason       VARCHAR NOT NULL,  -- survey_preview, survey_test, spam, unfinished or unanswered
     detail       VARCHAR NOT NULL,  -- the cell that says so, e.g. 'Status = 2'
     week         DATE,              -- unanswered: the week the invitation was sent
-    PRIMARY KEY (file_name, file_sha256, row_number)
+    PRIMARY KEY (file_name, file_sha256, source, row_number)
 );
 
 -- Loaded rows where the export contradicts itself, for a person to look at: a Qualtrics NPS
@@ -29,5 +29,5 @@ CREATE TABLE IF NOT EXISTS ops.findings (
     column_name  VARCHAR NOT NULL,
     finding      VARCHAR NOT NULL,  -- nps_group_disagrees, nps_group_unknown
     detail       VARCHAR NOT NULL,
-    PRIMARY KEY (file_name, file_sha256, row_number, finding)
+    PRIMARY KEY (file_name, file_sha256, source, row_number, finding)
 );

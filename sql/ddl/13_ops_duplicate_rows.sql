@@ -11,5 +11,5 @@ CREATE TABLE IF NOT EXISTS ops.duplicate_rows (
     kept_file    VARCHAR NOT NULL,  -- where the response that counts was read
     kept_row     INTEGER NOT NULL,
     differs      BOOLEAN NOT NULL,
-    PRIMARY KEY (file_name, file_sha256, row_number)
+    PRIMARY KEY (file_name, file_sha256, source, row_number)
 );
