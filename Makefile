@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # Never download an interpreter: use the machine's Python.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-names bench-report report-preview messages clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality default-model bench-actions bench-movement bench-names bench-report bench-backfill report-preview messages clean
 
 setup: $(INSTALLED)
 
@@ -45,6 +45,9 @@ format: setup
 
 bench: setup ## throughput figures (bench/)
 	$(VENV)/bin/python bench/bench_pipeline.py
+
+bench-backfill: setup ## 52 weeks of 1,000,000 responses through the real CLI backfill, vs a pandas script
+	$(VENV)/bin/python bench/backfill.py
 
 bench-ingest: setup ## ingest 1,000,000 generated responses vs DuckDB's bare read_csv
 	$(VENV)/bin/python bench/ingest.py

@@ -1,0 +1,267 @@
+"""A year of history: the real CLI backfill of 52 weeks from one export, against what an analyst's
+pandas script does with the same file, in the same run (#23).
+
+    make bench-backfill                      # 1,000,000 responses over 52 weeks
+    .venv/bin/python bench/backfill.py --rows 10000000
+    .venv/bin/python bench/backfill.py --rows 200000 --keep /tmp/bench   # keep the files
+
+Prints, for one CSV export in the generic layout (id, time, channel, team, agent, product, CSAT
+label, NPS 0-10, CES 1-7, comment):
+- the pandas script (read; CSAT / NPS / CES per week x segment; 12 regex themes; NPS points per
+  theme) and DuckDB's bare `read_csv` of the file;
+- `satisfaction-pipeline backfill` of every week, wall time and peak RSS of its process, and each
+  step's time from the run's Dagster events; the data steps (all but theme tagging and report
+  rendering) against the pandas script;
+- theme tagging apart: comments/s on the first run, and on a second backfill where nothing changed;
+- `satisfaction-pipeline run --week` of the last week on that warehouse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from satisfaction_pipeline.demo_data import (  # noqa: E402
+    COMPLAINTS_EN,
+    COMPLAINTS_FR,
+    EN_LABELS,
+    PRAISE_EN,
+    PRAISE_FR,
+)
+
+FIRST_WEEK = dt.date(2025, 11, 24)
+CHANNELS = ["phone", "chat", "email", "store"]
+TEAMS = [f"team_{k}" for k in range(8)]
+AGENTS = [f"agent_{k:02d}" for k in range(60)]
+PRODUCTS = ["fibre", "mobile", "tv", "energy", "insurance"]
+PHRASES = [p for ps in [*COMPLAINTS_FR.values(), *COMPLAINTS_EN.values()] for p in ps]
+PRAISE = [p.format(agent="the agent") for p in [*PRAISE_FR, *PRAISE_EN]]
+FILLER = [
+    "vraiment",
+    "encore",
+    "depuis",
+    "hier",
+    "today",
+    "again",
+    "order",
+    "account",
+    "ticket",
+    "contrat",
+    "client",
+]
+
+CONFIG = {
+    "timezone": "Europe/Paris",
+    "first_week": FIRST_WEEK.isoformat(),
+    "report": {"language": "en"},
+    "taxonomy": "default",
+    "sources": [
+        {
+            "name": "survey",
+            "pattern": "*.csv",
+            "columns": {"response_id": "id", "submitted_at": "time"},
+            "segments": {
+                "channel": "channel",
+                "team": "team",
+                "agent": "agent",
+                "product": "product",
+            },
+            "questions": [
+                {"column": "csat", "metric": "csat"},
+                {"column": "nps", "metric": "nps"},
+                {"column": "ces", "metric": "ces", "scale": {"min": 1, "max": 7}},
+                {"column": "comment", "metric": "comment"},
+            ],
+        }
+    ],
+}
+
+
+def write_export(path: Path, rows: int, weeks: int, seed: int = 23) -> None:
+    """One export of `rows` responses spread over `weeks` weeks; about half carry a comment, and
+    the comments say why (the demo's complaints and praise, each made unique by a few words)."""
+    rng = random.Random(seed)
+    start = dt.datetime.combine(FIRST_WEEK, dt.time(8))
+    span = weeks * 7 * 24 * 3600 - 16 * 3600
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("id,time,channel,team,agent,product,csat,nps,ces,comment\n")
+        for i in range(rows):
+            when = start + dt.timedelta(seconds=rng.randrange(span))
+            mood = rng.gauss(0.5, 1)
+            csat = max(0, min(4, round(2.6 + 1.1 * mood + rng.gauss(0, 0.5))))
+            nps = max(0, min(10, round(7 + 2 * mood + rng.gauss(0, 1))))
+            ces = max(1, min(7, round(5 + 1.2 * mood + rng.gauss(0, 0.8))))
+            comment = ""
+            if rng.random() < 0.5:
+                said = rng.choice(PRAISE if mood > 0.6 else PHRASES)
+                tail = " ".join(rng.choices(FILLER, k=rng.randrange(4)))
+                comment = f'"{said} {tail} #{rng.randrange(10_000)}"'
+            out.write(
+                f"R{i:09d},{when:%Y-%m-%d %H:%M:%S},{rng.choice(CHANNELS)},{rng.choice(TEAMS)},"
+                f"{rng.choice(AGENTS)},{rng.choice(PRODUCTS)},{EN_LABELS[csat]},{nps},{ces},"
+                f"{comment}\n"
+            )
+
+
+PANDAS_SCRIPT = r"""
+import re, sys, time
+import pandas as pd
+started = time.perf_counter()
+df = pd.read_csv(sys.argv[1])
+df["time"] = pd.to_datetime(df["time"]).dt.tz_localize("Europe/Paris", ambiguous="NaT",
+                                                       nonexistent="NaT")
+df["week"] = df["time"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
+labels = {"Very dissatisfied": 1, "Dissatisfied": 2, "Neither satisfied nor dissatisfied": 3,
+          "Satisfied": 4, "Very satisfied": 5}
+df["csat_n"] = df["csat"].map(labels)
+df["satisfied"] = df["csat_n"] >= 4
+df["promoter"] = df["nps"] >= 9
+df["detractor"] = df["nps"] <= 6
+scores = []
+for segment in ["channel", "team", "agent", "product"]:
+    g = df.groupby(["week", segment]).agg(n=("id", "size"), csat=("satisfied", "mean"),
+        promoters=("promoter", "mean"), detractors=("detractor", "mean"), ces=("ces", "mean"))
+    g["nps"] = 100 * (g["promoters"] - g["detractors"])
+    scores.append(g)
+themes = {"wait": r"attente|attendu|wait|queue", "unresolved": r"résolu|fixed|rappel|called",
+          "attitude": r"aimable|rude|désagréable", "knowledge": r"connaissait|did not know",
+          "billing": r"factur|rembours|charged", "product": r"box|connexion",
+          "delivery": r"deliver|order arrived", "website": r"website|checkout",
+          "praise": r"merci|thank|great|rapide", "agent": r"agent|conseiller",
+          "phone": r"téléphone|phone", "data": r"données|data"}
+comments = df["comment"].fillna("")
+overall = df.groupby("week").agg(p=("promoter", "mean"), d=("detractor", "mean"))
+points = {}
+for theme, pattern in themes.items():
+    has = comments.str.contains(pattern, flags=re.IGNORECASE, regex=True)
+    without = df[~has].groupby("week").agg(p=("promoter", "mean"), d=("detractor", "mean"))
+    points[theme] = 100 * ((without.p - without.d) - (overall.p - overall.d))
+print(f"{time.perf_counter() - started:.2f}")
+"""
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in GB and standard output of one command in a child process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            sys.exit(f"{' '.join(command)} failed:\n{out.read()}\n{err.read()}")
+        return seconds, usage.ru_maxrss / 1e6, out.read()  # Linux: ru_maxrss in kB
+
+
+def step_times(dagster_home: Path, out: str) -> dict[str, float]:
+    """Seconds per step of the run the CLI printed (`run <id> succeeded`)."""
+    import dagster as dg
+
+    run_id = next(
+        w for line in out.splitlines() if line.startswith("run ") for w in [line.split()[1]]
+    )
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with dg.DagsterInstance.get() as instance:
+        stats = instance.get_run_step_stats(run_id)
+    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
+
+
+def print_steps(steps: dict[str, float]) -> None:
+    for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print(f"    {step:<34} {seconds:8.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    if args.keep and root.exists():
+        shutil.rmtree(root)
+    (root / "inbox").mkdir(parents=True)
+    (root / "dagster_home").mkdir()
+    export = root / "inbox" / "survey.csv"
+    config = root / "satisfaction.yaml"
+    config.write_text(json.dumps(CONFIG, indent=2))
+    last = FIRST_WEEK + dt.timedelta(weeks=args.weeks - 1)
+    python, cli = sys.executable, str(Path(sys.executable).with_name("satisfaction-pipeline"))
+    env = os.environ | {
+        "SATISFACTION_CONFIG": str(config),
+        "SATISFACTION_INBOX": str(root / "inbox"),
+        "SATISFACTION_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "SATISFACTION_REPORTS": str(root / "reports"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    try:
+        started = time.perf_counter()
+        write_export(export, args.rows, args.weeks)
+        size = export.stat().st_size / 1e6
+        print(
+            f"{args.rows:,} responses over {args.weeks} weeks, {size:.0f} MB "
+            f"(generated in {time.perf_counter() - started:.0f} s); {os.cpu_count()} cores"
+        )
+        script = root / "analyst.py"
+        script.write_text(PANDAS_SCRIPT)
+        pandas_wall, pandas_rss, _ = run([python, str(script), str(export)], env)
+        duck = (
+            "import duckdb, sys, time; t = time.perf_counter(); "
+            'duckdb.connect().execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", '
+            "[sys.argv[1]]); print(time.perf_counter() - t)"
+        )
+        _, _, duck_out = run([python, "-c", duck, str(export)], env)
+        duck_seconds = float(duck_out)
+        print(f"  pandas script (an analyst's)      {pandas_wall:8.2f} s  peak {pandas_rss:.2f} GB")
+        print(f"  DuckDB read_csv into a table      {duck_seconds:8.2f} s")
+
+        command = [cli, "backfill", "--from", FIRST_WEEK.isoformat(), "--to", last.isoformat()]
+        wall, rss, out = run(command, env)
+        steps = step_times(root / "dagster_home", out)
+        print(f"\nbackfill of {args.weeks} weeks, wall {wall:.1f} s, peak RSS {rss:.2f} GB")
+        print_steps(steps)
+        apart = {"comment_themes", "weekly_report", "report_email"}
+        data = sum(s for k, s in steps.items() if k not in apart)
+        print(
+            f"  data steps {data:.1f} s = {data / pandas_wall:.1f}x the pandas script; "
+            f"{data / args.rows * 1e6:.1f} s per million responses; ingest "
+            f"{(steps.get('survey_files', 0) + steps.get('responses', 0)) / duck_seconds:.1f}x "
+            "DuckDB's read"
+        )
+        tagging = steps.get("comment_themes", 0)
+        comments = args.rows // 2
+        reports = steps.get("weekly_report", 0)
+        print(
+            f"  theme tagging {tagging:.1f} s, about {comments / max(tagging, 1e-9):,.0f} "
+            f"comments/s; reports {reports:.1f} s, {reports / args.weeks:.2f} s a week"
+        )
+
+        wall2, _, out2 = run(command, env)
+        again = step_times(root / "dagster_home", out2)
+        print(
+            f"\nthe same backfill again, nothing changed: wall {wall2:.1f} s, theme tagging "
+            f"{again.get('comment_themes', 0):.1f} s"
+        )
+        wall3, rss3, out3 = run([cli, "run", "--week", last.isoformat()], env)
+        print(f"\nrun --week {last} on that warehouse: wall {wall3:.1f} s, peak {rss3:.2f} GB")
+        print_steps(step_times(root / "dagster_home", out3))
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
