@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from satisfaction_pipeline.actions.praise import QUOTED_ROWS
 from satisfaction_pipeline.actions.ranking import leads_clearly
 from satisfaction_pipeline.config.taxonomy import Taxonomy
 from satisfaction_pipeline.formats import dimension_label, format_percent
@@ -165,7 +166,7 @@ def _praise(praise: pl.DataFrame | None, labels: dict[str, dict[str, str]]) -> l
         return []
     shown: set[str] = set()
     praised = []
-    for row in praise.filter(pl.col("dimension") == "team").head(8).iter_rows(named=True):
+    for row in praise.filter(pl.col("dimension") == "team").head(QUOTED_ROWS).iter_rows(named=True):
         quote = next((q for q in row["examples"] or [] if q not in shown), None)
         if quote:
             shown.add(quote)

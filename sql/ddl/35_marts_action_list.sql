@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS marts.praise (
     segment   VARCHAR   NOT NULL,
     theme     VARCHAR   NOT NULL,
     mentions  INTEGER   NOT NULL,
-    examples  VARCHAR[],           -- two PII-redacted quotes
+    examples  VARCHAR[],           -- two PII-redacted quotes, for the 8 most praised team themes
     PRIMARY KEY (week, dimension, segment, theme)
 );
 
