@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from satisfaction_pipeline.redact import quotable
+from satisfaction_pipeline.redact import quotable_all
 
 EXAMPLES = 3
 
@@ -36,10 +36,9 @@ def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
 def quoted_examples(picked: pl.DataFrame) -> pl.DataFrame:
     """theme → `examples`, the list of the picked comments (theme, comment, customer_ref, in the
     order to show) PII-redacted for quoting, each wording once."""
-    quoted = [
-        (theme, quotable(comment, ref))
-        for theme, comment, ref in picked.select("theme", "comment", "customer_ref").iter_rows()
-    ]
+    themes = picked.get_column("theme").to_list()
+    quotes = quotable_all(list(picked.select("comment", "customer_ref").iter_rows()))
+    quoted = list(zip(themes, quotes, strict=True))
     return (
         pl.DataFrame(quoted, schema={"theme": pl.String, "example": pl.String}, orient="row")
         .unique(maintain_order=True)  # two comments may differ only in what is redacted

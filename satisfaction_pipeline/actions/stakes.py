@@ -54,8 +54,7 @@ def points_at_stake(
     whose value is nan are not scored and are left out."""
     scored = ~np.isnan(values)
     values, flags = values[scored], flags[scored].astype(bool)
-    cells, counts = np.unique(np.column_stack([values, flags]), axis=0, return_counts=True)
-    cell_values, cell_flags = cells[:, 0], cells[:, 1:]
+    cell_values, cell_flags, counts = _cells(values, flags)
     estimate = _delta(counts[None, :].astype(float), cell_values, cell_flags)
     rng = np.random.default_rng(seed)
     draws = []
@@ -78,6 +77,23 @@ def points_at_stake(
         low=low,
         high=high,
     )
+
+
+def _cells(values: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (value, flags) rows, sorted as `np.unique(axis=0)` sorts them (the bootstrap
+    draws depend on their order), with their counts. Each row is packed into one integer — the
+    value's rank, then the flags as bits, first theme highest — since sorting rows of floats is
+    most of the time the action list takes."""
+    themes = flags.shape[1]
+    distinct, rank = np.unique(values, return_inverse=True)
+    if themes + int(distinct.size).bit_length() > 62:  # too many themes to pack: rows, slowly
+        cells, counts = np.unique(np.column_stack([values, flags]), axis=0, return_counts=True)
+        return cells[:, 0], cells[:, 1:], counts
+    bits = np.left_shift(np.int64(1), np.arange(themes - 1, -1, -1, dtype=np.int64))
+    keys = (rank.astype(np.int64) << themes) | (flags.astype(np.int64) @ bits)
+    packed, counts = np.unique(keys, return_counts=True)
+    cell_flags = ((packed[:, None] & bits[None, :]) != 0).astype(np.float64)
+    return distinct[packed >> themes], cell_flags, counts
 
 
 def _delta(weights: np.ndarray, values: np.ndarray, flags: np.ndarray):

@@ -261,17 +261,23 @@ def with_a_score(scored: pl.DataFrame) -> pl.DataFrame:
     return scored if answered.is_empty() else answered
 
 
-def weekly_shares(scored: pl.DataFrame, complaints: pl.DataFrame) -> pl.DataFrame:
+def weekly_shares(
+    scored: pl.DataFrame, complaints: pl.DataFrame, until: dt.date | None = None
+) -> pl.DataFrame:
     """week, theme, share (complainers / responses with a score, or / responses for a source
-    of comments only), every week × theme."""
+    of comments only), every week × theme; with `until`, only for it and the TRAILING_WEEKS
+    before (what its trend reads: not every week of a backfill's history, for each week)."""
     answered = with_a_score(scored)
+    themes = complaints.select("theme").unique()
+    if until is not None:
+        recent = pl.col("week").is_between(until - dt.timedelta(weeks=TRAILING_WEEKS), until)
+        answered, complaints = answered.filter(recent), complaints.filter(recent)
     sizes = answered.group_by("week").agg(responses=pl.len())
     mentions = (
         complaints.join(answered.select("response_key"), on="response_key")
         .group_by("week", "theme")
         .agg(mentions=pl.col("response_key").n_unique())
     )
-    themes = complaints.select("theme").unique()
     return (
         sizes.join(themes, how="cross")
         .join(mentions, on=["week", "theme"], how="left")
@@ -316,7 +322,7 @@ def weekly_actions(
     built = scored.filter(
         pl.col("week").is_in([week, *mentions.get_column("week").unique().to_list()])
     )
-    trend = trends(weekly_shares(built, complaints), week)
+    trend = trends(weekly_shares(built, complaints, until=week), week)
     # a week without responses has nothing to rank, not last weeks' list again
     complainers = complaints.get_column("response_key")
     weeks = pooled_weeks(built, week, ranking, complainers) if this_week.height else 1

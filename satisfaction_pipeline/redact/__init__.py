@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from satisfaction_pipeline.redact.names import TAG, name_spans
+from satisfaction_pipeline.redact.names import TAG, name_spans, read_ahead
 
 REDACTED = {
     "email": "[e-mail]",
@@ -159,16 +159,9 @@ def redact(text: str | None) -> str | None:
     by tags; None and "" are returned as they are."""
     if not text:
         return text
-    text = EMAIL.sub(REDACTED["email"], text)
-    # IBANs before cards and phones: their digit groups would otherwise be read as either.
-    text = IBAN.sub(_iban, text)
-    text = CARD.sub(_card, text)
-    text = PHONE.sub(_phone, text)
+    text = _numbers_and_addresses(text)
     # cued names and the others found together: "Ms. Van der Merwe" is one name
-    # the recogniser reads the tags as blanks of their length: "Adeyemi:[iban]" is one token to
-    # it, "Adeyemi:      " a name and a colon
-    blanked = TAG.sub(lambda tag: " " * len(tag.group()), text)
-    spans = sorted([*_cued_names(text), *name_spans(blanked)])
+    spans = sorted([*_cued_names(text), *name_spans(_blanked(text))])
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -180,6 +173,20 @@ def redact(text: str | None) -> str | None:
         pieces += [text[last:start], REDACTED["name"]]
         last = end
     return "".join([*pieces, text[last:]])
+
+
+def _numbers_and_addresses(text: str) -> str:
+    text = EMAIL.sub(REDACTED["email"], text)
+    # IBANs before cards and phones: their digit groups would otherwise be read as either.
+    text = IBAN.sub(_iban, text)
+    text = CARD.sub(_card, text)
+    return PHONE.sub(_phone, text)
+
+
+def _blanked(text: str) -> str:
+    """The recogniser reads the tags as blanks of their length: "Adeyemi:[iban]" is one token to
+    it, "Adeyemi:      " a name and a colon."""
+    return TAG.sub(lambda tag: " " * len(tag.group()), text)
 
 
 def _cued_names(text: str) -> list[tuple[int, int]]:
@@ -200,8 +207,19 @@ QUOTE_LENGTH = 240  # characters of a comment quoted as an example
 def quotable(comment: str | None, customer_ref: str | None = None) -> str:
     """Customer words as the report and e-mail may quote them: PII-redacted (and the response's
     own customer reference, which `redact` cannot know), on one line, at most QUOTE_LENGTH."""
+    text = " ".join((redact(_without_ref(comment, customer_ref)) or "").split())
+    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1].rstrip() + "…"
+
+
+def quotable_all(comments: list[tuple[str | None, str | None]]) -> list[str]:
+    """`quotable` of each (comment, customer_ref), the names of all of them read in one batch:
+    about twice as fast as one by one, when a step quotes hundreds."""
+    read_ahead([_blanked(_numbers_and_addresses(_without_ref(c, ref))) for c, ref in comments if c])
+    return [quotable(comment, ref) for comment, ref in comments]
+
+
+def _without_ref(comment: str | None, customer_ref: str | None) -> str:
     comment = comment or ""
     if customer_ref and len(customer_ref) >= 4:
         comment = comment.replace(customer_ref, "[customer]")
-    text = " ".join((redact(comment) or "").split())
-    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1].rstrip() + "…"
+    return comment

@@ -186,6 +186,9 @@ CHUNK = 20_000  # characters the recogniser reads at once: spaCy refuses texts o
 
 def _people(text: str):
     """The recogniser's entities over `text`, read in chunks cut at whitespace, offsets kept."""
+    if (read := _READ_AHEAD.get(text)) is not None:
+        yield from read
+        return
     start = 0
     while start < len(text):
         end = min(len(text), start + CHUNK)
@@ -203,6 +206,21 @@ class _Entity:
     start_char: int
     end_char: int
     text: str
+
+
+# Entities of texts read ahead in a batch (`read_ahead`), for the name_spans calls that follow.
+_READ_AHEAD: dict[str, list[_Entity]] = {}
+READ_AHEAD_KEPT = 20_000  # texts: a few megabytes at most
+
+
+def read_ahead(texts: list[str]) -> None:
+    """Run the recogniser over many texts in one batch, for `name_spans` of each of them next:
+    spaCy reads a batch about twice as fast as the same texts one by one, with the same result."""
+    todo = [t for t in dict.fromkeys(texts) if 0 < len(t) <= CHUNK and t not in _READ_AHEAD]
+    if len(_READ_AHEAD) + len(todo) > READ_AHEAD_KEPT:
+        _READ_AHEAD.clear()
+    for text, doc in zip(todo, _recogniser().pipe(todo, batch_size=128), strict=True):
+        _READ_AHEAD[text] = [_Entity(e.label_, e.start_char, e.end_char, e.text) for e in doc.ents]
 
 
 def _at_sentence_start(text: str, index: int) -> bool:
