@@ -225,13 +225,19 @@ def find_spikes(
     weeks = [*history, week]
     if len(history) < SPIKE_MIN_WEEKS:
         return pl.DataFrame(schema=SPIKE_SCHEMA)
+    # the weeks read, first: a backfill's history is a year, and this runs once per week
+    in_weeks = pl.col("week").is_in(weeks)
+    values, scored, mentions = (
+        values.filter(in_weeks),
+        scored.filter(in_weeks),
+        mentions.filter(in_weeks),
+    )
     mentioned = (
-        mentions.filter(pl.col("week").is_in(weeks))
-        .join(scored.select("response_key"), on="response_key", how="semi")  # counted ones
+        mentions.join(scored.select("response_key"), on="response_key", how="semi")  # counted
         .select("week", "response_key", "theme")
         .unique()
     )
-    totals = scored.filter(pl.col("week").is_in(weeks)).group_by("week").agg(total=pl.len())
+    totals = scored.group_by("week").agg(total=pl.len())
     themes = mentioned.select("theme").unique()
     grid = themes.join(pl.DataFrame({"week": weeks}, schema={"week": pl.Date}), how="cross")
     share = (
@@ -255,7 +261,7 @@ def find_spikes(
         )
     )
     scores = (
-        mentioned.join(values.filter(pl.col("week").is_in(weeks)), on=["week", "response_key"])
+        mentioned.join(values, on=["week", "response_key"])
         .sort("theme", "metric", "scale", "week", "response_key")  # sums in a fixed order
         .group_by("week", "theme", "metric", "scale", maintain_order=True)
         .agg(value=pl.col("value").mean(), answers=pl.len())
