@@ -1,5 +1,7 @@
 """The report's asset: `<reports>/<week>/report.html` and `report.pdf` for every week of the run."""
 
+import datetime as dt
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -30,17 +32,23 @@ def weekly_report(
     change since last week, scores by segment, what to fix first (the ranked action list, the
     watch list, whose doing low scores are, what customers appreciated), themes, and verbatims
     (PII-redacted)."""
-    from satisfaction_pipeline.report.pdf import render_pdf  # slow import: only when rendering
+    from satisfaction_pipeline.report.pdf import render_pdfs  # slow import: only when rendering
 
     settings = survey_settings.load()
     taxonomy = survey_settings.taxonomy()
+    weeks = weeks_in(context.partition_time_window)
+    htmls: dict[dt.date, str] = {}
     written = []
     with open_warehouse(warehouse) as conn:
-        for week in weeks_in(context.partition_time_window):
-            report = warehouse_context(conn, week, settings, taxonomy)
+
+        def built():  # each week's HTML, as the PDF workers ask for the next one
+            for week in weeks:
+                htmls[week] = render_html(warehouse_context(conn, week, settings, taxonomy))
+                yield htmls[week]
+
+        for week, pdf in zip(weeks, render_pdfs(built(), len(weeks)), strict=True):
             folder = survey_settings.report_dir(week.isoformat())
-            html = render_html(report)
-            files = {"report.html": html.encode("utf-8"), "report.pdf": render_pdf(html)}
+            files = {"report.html": htmls.pop(week).encode("utf-8"), "report.pdf": pdf}
             with writing_files("the report"):
                 write_report_files(folder, files)
             written.append(folder)

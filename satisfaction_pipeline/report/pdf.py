@@ -8,6 +8,10 @@ definitions (which import the report module) on every UI reload and daemon tick.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -42,3 +46,23 @@ def render_pdf(html: str) -> bytes:
         string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
     )
     return document.write_pdf()
+
+
+def render_pdfs(htmls: Iterable[str], weeks: int) -> Iterator[bytes]:
+    """The PDFs of `weeks` HTML reports, in order, rendered on every core when there are several
+    (layout is most of a report's time, and one process uses one core). `htmls` is consumed as
+    the workers take them, so building the next report overlaps rendering this one."""
+    workers = min(weeks, os.cpu_count() or 1)
+    if workers < 2:
+        yield from map(render_pdf, htmls)
+        return
+    # spawned, not forked: the step's process holds a DuckDB connection and Dagster's threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending = []
+        for html in htmls:
+            pending.append(pool.submit(render_pdf, html))
+            while len(pending) > workers or (pending and pending[0].done()):
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
