@@ -135,11 +135,10 @@ def decompose(values: pl.DataFrame, groups: pl.DataFrame, week: dt.date) -> pl.D
     before = week - dt.timedelta(weeks=1)
     # sums in a fixed order, so that a rebuilt week gives the same bits (float addition is not
     # associative, and joins and group_by do not keep an order of their own)
-    keyed = (
-        values.filter(pl.col("week").is_in([before, week]))
-        .join(groups, on="response_key", how="left")
-        .sort("metric", "scale", "response_key")
-    )
+    pair = values.filter(pl.col("week").is_in([before, week]))
+    # the two weeks' groups first: joining a year's groups for each week of a backfill is slow
+    groups = groups.join(pair.select("response_key"), on="response_key", how="semi")
+    keyed = pair.join(groups, on="response_key", how="left").sort("metric", "scale", "response_key")
     per_group = (
         keyed.with_columns(group=pl.col("group").fill_null(NO_COMMENT), now=pl.col("week") == week)
         .group_by("metric", "scale", "group", "now", maintain_order=True)
@@ -221,19 +220,44 @@ def find_spikes(
     SPIKE_MIN_WEEKS of them). The standard deviation is at least one response's worth of
     share, or one point of score, so that a theme never seen before that suddenly appears in
     several comments is flagged."""
-    history = [w for w in built_weeks if week - dt.timedelta(weeks=SPIKE_WEEKS) <= w < week]
-    weeks = [*history, week]
-    if len(history) < SPIKE_MIN_WEEKS:
-        return pl.DataFrame(schema=SPIKE_SCHEMA)
-    # the weeks read, first: a backfill's history is a year, and this runs once per week
-    in_weeks = pl.col("week").is_in(weeks)
-    values, scored, mentions = (
-        values.filter(in_weeks),
-        scored.filter(in_weeks),
-        mentions.filter(in_weeks),
+    return spikes_of_weeks(values, scored, mentions, [week], built_weeks)
+
+
+def spikes_of_weeks(
+    values: pl.DataFrame,
+    scored: pl.DataFrame,
+    mentions: pl.DataFrame,
+    run_weeks: list[dt.date],
+    built_weeks: list[dt.date],
+) -> pl.DataFrame:
+    """`find_spikes` of each of `run_weeks`, the weekly measures computed once for them all: a
+    week's share and score of a theme do not depend on which week they are history for."""
+    windows = {
+        week: [w for w in built_weeks if week - dt.timedelta(weeks=SPIKE_WEEKS) <= w < week]
+        for week in run_weeks
+    }
+    windows = {week: h for week, h in windows.items() if len(h) >= SPIKE_MIN_WEEKS}
+    read = sorted({w for week, history in windows.items() for w in [*history, week]})
+    measures, mentioned = _measures(values, scored, mentions, read)
+    return pl.concat(
+        [pl.DataFrame(schema=SPIKE_SCHEMA)]
+        + [
+            _spikes(measures, mentioned, mentions, scored, week, history)
+            for week, history in windows.items()
+        ]
     )
+
+
+def _measures(
+    values: pl.DataFrame, scored: pl.DataFrame, mentions: pl.DataFrame, weeks: list[dt.date]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each theme's share of the responses and its scores among those mentioning it, per week of
+    `weeks` (a theme not mentioned in a week: share 0, no score); and who mentioned what."""
+    in_weeks = pl.col("week").is_in(weeks)
+    values, scored = values.filter(in_weeks), scored.filter(in_weeks)
     mentioned = (
-        mentions.join(scored.select("response_key"), on="response_key", how="semi")  # counted
+        mentions.filter(in_weeks)
+        .join(scored.select("response_key"), on="response_key", how="semi")  # counted ones
         .select("week", "response_key", "theme")
         .unique()
     )
@@ -276,10 +300,21 @@ def find_spikes(
             mentions=pl.lit(None, pl.UInt32),
         )
     )
-    measures = pl.concat([share, scores.select(share.columns)], how="vertical_relaxed")
+    return pl.concat([share, scores.select(share.columns)], how="vertical_relaxed"), mentioned
+
+
+def _spikes(
+    measures: pl.DataFrame,
+    mentioned: pl.DataFrame,
+    mentions: pl.DataFrame,
+    scored: pl.DataFrame,
+    week: dt.date,
+    history: list[dt.date],
+) -> pl.DataFrame:
+    """SPIKE_SCHEMA rows of `week` against the weeks of `history` (see find_spikes)."""
     keys = ["theme", "measure", "scale"]
     past = (
-        measures.filter(pl.col("week") != week)
+        measures.filter(pl.col("week").is_in(history))
         .sort(*keys, "week")
         .group_by(keys, maintain_order=True)
         .agg(mean=pl.col("value").mean(), sd=pl.col("value").std(), weeks=pl.len())

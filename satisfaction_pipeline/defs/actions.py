@@ -14,9 +14,9 @@ from satisfaction_pipeline.actions.movement import (
     MOVEMENT_SCHEMA,
     SPIKE_WEEKS,
     decompose,
-    find_spikes,
     primary_themes,
     response_values,
+    spikes_of_weeks,
 )
 from satisfaction_pipeline.actions.ranking import Ranking
 from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, weekly_actions
@@ -147,9 +147,7 @@ def score_movement(
             [decompose(values, groups, week) for week in explained],
             how="vertical",
         ) if explained else pl.DataFrame(schema=MOVEMENT_SCHEMA)  # fmt: skip
-        spikes = pl.concat(
-            [find_spikes(values, scored, mentions, week, built) for week in run_weeks]
-        )
+        spikes = spikes_of_weeks(values, scored, mentions, run_weeks, built)
         with wh.transaction(conn):
             for name, table in {"score_movement": movement, "theme_spikes": spikes}.items():
                 wh.execute(conn, f"marts/delete_{name}", **weeks)
