@@ -19,6 +19,7 @@ label, NPS 0-10, CES 1-7, comment):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -27,8 +28,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -152,36 +157,70 @@ print(f"{time.perf_counter() - started:.2f}")
 """
 
 
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in GB and standard output of one command in a child process."""
+def run(command: list[str], env: dict[str, str]) -> Ran:
+    """One command in a child process: wall seconds, its peak RSS, its output, and its memory
+    (with its own children's, the report workers) sampled every 0.1 s, for each step's peak."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        samples: list[tuple[float, int]] = []
+        sampler = threading.Thread(target=_sample, args=(process.pid, samples), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
         seconds = time.perf_counter() - started
+        sampler.join()
         out.seek(0)
         err.seek(0)
         if os.waitstatus_to_exitcode(status):
             sys.exit(f"{' '.join(command)} failed:\n{out.read()}\n{err.read()}")
-        return seconds, usage.ru_maxrss / 1e6, out.read()  # Linux: ru_maxrss in kB
+        return Ran(seconds, usage.ru_maxrss / 1e6, out.read(), samples)  # ru_maxrss: kB
 
 
-def step_times(dagster_home: Path, out: str) -> dict[str, float]:
-    """Seconds per step of the run the CLI printed (`run <id> succeeded`)."""
+@dataclass
+class Ran:
+    seconds: float
+    peak_gb: float
+    out: str
+    samples: list[tuple[float, int]]  # (epoch seconds, bytes resident)
+
+
+def _sample(pid: int, samples: list[tuple[float, int]]) -> None:
+    try:
+        process = psutil.Process(pid)
+        while process.status() != psutil.STATUS_ZOMBIE:
+            family = [process, *process.children(recursive=True)]
+            resident = 0
+            for member in family:
+                with contextlib.suppress(psutil.Error):
+                    resident += member.memory_info().rss
+            samples.append((time.time(), resident))
+            time.sleep(0.1)
+    except psutil.Error:
+        pass  # it ended
+
+
+def steps_of(dagster_home: Path, ran: Ran) -> dict[str, tuple[float, float]]:
+    """Per step of the run the CLI printed (`run <id> succeeded`): seconds, and the peak memory
+    sampled while it ran (GB)."""
     import dagster as dg
 
     run_id = next(
-        w for line in out.splitlines() if line.startswith("run ") for w in [line.split()[1]]
+        w for line in ran.out.splitlines() if line.startswith("run ") for w in [line.split()[1]]
     )
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with dg.DagsterInstance.get() as instance:
         stats = instance.get_run_step_stats(run_id)
-    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
+    steps = {}
+    for s in stats:
+        start, end = s.start_time or 0, s.end_time or 0
+        during = [rss for at, rss in ran.samples if start <= at <= end]
+        steps[s.step_key] = (end - start, max(during, default=0) / 1e9)
+    return steps
 
 
-def print_steps(steps: dict[str, float]) -> None:
-    for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
-        print(f"    {step:<34} {seconds:8.2f} s")
+def print_steps(steps: dict[str, tuple[float, float]]) -> None:
+    for step, (seconds, peak) in sorted(steps.items(), key=lambda kv: -kv[1][0]):
+        print(f"    {step:<44} {seconds:8.2f} s  {peak:5.2f} GB")
 
 
 def main() -> None:
@@ -217,47 +256,58 @@ def main() -> None:
         )
         script = root / "analyst.py"
         script.write_text(PANDAS_SCRIPT)
-        pandas_wall, pandas_rss, _ = run([python, str(script), str(export)], env)
+        analyst = run([python, str(script), str(export)], env)
         duck = (
             "import duckdb, sys, time; t = time.perf_counter(); "
             'duckdb.connect().execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", '
             "[sys.argv[1]]); print(time.perf_counter() - t)"
         )
-        _, _, duck_out = run([python, "-c", duck, str(export)], env)
-        duck_seconds = float(duck_out)
-        print(f"  pandas script (an analyst's)      {pandas_wall:8.2f} s  peak {pandas_rss:.2f} GB")
-        print(f"  DuckDB read_csv into a table      {duck_seconds:8.2f} s")
+        duck_seconds = float(run([python, "-c", duck, str(export)], env).out)
+        pandas_wall = analyst.seconds
+        print(
+            f"  pandas script (an analyst's)  {pandas_wall:8.2f} s  peak {analyst.peak_gb:.2f} GB"
+        )
+        print(f"  DuckDB read_csv into a table  {duck_seconds:8.2f} s")
 
         command = [cli, "backfill", "--from", FIRST_WEEK.isoformat(), "--to", last.isoformat()]
-        wall, rss, out = run(command, env)
-        steps = step_times(root / "dagster_home", out)
-        print(f"\nbackfill of {args.weeks} weeks, wall {wall:.1f} s, peak RSS {rss:.2f} GB")
+        first = run(command, env)
+        steps = steps_of(root / "dagster_home", first)
+        family = max((rss for _, rss in first.samples), default=0) / 1e9
+        print(
+            f"\nbackfill of {args.weeks} weeks, wall {first.seconds:.1f} s, peak RSS "
+            f"{first.peak_gb:.2f} GB ({family:.2f} GB with the report workers); each step's "
+            "time and the peak sampled while it ran:"
+        )
         print_steps(steps)
+        seconds = {k: t for k, (t, _) in steps.items()}
         apart = {"comment_themes", "weekly_report", "report_email"}
-        data = sum(s for k, s in steps.items() if k not in apart)
+        data = sum(t for k, t in seconds.items() if k not in apart)
+        ingest = seconds.get("survey_files", 0) + seconds.get("responses", 0)
         print(
             f"  data steps {data:.1f} s = {data / pandas_wall:.1f}x the pandas script; "
             f"{data / args.rows * 1e6:.1f} s per million responses; ingest "
-            f"{(steps.get('survey_files', 0) + steps.get('responses', 0)) / duck_seconds:.1f}x "
-            "DuckDB's read"
+            f"{ingest / duck_seconds:.1f}x DuckDB's read"
         )
-        tagging = steps.get("comment_themes", 0)
+        tagging = seconds.get("comment_themes", 0)
         comments = args.rows // 2
-        reports = steps.get("weekly_report", 0)
+        reports = seconds.get("weekly_report", 0)
         print(
             f"  theme tagging {tagging:.1f} s, about {comments / max(tagging, 1e-9):,.0f} "
             f"comments/s; reports {reports:.1f} s, {reports / args.weeks:.2f} s a week"
         )
 
-        wall2, _, out2 = run(command, env)
-        again = step_times(root / "dagster_home", out2)
+        again = run(command, env)
+        tagging_again = steps_of(root / "dagster_home", again).get("comment_themes", (0, 0))[0]
         print(
-            f"\nthe same backfill again, nothing changed: wall {wall2:.1f} s, theme tagging "
-            f"{again.get('comment_themes', 0):.1f} s"
+            f"\nthe same backfill again, nothing changed: wall {again.seconds:.1f} s, theme "
+            f"tagging {tagging_again:.1f} s"
         )
-        wall3, rss3, out3 = run([cli, "run", "--week", last.isoformat()], env)
-        print(f"\nrun --week {last} on that warehouse: wall {wall3:.1f} s, peak {rss3:.2f} GB")
-        print_steps(step_times(root / "dagster_home", out3))
+        weekly = run([cli, "run", "--week", last.isoformat()], env)
+        print(
+            f"\nrun --week {last} on that warehouse: wall {weekly.seconds:.1f} s, peak "
+            f"{weekly.peak_gb:.2f} GB"
+        )
+        print_steps(steps_of(root / "dagster_home", weekly))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -26,7 +26,7 @@ from satisfaction_pipeline.formats import (
 )
 from satisfaction_pipeline.redact import redact
 from satisfaction_pipeline.report.context import build_context
-from satisfaction_pipeline.report.pdf import LocalOnlyFetcher, render_pdf
+from satisfaction_pipeline.report.pdf import LocalOnlyFetcher, render_pdf, render_pdfs
 from satisfaction_pipeline.report.render import TEMPLATES_DIR, render_html
 
 WEEK = dt.date(2026, 11, 16)
@@ -681,3 +681,11 @@ def test_an_action_never_splits_across_pages() -> None:
         holding = [p for p in spanned if detail in p]
         assert len(holding) == 1, theme.id
         assert label in holding[0], f"{theme.id}: its detail row is on another page than its name"
+
+
+def test_many_weeks_render_on_every_core_in_their_order() -> None:
+    """A backfill's PDFs are rendered by a pool of processes; each still lands on its week."""
+    htmls = [f"<html><body><p>Week number {k}</p></body></html>" for k in range(5)]
+    pdfs = list(render_pdfs(iter(htmls), len(htmls)))
+    texts = [PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip() for pdf in pdfs]
+    assert texts == [f"Week number {k}" for k in range(5)]

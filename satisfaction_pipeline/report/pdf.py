@@ -48,12 +48,17 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf()
 
 
+# A worker takes 2-3 s to start (it imports WeasyPrint and the report's code): below this many
+# reports, rendering them one after the other is as fast.
+PARALLEL_FROM = 4
+
+
 def render_pdfs(htmls: Iterable[str], weeks: int) -> Iterator[bytes]:
     """The PDFs of `weeks` HTML reports, in order, rendered on every core when there are several
     (layout is most of a report's time, and one process uses one core). `htmls` is consumed as
     the workers take them, so building the next report overlaps rendering this one."""
     workers = min(weeks, os.cpu_count() or 1)
-    if workers < 2:
+    if workers < 2 or weeks < PARALLEL_FROM:
         yield from map(render_pdf, htmls)
         return
     # spawned, not forked: the step's process holds a DuckDB connection and Dagster's threads
