@@ -378,7 +378,24 @@ def test_a_file_two_sources_read_by_mistake_loads_nothing(conn, tmp_path: Path) 
         "the patterns exclusive, or set shares_files: true on each of them if they read "
         "different columns of it"
     }
-    assert conn.execute("SELECT count(*) FROM raw.responses").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM raw.responses").fetchall() == [(0,)]
+
+
+def test_a_source_added_over_a_loaded_file_is_told_not_skipped(conn, tmp_path: Path) -> None:
+    """The file was loaded by one source; a second source, not sharing, now matches it too: the
+    run records the overlap instead of skipping the file quietly for both."""
+    from satisfaction_pipeline.config.settings import parse_settings
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "survey_2026-11-16.csv").write_text(SURVEY)
+    both = _two_teams(share_second=False)
+    ingest_inbox(conn, parse_settings({"sources": [both.sources[0].model_dump()]}), inbox, NOW)
+    summary = ingest_inbox(conn, both, inbox, NOW)
+    assert summary.failed["survey_2026-11-16.csv"].startswith(
+        "matches the patterns of sources 'support' and 'delivery'"
+    )
+    assert conn.execute("SELECT count(*) FROM raw.responses").fetchall() == [(2,)]  # kept
 
 
 BATTERY = [

@@ -212,14 +212,15 @@ def read_inbox(
                     unsettled.append(name)
                 claimed.setdefault(name, []).append(source)
                 continue
-            others = claimed.setdefault(name, [])
-            if others and not all(s.shares_files for s in [*others, source]):
-                _overlap(reads, name, [*others, source])
-                others.append(source)
-                continue
-            others.append(source)
             data = path.read_bytes()  # read once: the hash and the rows are of the same bytes
             digest = hashlib.sha256(data).hexdigest()
+            others = claimed.setdefault(name, [])
+            others.append(source)
+            if len(others) > 1 and not all(s.shares_files for s in others):
+                if not _overlap(reads, name, others):  # the others skipped it: loaded before
+                    reads.append(FileRead(name, digest, len(data), source, status="failed"))
+                    _overlap(reads, name, others)
+                continue
             if (name, digest, source.name) in loaded:
                 skipped.append(name)
                 continue
@@ -247,17 +248,20 @@ def _names(sources: list[Source]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def _overlap(reads: list[FileRead], name: str, sources: list[Source]) -> None:
+def _overlap(reads: list[FileRead], name: str, sources: list[Source]) -> bool:
     """Two sources' patterns match one file and not all of them share files: each read of it
-    fails, with what to change, and no row of it is loaded."""
+    fails, with what to change, and no row of it is loaded. False if it had no read to fail."""
     names = _names(sources)
+    failed = False
     for read in reads:
         if read.name == name:
+            failed = True
             read.status, read.result, read.rows_read = "failed", None, 0
             read.detail = (
                 f"matches the patterns of sources {names}; make the patterns exclusive, or set "
                 "shares_files: true on each of them if they read different columns of it"
             )
+    return failed
 
 
 def ingest_inbox(
