@@ -75,9 +75,7 @@ def check_inbox(settings: Settings, inbox: Path) -> tuple[list[str], list[str]]:
     for name, sources in sorted(matched.items()):
         if len(sources) > 1 and not all(s.shares_files for s in sources):
             problems.append(
-                f"{name} matches the patterns of sources {_names(sources)}: make the "
-                "patterns exclusive, or "
-                "set shares_files: true on each of them if they read different columns of it"
+                f"{name} matches the patterns of sources {_names(sources)}: {OVERLAP_FIX}"
             )
     return problems, notes
 
@@ -217,9 +215,9 @@ def read_inbox(
             others = claimed.setdefault(name, [])
             others.append(source)
             if len(others) > 1 and not all(s.shares_files for s in others):
-                if not _overlap(reads, name, others):  # the others skipped it: loaded before
-                    reads.append(FileRead(name, digest, len(data), source, status="failed"))
-                    _overlap(reads, name, others)
+                if not any(read.name == name for read in reads):  # the others skipped it
+                    reads.append(FileRead(name, digest, len(data), source))
+                _overlap(reads, name, others)
                 continue
             if (name, digest, source.name) in loaded:
                 skipped.append(name)
@@ -243,25 +241,24 @@ def read_inbox(
 
 
 def _names(sources: list[Source]) -> str:
-    """'a' and 'b', or 'a', 'b' and 'c'."""
+    """'a' and 'b', or 'a', 'b' and 'c' (two sources or more)."""
     names = [repr(s.name) for s in sources]
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return " and ".join([", ".join(names[:-1]), names[-1]])
 
 
-def _overlap(reads: list[FileRead], name: str, sources: list[Source]) -> bool:
-    """Two sources' patterns match one file and not all of them share files: each read of it
-    fails, with what to change, and no row of it is loaded. False if it had no read to fail."""
-    names = _names(sources)
-    failed = False
+# what to do about a file several sources' patterns match, not all of them sharing it
+OVERLAP_FIX = (
+    "make the patterns exclusive, or set shares_files: true on each of them if they read "
+    "different columns of it"
+)
+
+
+def _overlap(reads: list[FileRead], name: str, sources: list[Source]) -> None:
+    """Each read of a file whose sources do not all share it fails, and no row of it loads."""
     for read in reads:
         if read.name == name:
-            failed = True
             read.status, read.result, read.rows_read = "failed", None, 0
-            read.detail = (
-                f"matches the patterns of sources {names}; make the patterns exclusive, or set "
-                "shares_files: true on each of them if they read different columns of it"
-            )
-    return failed
+            read.detail = f"matches the patterns of sources {_names(sources)}; {OVERLAP_FIX}"
 
 
 def ingest_inbox(
