@@ -18,29 +18,10 @@ from pathlib import Path
 from satisfaction_pipeline.config.paths import ENVIRONMENT, Paths
 from satisfaction_pipeline.config.settings import ConfigError, Settings, load_settings
 from satisfaction_pipeline.config.taxonomy import TaxonomyError, read_taxonomy
-from satisfaction_pipeline.themes.detect import check_detection, learned_themes
-from satisfaction_pipeline.themes.evaluation import (
-    GoldError,
-    Scores,
-    engine_predictor,
-    evaluate,
-    format_scores,
-    read_gold,
-    taxonomy_predictor,
-    unknown_themes,
-)
-from satisfaction_pipeline.themes.examples import ExamplesError, keep_language, read_examples
-from satisfaction_pipeline.themes.model import (
-    ModelError,
-    Recipe,
-    check_trainable,
-    cross_validate,
-    describe,
-    format_cross_validation,
-    load_model,
-    train,
-)
-from satisfaction_pipeline.themes.tagger import check_taxonomy
+
+# The theme engine (scikit-learn, scipy) and Dagster are imported by the commands that use them:
+# `--help`, `status` or `validate-config` need not wait for them, and neither does a process the
+# CLI spawns (its main module is imported again there).
 
 JOB_NAME = "weekly_report_job"
 
@@ -564,6 +545,18 @@ def _ui(args: argparse.Namespace) -> int:
 
 def _train_themes(args: argparse.Namespace) -> int:
     """Cross-validate, then fit on all the examples and write the model."""
+    from satisfaction_pipeline.themes.evaluation import Scores, format_scores
+    from satisfaction_pipeline.themes.examples import ExamplesError, keep_language, read_examples
+    from satisfaction_pipeline.themes.model import (
+        ModelError,
+        Recipe,
+        check_trainable,
+        cross_validate,
+        describe,
+        format_cross_validation,
+        train,
+    )
+
     out: Path = args.out
     if out.is_dir() or not os.access(_existing_parent(out), os.W_OK):
         raise UserError(f"--out {out}: cannot write a model file there")
@@ -615,6 +608,18 @@ def _existing_parent(path: Path) -> Path:
 def _evaluate_themes(paths: Paths, args: argparse.Namespace) -> int:
     """Print per-theme and micro-averaged scores of what the configuration tags with (the
     default model, its own, or patterns), a taxonomy's patterns or a model, on a gold file."""
+    from satisfaction_pipeline.themes.detect import learned_themes
+    from satisfaction_pipeline.themes.evaluation import (
+        GoldError,
+        engine_predictor,
+        evaluate,
+        format_scores,
+        read_gold,
+        taxonomy_predictor,
+        unknown_themes,
+    )
+    from satisfaction_pipeline.themes.model import ModelError, load_model
+
     gold, taxonomy_file, model_file = args.gold, args.taxonomy, args.model
     if not gold.is_file():
         raise UserError(f"{gold}: gold file not found")
@@ -652,6 +657,9 @@ def main(argv: list[str] | None = None) -> int:
             return _train_themes(args)
         paths = _resolve(args)
         if args.command == "validate-config":
+            from satisfaction_pipeline.themes.detect import check_detection, learned_themes
+            from satisfaction_pipeline.themes.tagger import check_taxonomy
+
             settings = _settings(paths)
             taxonomy = settings.theme_taxonomy(paths.config.parent)
             check_taxonomy(taxonomy)

@@ -52,7 +52,7 @@ def _keys(first: dt.date, last: dt.date) -> list[str]:
 
 def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> None:
     from satisfaction_pipeline.defs import ingest, report, scoring, themes
-    from satisfaction_pipeline.defs.resources import SurveySettings
+    from satisfaction_pipeline.defs.resources import NameReader, SurveySettings
 
     result = dg.materialize(
         [
@@ -75,6 +75,7 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
                 reports=str(pipeline_env.reports),
             ),
             "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+            "name_reader": NameReader(),
         },
         instance=dg.DagsterInstance.ephemeral(),
     )

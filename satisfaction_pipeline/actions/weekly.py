@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtri  # scipy.stats.norm.isf(q) is -ndtri(q), without that import
 
 from satisfaction_pipeline.actions.drivers import DRIVER_COLUMNS, drivers
 from satisfaction_pipeline.actions.exports import (
@@ -196,7 +196,7 @@ def over_index(scored: pl.DataFrame, mentioned: pl.DataFrame) -> pl.DataFrame:
             ratio=pl.col("rate") / pl.col("rest_rate"),
         )
     )
-    critical = norm.isf(OVER_INDEX_ALPHA / np.maximum(tested["tests"].to_numpy(), 1))
+    critical = -ndtri(OVER_INDEX_ALPHA / np.maximum(tested["tests"].to_numpy(), 1))
     return (
         tested.with_columns(critical=pl.Series(critical, dtype=pl.Float64))
         .filter(

@@ -23,7 +23,12 @@ from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, 
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse, writing_files
+from satisfaction_pipeline.defs.resources import (
+    NameReader,
+    SurveySettings,
+    open_warehouse,
+    writing_files,
+)
 from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import score_responses
@@ -33,7 +38,10 @@ ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise", "ca
 
 @dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
 def action_list(
-    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    survey_settings: SurveySettings,
+    warehouse: DuckDBResource,
+    name_reader: NameReader,  # set up at the run's start: its quotes' names are read there
 ) -> dg.MaterializeResult:
     """`marts.action_list`: each complaint theme's points at stake in CSAT, NPS and CES with a
     bootstrap interval, ranked at any volume (small weeks pool the weeks before them; shares

@@ -7,7 +7,12 @@ from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.defs.actions import action_list
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
-from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse, writing_files
+from satisfaction_pipeline.defs.resources import (
+    NameReader,
+    SurveySettings,
+    open_warehouse,
+    writing_files,
+)
 from satisfaction_pipeline.report.context import warehouse_context
 from satisfaction_pipeline.report.render import render_html, write_report_files
 
@@ -26,7 +31,10 @@ from satisfaction_pipeline.report.render import render_html, write_report_files
     **WEEKLY,
 )
 def weekly_report(
-    context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    survey_settings: SurveySettings,
+    warehouse: DuckDBResource,
+    name_reader: NameReader,  # set up at the run's start: its quotes' names are read there
 ) -> dg.MaterializeResult:
     """`<reports>/<week>/report.html` and `report.pdf`: headline CSAT / NPS / CES with n and the
     change since last week, scores by segment, what to fix first (the ranked action list, the

@@ -13,8 +13,11 @@ Three readers, each catching what the others miss, measured together on a labell
 - the shapes names take: an initial and a surname, a name set off by commas, the words after
   a title, after "je m'appelle" or after a sign-off, and the capitalised surname beside a name.
 
-`name_spans` returns character ranges; `redact` replaces them. The models load once per
-process, on first use (about a second).
+`name_spans` returns character ranges; `redact` replaces them. The readers load in about three
+seconds of one core (spaCy's French tokenizer compiles its rules on import; wordfreq's and Faker's
+lists load), more than a weekly run's quoting itself takes. So they run in a process of their own:
+a run starts it first (`start_reader`) and it loads on another core while the steps before the
+first quote run. The main process never holds the models.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib
+import multiprocessing
 import pkgutil
 import re
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
@@ -97,8 +102,75 @@ ENGLISH = {"the", "and", "to", "for", "with", "was", "is", "i", "my", "a", "not"
            "her", "his", "me", "have", "had", "be", "been", "regards", "hi"}  # fmt: skip
 
 
-def name_spans(text: str) -> list[tuple[int, int]]:
+Span = tuple[int, int]
+
+# -- the reader's process -------------------------------------------------------------------
+
+_reader: ProcessPoolExecutor | None = None
+# Spans of texts already read (`read_ahead`), for the name_spans calls that follow.
+_READ: dict[str, list[Span]] = {}
+READ_KEPT = 20_000  # texts: a few megabytes at most
+
+
+def start_reader() -> None:
+    """Start the readers' process and their loading, unless it runs already."""
+    global _reader
+    if _reader is None:
+        # spawned, not forked: the caller may hold a DuckDB connection and Dagster's threads
+        spawn = multiprocessing.get_context("spawn")
+        _reader = ProcessPoolExecutor(1, mp_context=spawn)
+        _reader.submit(_load)  # loading starts now, not at the first quote
+
+
+def stop_reader() -> None:
+    """End the readers' process (a run's end gives its memory back); the next use restarts it."""
+    global _reader
+    if _reader is not None:
+        _reader.shutdown(cancel_futures=True)
+        _reader = None
+    _READ.clear()
+
+
+def name_spans(text: str) -> list[Span]:
     """Character ranges of `text` that are people's names, merged, outside existing tags."""
+    if (read := _READ.get(text)) is not None:
+        return read
+    return _in_reader([text])[0]
+
+
+def read_ahead(texts: list[str]) -> None:
+    """Find the names of many texts in one batch, for `name_spans` of each of them next: spaCy
+    reads a batch about twice as fast as the same texts one by one, with the same result."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _READ]
+    if len(_READ) + len(todo) > READ_KEPT:
+        _READ.clear()
+    _READ.update(zip(todo, _in_reader(todo), strict=True))
+
+
+def _in_reader(texts: list[str]) -> list[list[Span]]:
+    start_reader()
+    assert _reader is not None
+    return _reader.submit(_spans_of, texts).result()
+
+
+# -- in the reader's process ----------------------------------------------------------------
+
+
+def _load() -> None:
+    _recogniser()
+    first_names()
+    _zipf("a", "fr")
+
+
+def _spans_of(texts: list[str]) -> list[list[Span]]:
+    _entities_ahead(texts)
+    try:
+        return [_name_spans(t) for t in texts]
+    finally:
+        _ENTITIES.clear()
+
+
+def _name_spans(text: str) -> list[Span]:
     language = _language(text)
     spans = [*_entities(text, language), *_first_names(text, language), *_shapes(text, language)]
     tags = [m.span() for m in TAG.finditer(text)]
@@ -186,7 +258,7 @@ CHUNK = 20_000  # characters the recogniser reads at once: spaCy refuses texts o
 
 def _people(text: str):
     """The recogniser's entities over `text`, read in chunks cut at whitespace, offsets kept."""
-    if (read := _READ_AHEAD.get(text)) is not None:
+    if (read := _ENTITIES.get(text)) is not None:
         yield from read
         return
     start = 0
@@ -208,19 +280,14 @@ class _Entity:
     text: str
 
 
-# Entities of texts read ahead in a batch (`read_ahead`), for the name_spans calls that follow.
-_READ_AHEAD: dict[str, list[_Entity]] = {}
-READ_AHEAD_KEPT = 20_000  # texts: a few megabytes at most
+_ENTITIES: dict[str, list[_Entity]] = {}  # of the texts `_spans_of` reads
 
 
-def read_ahead(texts: list[str]) -> None:
-    """Run the recogniser over many texts in one batch, for `name_spans` of each of them next:
-    spaCy reads a batch about twice as fast as the same texts one by one, with the same result."""
-    todo = [t for t in dict.fromkeys(texts) if 0 < len(t) <= CHUNK and t not in _READ_AHEAD]
-    if len(_READ_AHEAD) + len(todo) > READ_AHEAD_KEPT:
-        _READ_AHEAD.clear()
+def _entities_ahead(texts: list[str]) -> None:
+    """The recogniser over the texts in one batch (spaCy's pipe), for `_people` next."""
+    todo = [t for t in dict.fromkeys(texts) if 0 < len(t) <= CHUNK]
     for text, doc in zip(todo, _recogniser().pipe(todo, batch_size=128), strict=True):
-        _READ_AHEAD[text] = [_Entity(e.label_, e.start_char, e.end_char, e.text) for e in doc.ents]
+        _ENTITIES[text] = [_Entity(e.label_, e.start_char, e.end_char, e.text) for e in doc.ents]
 
 
 def _at_sentence_start(text: str, index: int) -> bool:
