@@ -20,7 +20,7 @@ import duckdb
 from pypdf import PdfReader
 
 # Columns that differ between two runs of the same data by nature: when, and random ids.
-VOLATILE = {"ingested_at", "logged_at", "applied_at", "message_id", "detail", "release"}
+VOLATILE = {"ingested_at", "logged_at", "applied_at", "built_at", "message_id", "detail", "release"}
 STEP_EVENTS = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}
 
 

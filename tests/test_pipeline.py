@@ -140,6 +140,71 @@ def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
     assert _snapshot(pipeline_env.warehouse) == before
 
 
+def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: Paths) -> None:
+    """marts.theme_builds: a week is re-tagged when its responses or the four weeks' before it
+    changed, and its rows are then those a build from scratch gives."""
+    from satisfaction_pipeline.defs import ingest, scoring, themes
+    from satisfaction_pipeline.defs.resources import SurveySettings
+
+    first = LAST_WEEK - dt.timedelta(weeks=3)
+    theme_tables = ["marts.comment_themes", "marts.emerging_themes", "marts.theme_coverage"]
+
+    def build() -> int:  # the four weeks in one run; how many of them were tagged again
+        result = dg.materialize(
+            [ingest.survey_files, scoring.responses, themes.comment_themes],
+            tags={
+                "dagster/asset_partition_range_start": first.isoformat(),
+                "dagster/asset_partition_range_end": LAST_WEEK.isoformat(),
+            },
+            resources={
+                "survey_settings": SurveySettings(
+                    config_path=str(pipeline_env.config),
+                    inbox=str(pipeline_env.inbox),
+                    reports=str(pipeline_env.reports),
+                ),
+                "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+            },
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        [tagged] = result.asset_materializations_for_node("comment_themes")[:1]
+        return tagged.metadata["weeks_rebuilt"].value
+
+    def rows() -> dict[str, list[tuple]]:
+        with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+            return {
+                t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in theme_tables
+            }
+
+    def set_comment(text: str) -> None:
+        with duckdb.connect(str(pipeline_env.warehouse)) as conn:
+            conn.execute(
+                "UPDATE raw.responses SET comment = ? WHERE response_key = ?", [text, changed]
+            )
+
+    assert build() == 4
+    built = rows()
+    assert build() == 0  # nothing changed: nothing tagged
+    assert rows() == built
+
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        changed, comment = conn.execute(
+            "SELECT response_key, comment FROM raw.responses WHERE week = ? AND comment <> ''"
+            " ORDER BY response_key LIMIT 1",
+            [first + dt.timedelta(weeks=1)],
+        ).fetchall()[0]
+    set_comment("Colis jamais livré, et le service client ne répond pas.")
+    assert build() == 3  # its week and those after it that read it as history
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        themes_now = conn.execute(
+            "SELECT theme FROM marts.comment_themes WHERE response_key = ?", [changed]
+        ).fetchall()
+    assert themes_now and rows() != built
+    set_comment(comment)
+    assert build() == 3
+    assert rows() == built  # tagged again in part, as built from scratch
+
+
 def test_end_to_end_pdf_shows_the_nps_computed_from_the_generated_rows(
     pipeline_env: Paths, demo_inbox: DemoManifest
 ) -> None:

@@ -231,7 +231,7 @@ def trends(shares: pl.DataFrame, week: dt.date) -> pl.DataFrame:
     one row per week with responses × theme, 0 where nobody mentioned it)."""
     before = shares.filter(
         (pl.col("week") < week) & (pl.col("week") >= week - dt.timedelta(weeks=TRAILING_WEEKS))
-    )
+    ).sort("theme", "week")  # the mean's sum in one order: `shares` comes in any (a group_by's)
     trailing = before.group_by("theme").agg(
         share_trailing=pl.col("share").mean(), trailing_weeks=pl.len().cast(pl.Int32)
     )

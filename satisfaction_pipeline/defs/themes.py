@@ -16,7 +16,7 @@ from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS
-from satisfaction_pipeline.themes.detect import ReadingCache, coverage, find_themes
+from satisfaction_pipeline.themes.detect import ReadingCache, coverage, find_themes, fingerprints
 
 
 @dg.multi_asset(
@@ -44,36 +44,62 @@ def comment_themes(
     context: dg.AssetExecutionContext, survey_settings: SurveySettings, warehouse: DuckDBResource
 ):
     """Emerging groups are found over each week and the four before, so the comments of that
-    history are tagged too (from `raw.responses`: those weeks may never have been built)."""
+    history are tagged too (from `raw.responses`: those weeks may never have been built). A week
+    whose inputs are those of its last build (`marts.theme_builds`) keeps its rows: a re-run
+    reads none of its comments again."""
     settings = survey_settings.load()
     taxonomy = survey_settings.taxonomy()
     try:
         learned = survey_settings.learned_themes(taxonomy)
     except TaxonomyError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+    satisfied_from = settings.csat_satisfied_from()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
     history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
+    read_by_model = 0
     with open_warehouse(warehouse) as conn:
         answers = counted_responses(conn, settings, history)
-        cache = ReadingCache(
-            lambda wanted: wh.query(conn, "marts/select_comment_readings", wanted=wanted)
-        )
-        try:
-            themes, groups = find_themes(
-                answers, taxonomy, settings.csat_satisfied_from(), run_weeks, learned, cache
+        digests = fingerprints(answers, run_weeks, taxonomy, satisfied_from, learned, HISTORY_WEEKS)
+        built = dict(wh.query(conn, "marts/select_theme_builds", **weeks).iter_rows())
+        stale = [week for week in run_weeks if built.get(week) != digests[week]]
+        if stale:
+            read = {w - dt.timedelta(weeks=b) for w in stale for b in range(HISTORY_WEEKS + 1)}
+            answers = answers.filter(pl.col("week").is_in(sorted(read)))
+            cache = ReadingCache(
+                lambda wanted: wh.query(conn, "marts/select_comment_readings", wanted=wanted)
             )
-        except TaxonomyError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
-        covered = coverage(answers, themes, settings.csat_satisfied_from(), run_weeks, learned)
-        with wh.transaction(conn):
-            wh.execute(conn, "marts/delete_comment_themes", **weeks)
-            wh.execute(conn, "marts/insert_comment_themes", comment_themes=themes)
-            wh.execute(conn, "marts/delete_emerging_themes", **weeks)
-            wh.execute(conn, "marts/insert_emerging_themes", emerging_themes=groups)
-            wh.execute(conn, "marts/delete_theme_coverage", **weeks)
-            wh.execute(conn, "marts/insert_theme_coverage", theme_coverage=covered)
-            wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
+            try:
+                themes, groups = find_themes(
+                    answers, taxonomy, satisfied_from, stale, learned, cache
+                )
+            except TaxonomyError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
+            covered = coverage(answers, themes, satisfied_from, stale, learned)
+            rebuilt = pl.DataFrame(
+                {"week": stale, "fingerprint": [digests[w] for w in stale]},
+                schema={"week": pl.Date, "fingerprint": pl.String},
+            )
+            with wh.transaction(conn):
+                for table, rows in [
+                    ("comment_themes", themes),
+                    ("emerging_themes", groups),
+                    ("theme_coverage", covered),
+                ]:
+                    wh.execute(conn, f"marts/delete_{table}", rebuilt=rebuilt)
+                    wh.execute(conn, f"marts/insert_{table}", **{table: rows})
+                wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
+                wh.execute(conn, "marts/insert_theme_builds", theme_builds=rebuilt)
+            read_by_model = len(cache.added)
+        # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
+        themes, groups, covered = (
+            wh.query(conn, "marts/select_theme_rows", what=table, **weeks)
+            for table in ("comment_themes", "emerging_themes", "theme_coverage")
+        )
+    context.log.info(
+        f"themes of {len(stale)} of {len(run_weeks)} week(s) rebuilt; the others' inputs "
+        "were those of their last build"
+    )
     per_theme = (
         themes.group_by("theme", "method")
         .agg(
@@ -93,7 +119,8 @@ def comment_themes(
             "low_score_comments": int(covered["low_comments"].sum()),
             "low_score_comments_explained": int(covered["explained"].sum()),
             "engine": learned.engine if learned else "patterns",
-            "comments_read_by_the_model": len(cache.added),  # the others: read in earlier runs
+            "comments_read_by_the_model": read_by_model,  # the others: read in earlier runs
+            "weeks_rebuilt": len(stale),  # the others: same inputs as their last build, kept
         },
     )
     yield dg.MaterializeResult(

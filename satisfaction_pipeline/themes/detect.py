@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -237,6 +238,42 @@ def _engines(taxonomy: Taxonomy, model: ModelThemes | None) -> dict[str, str]:
         "model": model.engine if model else "",
         "discovery": "emerging",
     }
+
+
+def fingerprints(
+    answers: pl.DataFrame,
+    weeks: list[dt.date],
+    taxonomy: Taxonomy,
+    satisfied_from: dict[str, int],
+    model: ModelThemes | None,
+    history_weeks: int,
+) -> dict[dt.date, str]:
+    """Per week of `weeks`, a digest of everything its theme rows are built from: the responses
+    of the week and of the `history_weeks` before it (the emerging groups read them), the
+    taxonomy, the model, the score bands and this release (its code, and Polars, whose row hashes
+    hold within one version only). Two builds with the same digest give the same rows."""
+    engine = json.dumps(
+        [
+            _engines(taxonomy, model),
+            satisfied_from,
+            version("satisfaction_pipeline"),
+            pl.__version__,
+        ],
+        sort_keys=True,
+    )
+    rows = answers.select("week", row=pl.struct(pl.all()).hash(seed=0)).sort("week", "row")
+    of_week = {
+        week: part.get_column("row").to_numpy().tobytes()
+        for (week,), part in rows.partition_by("week", as_dict=True).items()
+    }
+    digests = {}
+    for week in weeks:
+        digest = hashlib.sha256(engine.encode())
+        for back in range(history_weeks, -1, -1):
+            rows_of_week = of_week.get(week - dt.timedelta(weeks=back), b"")
+            digest.update(len(rows_of_week).to_bytes(8, "little") + rows_of_week)
+        digests[week] = digest.hexdigest()
+    return digests
 
 
 def coverage(

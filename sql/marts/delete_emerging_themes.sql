@@ -1,1 +1,1 @@
-DELETE FROM marts.emerging_themes WHERE week >= $week_start AND week < $week_end
+DELETE FROM marts.emerging_themes WHERE week IN (SELECT week FROM rebuilt)

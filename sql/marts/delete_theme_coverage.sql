@@ -1,1 +1,1 @@
-DELETE FROM marts.theme_coverage WHERE week >= $week_start AND week < $week_end
+DELETE FROM marts.theme_coverage WHERE week IN (SELECT week FROM rebuilt)
