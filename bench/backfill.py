@@ -13,7 +13,7 @@ label, NPS 0-10, CES 1-7, comment):
   step's time from the run's Dagster events; the data steps (all but theme tagging and report
   rendering) against the pandas script;
 - theme tagging apart: comments/s on the first run, and on a second backfill where nothing changed;
-- `satisfaction-pipeline run --week` of the last week on that warehouse.
+- `satisfaction-pipeline run --week` of the week after, its export just arrived, on that warehouse.
 """
 
 from __future__ import annotations
@@ -94,15 +94,17 @@ CONFIG = {
 }
 
 
-def write_export(path: Path, rows: int, weeks: int, seed: int = 23) -> None:
+def write_export(
+    path: Path, rows: int, weeks: int, first_week: dt.date = FIRST_WEEK, first_id: int = 0
+) -> None:
     """One export of `rows` responses spread over `weeks` weeks; about half carry a comment, and
     the comments say why (the demo's complaints and praise, each made unique by a few words)."""
-    rng = random.Random(seed)
-    start = dt.datetime.combine(FIRST_WEEK, dt.time(8))
+    rng = random.Random(23 + first_id)
+    start = dt.datetime.combine(first_week, dt.time(8))
     span = weeks * 7 * 24 * 3600 - 16 * 3600
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("id,time,channel,team,agent,product,csat,nps,ces,comment\n")
-        for i in range(rows):
+        for i in range(first_id, first_id + rows):
             when = start + dt.timedelta(seconds=rng.randrange(span))
             mood = rng.gauss(0.5, 1)
             csat = max(0, min(4, round(2.6 + 1.1 * mood + rng.gauss(0, 0.5))))
@@ -302,10 +304,15 @@ def main() -> None:
             f"\nthe same backfill again, nothing changed: wall {again.seconds:.1f} s, theme "
             f"tagging {tagging_again:.1f} s"
         )
-        weekly = run([cli, "run", "--week", last.isoformat()], env)
+        # the weekly run: the next week's export arrives, as it would (new responses to read,
+        # tag and quote), on top of the year-long warehouse
+        new_week = last + dt.timedelta(weeks=1)
+        write_export(root / "inbox" / "next_week.csv", args.rows // args.weeks, 1, new_week,
+                     first_id=args.rows)  # fmt: skip
+        weekly = run([cli, "run", "--week", new_week.isoformat()], env)
         print(
-            f"\nrun --week {last} on that warehouse: wall {weekly.seconds:.1f} s, peak "
-            f"{weekly.peak_gb:.2f} GB"
+            f"\nrun --week {new_week} (its export of {args.rows // args.weeks:,} responses just "
+            f"arrived) on that warehouse: wall {weekly.seconds:.1f} s, peak {weekly.peak_gb:.2f} GB"
         )
         print_steps(steps_of(root / "dagster_home", weekly))
     finally:

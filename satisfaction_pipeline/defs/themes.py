@@ -90,7 +90,7 @@ def comment_themes(
                     wh.execute(conn, f"marts/insert_{table}", **{table: rows})
                 wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
                 wh.execute(conn, "marts/insert_theme_builds", theme_builds=rebuilt)
-            read_by_model = len(cache.added)
+            read_by_model = cache.added
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
         themes, groups, covered = (
             wh.query(conn, "marts/select_theme_rows", what=table, **weeks)

@@ -40,6 +40,9 @@ OFFSET_DATE_FORMATS = (
 )
 
 OFFSET = re.compile(r"%[#:]?z")  # a layout that reads the time's own UTC offset
+# What any value an offset layout reads contains (Z, +hh, or -hh after a time): a column with
+# none of it skips those layouts, four parses of every cell that would read nothing.
+MAY_HAVE_OFFSET = r"[Zz+]|\d:\d\d(?:[.,]\d+)?\s*-"
 
 # `date_format: day_first` (French exports) or `month_first` (US exports), with or without time.
 DATE_ORDERS = {
@@ -83,6 +86,8 @@ def submitted_at(
     zone = file_zone or source.timezone or ("UTC" if "(UTC)" in column else settings.timezone)
     value = frame.get_column(column)
     with_offset = OFFSET_DATE_FORMATS if not source.date_format else ()
+    if with_offset and not value.str.contains(MAY_HAVE_OFFSET).any():
+        with_offset = ()
     utc = pl.Series(column, [None] * len(value), dtype=pl.Datetime("us"))
     naive = utc
     for layout in [*with_offset, *_date_formats(source), "excel serial"]:

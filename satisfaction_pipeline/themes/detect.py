@@ -393,6 +393,7 @@ def _emerging(
     return groups, discovered
 
 
+MODEL_BATCH = 20_000  # comments the model's readings are turned into rows at a time
 READINGS_SCHEMA: dict[str, pl.DataType] = {
     "engine": pl.String(),
     "band": pl.Int8(),
@@ -407,14 +408,26 @@ READINGS_SCHEMA: dict[str, pl.DataType] = {
 @dataclass
 class ReadingCache:
     """What the model read in comments before (`marts.comment_readings`): `lookup` returns the
-    cached rows of a frame of (engine, band, text_hash); `added` collects this run's new ones,
-    for the caller to store with the run's other tables."""
+    cached rows of a frame of (engine, band, text_hash); `add` collects this run's new ones,
+    for the caller to store with the run's other tables (`rows`)."""
 
     lookup: Callable[[pl.DataFrame], pl.DataFrame]
-    added: list[tuple] = field(default_factory=list)
+    new: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, rows: list[tuple]) -> None:
+        self.new.append(pl.DataFrame(rows, schema=READINGS_SCHEMA, orient="row"))
+
+    @property
+    def added(self) -> int:
+        """How many readings this run made."""
+        return sum(frame.height for frame in self.new)
 
     def rows(self) -> pl.DataFrame:
-        return pl.DataFrame(self.added, schema=READINGS_SCHEMA, orient="row")
+        # a text met in two batches is read twice, the same way: stored once
+        keys = ["engine", "band", "text_hash"]
+        return pl.concat([pl.DataFrame(schema=READINGS_SCHEMA), *self.new]).unique(
+            keys, keep="first", maintain_order=True
+        )
 
 
 def _readings(
@@ -440,11 +453,13 @@ def _readings(
     missing = list(dict.fromkeys(k for k in zip(hashes, bands, strict=True) if k not in known))
     first = {k: i for i, k in reversed(list(enumerate(zip(hashes, bands, strict=True))))}
     new = model.model.read([texts[first[k]] for k in missing], [k[1] for k in missing])
+    added = []
     for (text_hash, band), reading in zip(missing, new, strict=True):
         known[(text_hash, band)] = reading
         span = reading.complaint_span or (None, None)
         found = json.dumps([list(astuple(f)) for f in reading.found], ensure_ascii=False)
-        cache.added.append((engine, band, text_hash, found, reading.tone, *span))
+        added.append((engine, band, text_hash, found, reading.tone, *span))
+    cache.add(added)
     return [known[k] for k in zip(hashes, bands, strict=True)]
 
 
@@ -462,24 +477,31 @@ def _with_model(
     readable = comments.join(tagged.languages, on="id").filter(
         pl.col("language").is_in(list(model.languages))
     )
-    readings = _readings(model, readable["text"].to_list(), readable["band"].to_list(), cache)
-    rows, tones = [], []
-    gate = model.model.recipe.tone_gate
-    for id_, text, language, reading in zip(
-        readable["id"], readable["text"], readable["language"], readings, strict=True
-    ):
-        rows += [
-            (id_, f.theme, f.polarity, text[f.start : f.end], f.start, f.end, f.mentions, language)
-            for f in reading.found
-            if f.theme in model.themes
-        ]
-        if reading.tone is not None:
-            tones.append((id_, reading.tone >= gate, *reading.complaint_span))
     columns = ["id", "theme", "polarity", "evidence", "span_start", "span_end", "mentions",
                "language"]  # fmt: skip
-    learned = pl.DataFrame(
-        rows, schema={c: found.schema[c] for c in columns}, orient="row"
-    ).with_columns(method=pl.lit("model"))
+    tone_schema = {"id": pl.UInt32, "complains": pl.Boolean, "tone_start": pl.Int64,
+                   "tone_end": pl.Int64}  # fmt: skip
+    learned_parts = [pl.DataFrame(schema={c: found.schema[c] for c in columns})]
+    tone_parts = [pl.DataFrame(schema=tone_schema)]
+    gate = model.model.recipe.tone_gate
+    # a batch at a time: a backfill's readings as Python objects would take gigabytes at once
+    for part in readable.iter_slices(MODEL_BATCH):
+        readings = _readings(model, part["text"].to_list(), part["band"].to_list(), cache)
+        rows, tones = [], []
+        for id_, text, language, reading in zip(
+            part["id"], part["text"], part["language"], readings, strict=True
+        ):
+            rows += [
+                (id_, f.theme, f.polarity, text[f.start : f.end], f.start, f.end, f.mentions,
+                 language)
+                for f in reading.found
+                if f.theme in model.themes
+            ]  # fmt: skip
+            if reading.tone is not None:
+                tones.append((id_, reading.tone >= gate, *reading.complaint_span))
+        learned_parts.append(pl.DataFrame(rows, schema=learned_parts[0].schema, orient="row"))
+        tone_parts.append(pl.DataFrame(tones, schema=tone_schema, orient="row"))
+    learned = pl.concat(learned_parts).with_columns(method=pl.lit("model"))
     read_by_model = pl.col("id").is_in(readable["id"].implode())
     replaced = pl.col("theme").is_in(list(model.themes - model.patterns_kept)) & read_by_model
     kept = found.filter(~replaced)
@@ -490,13 +512,7 @@ def _with_model(
     ).sort("id", "theme", "polarity")
     if "tone_weights" not in model.model.arrays:
         return combined, None
-    tone_table = pl.DataFrame(
-        tones,
-        schema={"id": pl.UInt32, "complains": pl.Boolean, "tone_start": pl.Int64,
-                "tone_end": pl.Int64},
-        orient="row",
-    )  # fmt: skip
-    return combined, tone_table
+    return combined, pl.concat(tone_parts)
 
 
 def _with_examples(
