@@ -283,7 +283,9 @@ def execute_weeks(
         ensure_one_writer,
         wait_for_warehouse,
     )
+    from satisfaction_pipeline.redact.names import start_reader
 
+    start_reader()  # its models load on another core meanwhile (the run's resource reuses it)
     job = load_definitions().resolve_job_def(JOB_NAME)
     run_tags = dict(tags or {}) | Process.current().tags()  # this process runs it
     if first == last:
