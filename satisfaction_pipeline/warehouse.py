@@ -243,3 +243,36 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 def week_range(weeks: list[dt.date]) -> dict[str, dt.date]:
     """SQL parameters covering a run of consecutive weeks: [first Monday, last Monday + 7 days)."""
     return {"week_start": min(weeks), "week_end": max(weeks) + dt.timedelta(days=7)}
+
+
+# Responses (a group's weeks and the weeks they look back on) a step reads and computes at once:
+# reading a year of a million responses at once takes DuckDB and Polars about 2 GB.
+GROUP_ROWS = 400_000
+
+
+def week_groups(
+    conn: duckdb.DuckDBPyConnection,
+    weeks: list[dt.date],
+    look_back: int,
+    max_rows: int | None = None,
+) -> list[list[dt.date]]:
+    """`weeks` in groups of consecutive ones, each holding, with the `look_back` weeks before
+    it, at most `max_rows` responses of raw.responses (and at least one week). A step that
+    reads and computes one group at a time needs the memory of a few weeks, not of a year, and
+    gives what it gives all at once: each week reads its own look-back either way."""
+    weeks, max_rows = sorted(weeks), max_rows or GROUP_ROWS
+    span = week_range(weeks) | {"week_start": weeks[0] - dt.timedelta(weeks=look_back)}
+    sizes = dict(query(conn, "marts/count_week_responses", **span).iter_rows())
+
+    def rows(first: dt.date, last: dt.date) -> int:
+        start = first - dt.timedelta(weeks=look_back)
+        return sum(n for week, n in sizes.items() if start <= week <= last)
+
+    groups: list[list[dt.date]] = []
+    for week in weeks:
+        adjacent = groups and groups[-1][-1] == week - dt.timedelta(weeks=1)
+        if adjacent and rows(groups[-1][0], week) <= max_rows:
+            groups[-1].append(week)
+        else:
+            groups.append([week])
+    return groups

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import psutil
 from pypdf import PdfReader
 
 # Columns that differ between two runs of the same data by nature: when, and random ids.
@@ -50,7 +51,8 @@ def kill_in_step(
     process: subprocess.Popen, step: str, delay: float = 0.0, timeout: float = 300
 ) -> float:
     """SIGKILL the CLI process `delay` seconds after its run starts `step`; returns how long
-    after the process started. Fails if the process ends first."""
+    after the process started. Fails if the process ends first, or if a process it started (the
+    names reader) outlives it."""
     began = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         while time.monotonic() - began < timeout:
@@ -65,8 +67,11 @@ def kill_in_step(
             ]
             if started:
                 time.sleep(max(0.0, started[0] + delay - time.time()))
+                children = psutil.Process(process.pid).children(recursive=True)
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=30)
+                _, alive = psutil.wait_procs(children, timeout=10)
+                assert not alive, f"the killed run's processes outlived it: {alive}"
                 return time.monotonic() - began
             time.sleep(0.02)
     raise AssertionError(f"step {step} did not start within {timeout} s")

@@ -205,6 +205,33 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: 
     assert rows() == built  # tagged again in part, as built from scratch
 
 
+def test_a_backfill_read_a_week_at_a_time_builds_the_same_tables(
+    pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps read a range a few weeks at a time (warehouse.week_groups) so that a year fits in
+    memory; each week reads the weeks it looks back on either way, so nothing changes."""
+    from satisfaction_pipeline import warehouse
+
+    first = LAST_WEEK - dt.timedelta(weeks=3)
+    command = ["backfill", "--from", first.isoformat(), "--to", LAST_WEEK.isoformat()]
+    tables = [*TABLES, "marts.action_list", "marts.praise", "marts.theme_coverage"]
+
+    def snapshot() -> dict[str, list[tuple]]:
+        with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+            return {
+                t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables
+            }
+
+    assert main(command) == 0  # the demo's four weeks: one group
+    whole = snapshot()
+    monkeypatch.setattr(warehouse, "GROUP_ROWS", 1)  # a week at a time
+    with duckdb.connect(str(pipeline_env.warehouse)) as conn:
+        conn.execute("DELETE FROM marts.theme_builds")  # tag them all again
+        conn.execute("DELETE FROM marts.action_list")
+    assert main(command) == 0
+    assert snapshot() == whole
+
+
 def test_end_to_end_pdf_shows_the_nps_computed_from_the_generated_rows(
     pipeline_env: Paths, demo_inbox: DemoManifest
 ) -> None:

@@ -56,26 +56,30 @@ def action_list(
     weeks = wh.week_range(run_weeks)
     ranking = Ranking.of(settings.actions)
     before = max(TRAILING_WEEKS, ranking.windows[-1] - 1)  # for the trend and pooled windows
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=before)}
     with open_warehouse(warehouse) as conn:
-        # scored from raw.responses, like the scores: earlier weeks need not have been built
-        raw = counted_responses(conn, settings, history)
-        scored = score_responses(raw, settings.csat_satisfied_from())
-        mentions = wh.query(conn, "marts/select_week_mentions", **history)
-        items = wh.query(conn, "marts/select_item_answers", **history)
-        built = [
-            weekly_actions(
-                week,
-                scored,
-                mentions,
-                taxonomy,
-                ranking,
-                settings.report.language,
-                items,
-                settings.csat_satisfied_from(),
-            )
-            for week in run_weeks
-        ]
+        built = []
+        # a few weeks at a time (a year's responses at once would take gigabytes), each with the
+        # weeks it looks back on, scored from raw.responses: they need not have been built
+        for group in wh.week_groups(conn, run_weeks, before):
+            span = wh.week_range(group)
+            history = {**span, "week_start": span["week_start"] - dt.timedelta(weeks=before)}
+            raw = counted_responses(conn, settings, history)
+            scored = score_responses(raw, settings.csat_satisfied_from())
+            mentions = wh.query(conn, "marts/select_week_mentions", **history)
+            items = wh.query(conn, "marts/select_item_answers", **history)
+            built += [
+                weekly_actions(
+                    week,
+                    scored,
+                    mentions,
+                    taxonomy,
+                    ranking,
+                    settings.report.language,
+                    items,
+                    settings.csat_satisfied_from(),
+                )
+                for week in group
+            ]
         tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
             for name, table in tables.items():
@@ -141,21 +145,24 @@ def score_movement(
     settings = survey_settings.load()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=SPIKE_WEEKS)}
+    movements, spiked = [pl.DataFrame(schema=MOVEMENT_SCHEMA)], []
     with open_warehouse(warehouse) as conn:
-        scored = score_responses(counted_responses(conn, settings, history))
-        mentions = wh.query(conn, "marts/select_theme_mentions", **history)
-        values = response_values(scored, settings.csat_satisfied_from())
-        groups = primary_themes(scored, mentions)
-        # a week's themes are known once it was built; last week's unknown, its comments would
-        # all look theme-less and the split would be wrong: better none
-        built = sorted({*run_weeks, *mentions.get_column("week").unique().to_list()})
-        explained = [w for w in run_weeks if w - dt.timedelta(weeks=1) in built]
-        movement = pl.concat(
-            [decompose(values, groups, week) for week in explained],
-            how="vertical",
-        ) if explained else pl.DataFrame(schema=MOVEMENT_SCHEMA)  # fmt: skip
-        spikes = spikes_of_weeks(values, scored, mentions, run_weeks, built)
+        # a few weeks at a time, with the weeks they look back on (memory: see action_list)
+        for group in wh.week_groups(conn, run_weeks, SPIKE_WEEKS):
+            span = wh.week_range(group)
+            history = {**span, "week_start": span["week_start"] - dt.timedelta(weeks=SPIKE_WEEKS)}
+            scored = score_responses(counted_responses(conn, settings, history))
+            mentions = wh.query(conn, "marts/select_theme_mentions", **history)
+            values = response_values(scored, settings.csat_satisfied_from())
+            groups = primary_themes(scored, mentions)
+            # a week's themes are known once it was built; last week's unknown, its comments
+            # would all look theme-less and the split would be wrong: better none
+            built = sorted({*run_weeks, *mentions.get_column("week").unique().to_list()})
+            explained = [w for w in group if w - dt.timedelta(weeks=1) in built]
+            movements += [decompose(values, groups, week) for week in explained]
+            spiked.append(spikes_of_weeks(values, scored, mentions, group, built))
+        movement = pl.concat(movements, how="vertical")
+        spikes = pl.concat(spiked, how="vertical")
         with wh.transaction(conn):
             for name, table in {"score_movement": movement, "theme_spikes": spikes}.items():
                 wh.execute(conn, f"marts/delete_{name}", **weeks)

@@ -8,7 +8,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline import warehouse as wh
-from satisfaction_pipeline.config.taxonomy import TaxonomyError
+from satisfaction_pipeline.config.settings import Settings
+from satisfaction_pipeline.config.taxonomy import Taxonomy, TaxonomyError
 from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
@@ -16,7 +17,13 @@ from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS
-from satisfaction_pipeline.themes.detect import ReadingCache, coverage, find_themes, fingerprints
+from satisfaction_pipeline.themes.detect import (
+    ModelThemes,
+    ReadingCache,
+    coverage,
+    find_themes,
+    fingerprints,
+)
 
 
 @dg.multi_asset(
@@ -56,41 +63,20 @@ def comment_themes(
     satisfied_from = settings.csat_satisfied_from()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
-    read_by_model = 0
-    with open_warehouse(warehouse) as conn:
-        answers = counted_responses(conn, settings, history)
-        digests = fingerprints(answers, run_weeks, taxonomy, satisfied_from, learned, HISTORY_WEEKS)
-        built = dict(wh.query(conn, "marts/select_theme_builds", **weeks).iter_rows())
-        stale = [week for week in run_weeks if built.get(week) != digests[week]]
-        if stale:
-            read = {w - dt.timedelta(weeks=b) for w in stale for b in range(HISTORY_WEEKS + 1)}
-            answers = answers.filter(pl.col("week").is_in(sorted(read)))
-            cache = ReadingCache(
-                lambda wanted: wh.query(conn, "marts/select_comment_readings", wanted=wanted)
-            )
-            try:
-                themes, groups = find_themes(
-                    answers, taxonomy, satisfied_from, stale, learned, cache
+    read_by_model, stale = 0, []
+    with open_warehouse(warehouse) as conn, wh.transaction(conn):
+        # a few weeks at a time: a year's responses at once would take gigabytes
+        for group in wh.week_groups(conn, run_weeks, HISTORY_WEEKS):
+            span = wh.week_range(group)
+            history = {**span, "week_start": span["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
+            answers = counted_responses(conn, settings, history)
+            digests = fingerprints(answers, group, taxonomy, satisfied_from, learned, HISTORY_WEEKS)
+            built = dict(wh.query(conn, "marts/select_theme_builds", **span).iter_rows())
+            if rebuild := [week for week in group if built.get(week) != digests[week]]:
+                read_by_model += _rebuild(
+                    conn, answers, rebuild, digests, taxonomy, settings, learned
                 )
-            except TaxonomyError as exc:
-                raise dg.Failure(description=str(exc), allow_retries=False) from None
-            covered = coverage(answers, themes, satisfied_from, stale, learned)
-            rebuilt = pl.DataFrame(
-                {"week": stale, "fingerprint": [digests[w] for w in stale]},
-                schema={"week": pl.Date, "fingerprint": pl.String},
-            )
-            with wh.transaction(conn):
-                for table, rows in [
-                    ("comment_themes", themes),
-                    ("emerging_themes", groups),
-                    ("theme_coverage", covered),
-                ]:
-                    wh.execute(conn, f"marts/delete_{table}", rebuilt=rebuilt)
-                    wh.execute(conn, f"marts/insert_{table}", **{table: rows})
-                wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
-                wh.execute(conn, "marts/insert_theme_builds", theme_builds=rebuilt)
-            read_by_model = cache.added
+                stale += rebuild
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
         themes, groups, covered = (
             wh.query(conn, "marts/select_theme_rows", what=table, **weeks)
@@ -127,6 +113,44 @@ def comment_themes(
         asset_key="emerging_themes",
         metadata=table_metadata(groups, groups.select("week", "language", "label", "comments")),
     )
+
+
+def _rebuild(
+    conn,
+    answers: pl.DataFrame,
+    weeks: list[dt.date],
+    digests: dict[dt.date, str],
+    taxonomy: Taxonomy,
+    settings: Settings,
+    learned: ModelThemes | None,
+) -> int:
+    """Tag `weeks` again from `answers` (their responses and the four weeks' before each) and
+    replace their rows; returns how many comments the model read (the others were cached)."""
+    satisfied_from = settings.csat_satisfied_from()
+    look_back = {w - dt.timedelta(weeks=k) for w in weeks for k in range(HISTORY_WEEKS + 1)}
+    answers = answers.filter(pl.col("week").is_in(sorted(look_back)))
+    cache = ReadingCache(
+        lambda wanted: wh.query(conn, "marts/select_comment_readings", wanted=wanted)
+    )
+    try:
+        themes, groups = find_themes(answers, taxonomy, satisfied_from, weeks, learned, cache)
+    except TaxonomyError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    covered = coverage(answers, themes, satisfied_from, weeks, learned)
+    rebuilt = pl.DataFrame(
+        {"week": weeks, "fingerprint": [digests[w] for w in weeks]},
+        schema={"week": pl.Date, "fingerprint": pl.String},
+    )
+    for table, rows in [
+        ("comment_themes", themes),
+        ("emerging_themes", groups),
+        ("theme_coverage", covered),
+    ]:
+        wh.execute(conn, f"marts/delete_{table}", rebuilt=rebuilt)
+        wh.execute(conn, f"marts/insert_{table}", **{table: rows})
+    wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
+    wh.execute(conn, "marts/insert_theme_builds", theme_builds=rebuilt)
+    return cache.added
 
 
 @dg.asset_check(asset="comment_themes", blocking=True, pool=WAREHOUSE_POOL)

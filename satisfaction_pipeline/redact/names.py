@@ -26,8 +26,11 @@ import bisect
 import functools
 import importlib
 import multiprocessing
+import os
 import pkgutil
 import re
+import threading
+import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -157,9 +160,22 @@ def _in_reader(texts: list[str]) -> list[list[Span]]:
 
 
 def _load() -> None:
+    _end_with(os.getppid())
     _recogniser()
     first_names()
     _zipf("a", "fr")
+
+
+def _end_with(parent: int) -> None:
+    """End this process when `parent` does: a run killed mid-step (or a crashed UI process)
+    must not leave its reader behind, holding its models' memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
 
 
 def _spans_of(texts: list[str]) -> list[list[Span]]:
