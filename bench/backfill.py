@@ -230,6 +230,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--backfill-only", action="store_true", help="not the second backfill nor the weekly run"
+    )
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     if args.keep and root.exists():
@@ -298,6 +301,8 @@ def main() -> None:
             f"comments/s; reports {reports:.1f} s, {reports / args.weeks:.2f} s a week"
         )
 
+        if args.backfill_only:
+            return
         again = run(command, env)
         tagging_again = steps_of(root / "dagster_home", again).get("comment_themes", (0, 0))[0]
         print(

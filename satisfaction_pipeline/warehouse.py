@@ -257,9 +257,10 @@ def week_groups(
     max_rows: int | None = None,
 ) -> list[list[dt.date]]:
     """`weeks` in groups of consecutive ones, each holding, with the `look_back` weeks before
-    it, at most `max_rows` responses of raw.responses (and at least one week). A step that
-    reads and computes one group at a time needs the memory of a few weeks, not of a year, and
-    gives what it gives all at once: each week reads its own look-back either way."""
+    it, at most `max_rows` responses of raw.responses, but at least `look_back` weeks (or one):
+    so a group never reads more history than weeks of its own. A step that reads and computes
+    one group at a time needs the memory of a few weeks, not of a year, and gives what it gives
+    all at once: each week reads its own look-back either way."""
     weeks, max_rows = sorted(weeks), max_rows or GROUP_ROWS
     span = week_range(weeks) | {"week_start": weeks[0] - dt.timedelta(weeks=look_back)}
     sizes = dict(query(conn, "marts/count_week_responses", **span).iter_rows())
@@ -271,7 +272,8 @@ def week_groups(
     groups: list[list[dt.date]] = []
     for week in weeks:
         adjacent = groups and groups[-1][-1] == week - dt.timedelta(weeks=1)
-        if adjacent and rows(groups[-1][0], week) <= max_rows:
+        short = len(groups[-1]) < look_back if groups else False
+        if adjacent and (short or rows(groups[-1][0], week) <= max_rows):
             groups[-1].append(week)
         else:
             groups.append([week])

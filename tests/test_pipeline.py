@@ -224,7 +224,7 @@ def test_a_backfill_read_a_week_at_a_time_builds_the_same_tables(
 
     assert main(command) == 0  # the demo's four weeks: one group
     whole = snapshot()
-    monkeypatch.setattr(warehouse, "GROUP_ROWS", 1)  # a week at a time
+    monkeypatch.setattr(warehouse, "week_groups", lambda _conn, weeks, _back: [[w] for w in weeks])
     with duckdb.connect(str(pipeline_env.warehouse)) as conn:
         conn.execute("DELETE FROM marts.theme_builds")  # tag them all again
         conn.execute("DELETE FROM marts.action_list")
