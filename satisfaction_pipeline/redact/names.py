@@ -33,6 +33,7 @@ import threading
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
@@ -122,7 +123,7 @@ def start_reader() -> None:
         # spawned, not forked: the caller may hold a DuckDB connection and Dagster's threads
         spawn = multiprocessing.get_context("spawn")
         _reader = ProcessPoolExecutor(1, mp_context=spawn)
-        _reader.submit(_load)  # loading starts now, not at the first quote
+        _reader.submit(_load, os.getpid())  # loading starts now, not at the first quote
 
 
 def stop_reader() -> None:
@@ -153,14 +154,20 @@ def read_ahead(texts: list[str]) -> None:
 def _in_reader(texts: list[str]) -> list[list[Span]]:
     start_reader()
     assert _reader is not None
-    return _reader.submit(_spans_of, texts).result()
+    try:
+        return _reader.submit(_spans_of, texts).result()
+    except BrokenProcessPool:
+        stop_reader()  # the next quote starts a new one
+        raise RuntimeError(
+            "the process that finds names in quotes ended abruptly (out of memory?); run again"
+        ) from None
 
 
 # -- in the reader's process ----------------------------------------------------------------
 
 
-def _load() -> None:
-    _end_with(os.getppid())
+def _load(parent: int) -> None:
+    _end_with(parent)
     _recogniser()
     first_names()
     _zipf("a", "fr")
