@@ -264,7 +264,8 @@ def main() -> None:
         analyst = run([python, str(script), str(export)], env)
         duck = (
             "import duckdb, sys, time; t = time.perf_counter(); "
-            'duckdb.connect().execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", '
+            "c = duckdb.connect(); c.execute('SET enable_progress_bar = false'); c.execute("
+            '"CREATE TABLE t AS SELECT * FROM read_csv(?)", '
             "[sys.argv[1]]); print(time.perf_counter() - t)"
         )
         duck_seconds = float(run([python, "-c", duck, str(export)], env).out)

@@ -161,6 +161,9 @@ def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnect
             # closed here too: the resource's own close is skipped when the step raises, and
             # Dagster keeps the failure's traceback, so the file would stay open and locked
             try:
+                # a long query (a year of 10M responses) would draw DuckDB's progress bar in the
+                # run's output
+                conn.execute("SET enable_progress_bar = false")
                 create_schema(conn)
                 yield conn
             finally:
