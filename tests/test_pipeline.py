@@ -140,9 +140,13 @@ def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
     assert _snapshot(pipeline_env.warehouse) == before
 
 
-def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: Paths) -> None:
+def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
+    pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """marts.theme_builds: a week is re-tagged when its responses or the four weeks' before it
-    changed, and its rows are then those a build from scratch gives."""
+    changed, and its rows are then those a build from scratch gives. A run that fails keeps the
+    groups of weeks it finished, and the next one resumes after them."""
+    from satisfaction_pipeline import warehouse
     from satisfaction_pipeline.defs import ingest, scoring, themes
     from satisfaction_pipeline.defs.resources import SurveySettings
 
@@ -152,6 +156,7 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: 
     def build() -> int:  # the four weeks in one run; how many of them were tagged again
         result = dg.materialize(
             [ingest.survey_files, scoring.responses, themes.comment_themes],
+            raise_on_error=False,
             tags={
                 "dagster/asset_partition_range_start": first.isoformat(),
                 "dagster/asset_partition_range_end": LAST_WEEK.isoformat(),
@@ -166,6 +171,8 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: 
             },
             instance=dg.DagsterInstance.ephemeral(),
         )
+        if not result.success:
+            return -1
         [tagged] = result.asset_materializations_for_node("comment_themes")[:1]
         return tagged.metadata["weeks_rebuilt"].value
 
@@ -203,6 +210,26 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(pipeline_env: 
     set_comment(comment)
     assert build() == 3
     assert rows() == built  # tagged again in part, as built from scratch
+
+    # a week per group, and the third fails: the two before stay built, the next run resumes
+    monkeypatch.setattr(warehouse, "week_groups", lambda _conn, weeks, _back: [[w] for w in weeks])
+    find_themes = themes.find_themes
+
+    def failing(answers, taxonomy, satisfied_from, weeks, *rest):
+        if weeks == [first + dt.timedelta(weeks=2)]:
+            raise OSError("the disk is gone")
+        return find_themes(answers, taxonomy, satisfied_from, weeks, *rest)
+
+    with duckdb.connect(str(pipeline_env.warehouse)) as conn:
+        conn.execute("DELETE FROM marts.theme_builds")
+    monkeypatch.setattr(themes, "find_themes", failing)
+    assert build() == -1
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        kept = conn.execute("SELECT week FROM marts.theme_builds ORDER BY week").fetchall()
+    assert kept == [(first,), (first + dt.timedelta(weeks=1),)]
+    monkeypatch.setattr(themes, "find_themes", find_themes)
+    assert build() == 2
+    assert rows() == built
 
 
 def test_a_backfill_read_a_week_at_a_time_builds_the_same_tables(
