@@ -164,8 +164,10 @@ def weekly_scores(
             ces_n=pl.col("ces").count().cast(pl.Int64),
             ces_mean=pl.col("ces").mean(),
             # squared deviations from the group's own mean: merged below without the
-            # cancellation of a sum of squares (1,000 answers of 4.1 would give sd 7e-7)
-            deviations=pl.col("ces").var(ddof=0) * pl.col("ces").count(),
+            # cancellation of a sum of squares (1,000 answers of 4.1 would give sd 7e-7).
+            # Summed over the group's answers in their order: Polars' var() merges its threads'
+            # partial results in any order, and its last bit changed from run to run.
+            deviations=((pl.col("ces") - pl.col("ces").mean()) ** 2).sum(),
             easy=count(pl.col("_easy")),
         )
         for name, expr in _dimensions(extra_dimensions).items()
