@@ -25,13 +25,16 @@ def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None) -> dict:
-    """`dagster/row_count`, `dagster/column_schema` and a Markdown `preview`."""
+def table_metadata(
+    frame: pl.DataFrame, preview: pl.DataFrame | None = None, rows: int | None = None
+) -> dict:
+    """`dagster/row_count`, `dagster/column_schema` and a Markdown `preview`; `rows` for a table
+    too large to read, of which `frame` has the columns only."""
     schema = dg.TableSchema(
         columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
     )
     return {
-        "dagster/row_count": frame.height,
+        "dagster/row_count": frame.height if rows is None else rows,
         "dagster/column_schema": schema,
         "preview": dg.MetadataValue.md(markdown_table(frame if preview is None else preview)),
     }

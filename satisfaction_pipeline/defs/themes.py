@@ -81,28 +81,28 @@ def comment_themes(
                     )
                 stale += rebuild
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
-        themes, groups, covered = (
+        summary = wh.query(conn, "marts/select_theme_summary", **weeks)
+        columns = wh.query(  # an empty range: the table's columns
+            conn, "marts/select_theme_rows", what="comment_themes", week_start=weeks["week_end"],
+            week_end=weeks["week_end"],
+        )  # fmt: skip
+        groups, covered = (
             wh.query(conn, "marts/select_theme_rows", what=table, **weeks)
-            for table in ("comment_themes", "emerging_themes", "theme_coverage")
+            for table in ("emerging_themes", "theme_coverage")
         )
     context.log.info(
         f"themes of {len(stale)} of {len(run_weeks)} week(s) rebuilt; the others' inputs "
         "were those of their last build"
     )
-    per_theme = (
-        themes.group_by("theme", "method")
-        .agg(
-            complaints=(pl.col("polarity") == "complaint").sum(),
-            praise=(pl.col("polarity") == "praise").sum(),
-            neutral=(pl.col("polarity") == "neutral").sum(),
-        )
-        .sort("complaints", descending=True)
-    )
     yield dg.MaterializeResult(
         asset_key="comment_themes",
         metadata={
-            **table_metadata(themes, per_theme),
-            "comments_with_a_theme": themes.get_column("response_key").n_unique(),
+            **table_metadata(
+                columns,
+                summary.drop("all_rows", "comments"),
+                rows=int(summary["all_rows"].max() or 0),
+            ),
+            "comments_with_a_theme": int(summary["comments"].max() or 0),
             "themes_in_taxonomy": len(taxonomy.themes),
             "themes_from_model": sorted(learned.themes) if learned else [],
             "low_score_comments": int(covered["low_comments"].sum()),
