@@ -232,6 +232,25 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
     assert rows() == built
 
 
+def test_week_groups_stay_under_their_rows_and_hold_their_look_back(conn) -> None:
+    from satisfaction_pipeline import warehouse
+
+    weeks = [LAST_WEEK + dt.timedelta(weeks=k) for k in range(6)]
+    conn.execute(
+        "INSERT INTO raw.responses (response_key, source, response_id, submitted_at, week,"
+        " file_name, file_row) SELECT 'r' || i, 's', 'r' || i, week, week, 'f', i"
+        " FROM (SELECT i, ?::DATE + to_days((7 * (i // 10))::INTEGER) AS week"
+        " FROM range(60) t(i))",
+        [LAST_WEEK],
+    )  # ten responses a week
+    assert warehouse.week_groups(conn, weeks, look_back=2, max_rows=40) == [weeks[:4], weeks[4:]]
+    assert warehouse.week_groups(conn, weeks, look_back=0, max_rows=25) == [
+        weeks[0:2], weeks[2:4], weeks[4:6]
+    ]  # fmt: skip
+    apart = [weeks[0], weeks[2]]  # not consecutive: never one group
+    assert warehouse.week_groups(conn, apart, look_back=0) == [[weeks[0]], [weeks[2]]]
+
+
 def test_a_backfill_read_a_week_at_a_time_builds_the_same_tables(
     pipeline_env: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
