@@ -44,6 +44,19 @@ def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
         return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
 
 
+def _resources(paths: Paths) -> dict:
+    """The resources `dg.materialize` needs for the weekly assets, on the test's files."""
+    from satisfaction_pipeline.defs.resources import NameReader, SurveySettings
+
+    return {
+        "survey_settings": SurveySettings(
+            config_path=str(paths.config), inbox=str(paths.inbox), reports=str(paths.reports)
+        ),
+        "warehouse": DuckDBResource(database=str(paths.warehouse)),
+        "name_reader": NameReader(),
+    }
+
+
 def _keys(first: dt.date, last: dt.date) -> list[str]:
     return [
         (first + dt.timedelta(weeks=k)).isoformat() for k in range((last - first).days // 7 + 1)
@@ -52,7 +65,6 @@ def _keys(first: dt.date, last: dt.date) -> list[str]:
 
 def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> None:
     from satisfaction_pipeline.defs import ingest, report, scoring, themes
-    from satisfaction_pipeline.defs.resources import NameReader, SurveySettings
 
     result = dg.materialize(
         [
@@ -68,15 +80,7 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
             themes.evidence_is_in_its_comment,
         ],
         partition_key=LAST_WEEK.isoformat(),
-        resources={
-            "survey_settings": SurveySettings(
-                config_path=str(pipeline_env.config),
-                inbox=str(pipeline_env.inbox),
-                reports=str(pipeline_env.reports),
-            ),
-            "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
-            "name_reader": NameReader(),
-        },
+        resources=_resources(pipeline_env),
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -148,7 +152,6 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
     groups of weeks it finished, and the next one resumes after them."""
     from satisfaction_pipeline import warehouse
     from satisfaction_pipeline.defs import ingest, scoring, themes
-    from satisfaction_pipeline.defs.resources import SurveySettings
 
     first = LAST_WEEK - dt.timedelta(weeks=3)
     theme_tables = ["marts.comment_themes", "marts.emerging_themes", "marts.theme_coverage"]
@@ -161,14 +164,7 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
                 "dagster/asset_partition_range_start": first.isoformat(),
                 "dagster/asset_partition_range_end": LAST_WEEK.isoformat(),
             },
-            resources={
-                "survey_settings": SurveySettings(
-                    config_path=str(pipeline_env.config),
-                    inbox=str(pipeline_env.inbox),
-                    reports=str(pipeline_env.reports),
-                ),
-                "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
-            },
+            resources=_resources(pipeline_env),
             instance=dg.DagsterInstance.ephemeral(),
         )
         if not result.success:
