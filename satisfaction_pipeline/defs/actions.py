@@ -19,7 +19,7 @@ from satisfaction_pipeline.actions.movement import (
     spikes_of_weeks,
 )
 from satisfaction_pipeline.actions.ranking import Ranking
-from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, weekly_actions
+from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, actions_of_weeks
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
@@ -67,19 +67,16 @@ def action_list(
             scored = score_responses(raw, settings.csat_satisfied_from())
             mentions = wh.query(conn, "marts/select_week_mentions", **history)
             items = wh.query(conn, "marts/select_item_answers", **history)
-            built += [
-                weekly_actions(
-                    week,
-                    scored,
-                    mentions,
-                    taxonomy,
-                    ranking,
-                    settings.report.language,
-                    items,
-                    settings.csat_satisfied_from(),
-                )
-                for week in group
-            ]
+            built += actions_of_weeks(
+                group,
+                scored,
+                mentions,
+                taxonomy,
+                ranking,
+                settings.report.language,
+                items,
+                settings.csat_satisfied_from(),
+            )
         tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
             for name, table in tables.items():

@@ -111,6 +111,7 @@ Span = tuple[int, int]
 # -- the reader's process -------------------------------------------------------------------
 
 _reader: ProcessPoolExecutor | None = None
+_STARTING = threading.Lock()
 # Spans of texts already read (`read_ahead`), for the name_spans calls that follow.
 _READ: dict[str, list[Span]] = {}
 READ_KEPT = 20_000  # texts: a few megabytes at most
@@ -119,7 +120,9 @@ READ_KEPT = 20_000  # texts: a few megabytes at most
 def start_reader() -> None:
     """Start the readers' process and their loading, unless it runs already."""
     global _reader
-    if _reader is None:
+    with _STARTING:  # the action step quotes from several threads
+        if _reader is not None:
+            return
         # spawned, not forked: the caller may hold a DuckDB connection and Dagster's threads
         spawn = multiprocessing.get_context("spawn")
         _reader = ProcessPoolExecutor(1, mp_context=spawn)
