@@ -4,10 +4,12 @@ counts), `marts.weekly_scores` and `marts.standouts`; ids unique and scores in r
 import datetime as dt
 
 import dagster as dg
+import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline import warehouse as wh
+from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.ingest import survey_files
 from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
@@ -28,14 +30,26 @@ def responses(
     (CSAT satisfied, NPS promoter / passive / detractor) and whether it counts (`counted`: false
     when the same customer's later answer that week counts instead)."""
     settings = survey_settings.load()
-    satisfied_from = settings.csat_satisfied_from()
-    weeks = wh.week_range(weeks_in(context.partition_time_window))
-    with open_warehouse(warehouse) as conn:
-        raw = week_responses(conn, settings, weeks)
-        scored = score_responses(raw, satisfied_from)
-        with wh.transaction(conn):
-            wh.execute(conn, "marts/delete_responses", **weeks)
+    run_weeks = weeks_in(context.partition_time_window)
+    weeks = wh.week_range(run_weeks)
+    per_week, columns = [], None
+    with open_warehouse(warehouse) as conn, wh.transaction(conn):
+        wh.execute(conn, "marts/delete_responses", **weeks)
+        # a few weeks at a time (memory: see action_list); a week's votes are its own
+        for group in wh.week_groups(conn, run_weeks, 0):
+            raw = week_responses(conn, settings, wh.week_range(group))
+            scored = score_responses(raw, settings.csat_satisfied_from())
             wh.execute(conn, "marts/insert_responses", scored_responses=scored)
+            per_week.append(_week_counts(scored))
+            columns = scored.clear()
+    counts = pl.concat(per_week).sort("week")
+    rows = int(counts.get_column("responses").sum() + counts.get_column("superseded").sum())
+    return dg.MaterializeResult(metadata=table_metadata(columns, counts, rows=rows))
+
+
+def _week_counts(scored: pl.DataFrame) -> pl.DataFrame:
+    """Per week: the responses that count, their answers and comments, and those superseded by
+    the same customer's other answer."""
     per_week = (
         scored.filter("counted")
         .group_by("week")
@@ -48,10 +62,9 @@ def responses(
         )
     )
     superseded = scored.filter(~pl.col("counted")).group_by("week").agg(superseded=pl.len())
-    per_week = per_week.join(superseded, on="week", how="left").with_columns(
+    return per_week.join(superseded, on="week", how="left").with_columns(
         pl.col("superseded").fill_null(0)
     )
-    return dg.MaterializeResult(metadata=table_metadata(scored, per_week.sort("week")))
 
 
 @dg.multi_asset(
@@ -86,24 +99,13 @@ def weekly_scores(
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
     look_back = max(HISTORY_WEEKS, settings.standouts.window_weeks - 1)
-    history = {**weeks, "week_start": weeks["week_start"] - dt.timedelta(weeks=look_back)}
     with open_warehouse(warehouse) as conn:
-        # earlier weeks are scored from raw.responses: they may never have been built
-        answers = counted_responses(conn, settings, history)
-        scores = compute_scores(
-            answers,
-            settings.extra_segments(),
-            settings.min_sample_size,
-            settings.csat_satisfied_from(),
-        )
-        scores = with_changes(scores, settings.min_sample_size)
-        found = find_standouts(scores, run_weeks, settings.standouts)
-        scores = scores.filter(pl.col("week").is_in(run_weeks))
-        counted = wh.query(conn, "marts/select_item_answers", **history).join(
-            answers.select("response_key"), on="response_key", how="semi"
-        )
-        items = item_scores(counted, settings.min_sample_size, settings.csat_satisfied_from())
-        items = items.filter(pl.col("week").is_in(run_weeks))
+        # a few weeks at a time (memory: see action_list), each with the weeks it looks back on
+        scored = [
+            _scores_of(conn, settings, group, look_back)
+            for group in wh.week_groups(conn, run_weeks, look_back)
+        ]
+        scores, items, found = (pl.concat(tables) for tables in zip(*scored, strict=True))
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_weekly_scores", **weeks)
             wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
@@ -124,6 +126,28 @@ def weekly_scores(
             ),
         },
     )
+
+
+def _scores_of(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, weeks: list[dt.date], look_back: int
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The weekly scores, item scores and standouts of `weeks`, from the counted responses of
+    those weeks and the `look_back` before (scored from raw.responses: they may never have been
+    built)."""
+    span = wh.week_range(weeks)
+    history = {**span, "week_start": span["week_start"] - dt.timedelta(weeks=look_back)}
+    answers = counted_responses(conn, settings, history)
+    scores = compute_scores(
+        answers, settings.extra_segments(), settings.min_sample_size, settings.csat_satisfied_from()
+    )
+    scores = with_changes(scores, settings.min_sample_size)
+    found = find_standouts(scores, weeks, settings.standouts)
+    counted = wh.query(conn, "marts/select_item_answers", **history).join(
+        answers.select("response_key"), on="response_key", how="semi"
+    )
+    items = item_scores(counted, settings.min_sample_size, settings.csat_satisfied_from())
+    in_weeks = pl.col("week").is_in(weeks)
+    return scores.filter(in_weeks), items.filter(in_weeks), found
 
 
 @dg.asset_check(asset=responses, blocking=True, pool=WAREHOUSE_POOL)
