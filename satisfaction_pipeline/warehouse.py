@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -278,3 +278,11 @@ def week_groups(
         else:
             groups.append([week])
     return groups
+
+
+def stacked(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """What a step computed group by group (`week_groups`), as one frame. A group may have no
+    rows for a table (no battery items yet that year), and an empty frame's columns may have no
+    type: it is left out, unless every group's is empty."""
+    filled = [f for f in frames if not f.is_empty()]
+    return pl.concat(filled) if filled else frames[0]

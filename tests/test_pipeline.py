@@ -228,6 +228,32 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
     assert rows() == built
 
 
+def test_groups_stack_when_some_have_no_rows_for_a_table() -> None:
+    """A battery added mid-year: the groups before it have no item scores, whose empty frame
+    has untyped columns; stacked with the groups after it, it must not fail the backfill."""
+    import polars as pl
+
+    from satisfaction_pipeline.scoring.items import item_scores
+    from satisfaction_pipeline.warehouse import stacked
+
+    answers = pl.DataFrame(
+        {
+            "week": [LAST_WEEK] * 40,
+            "source": ["survey"] * 40,
+            "question": ["q_wait"] * 40,
+            "label": ["Waiting time"] * 40,
+            "metric": ["csat"] * 40,
+            "scale": ["1-5"] * 40,
+            "value": [float(k % 5 + 1) for k in range(40)],
+        }
+    )
+    before, after = item_scores(answers.clear(), 5), item_scores(answers, 5)
+    with pytest.raises(pl.exceptions.SchemaError):
+        pl.concat([before, after])  # why stacked exists
+    assert stacked([before, after, before]).equals(after)
+    assert stacked([before, before]).is_empty()
+
+
 def test_week_groups_stay_under_their_rows_and_hold_their_look_back(conn) -> None:
     from satisfaction_pipeline import warehouse
 

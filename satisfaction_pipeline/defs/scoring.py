@@ -105,7 +105,7 @@ def weekly_scores(
             _scores_of(conn, settings, group, look_back)
             for group in wh.week_groups(conn, run_weeks, look_back)
         ]
-        scores, items, found = (pl.concat(tables) for tables in zip(*scored, strict=True))
+        scores, items, found = (wh.stacked(tables) for tables in zip(*scored, strict=True))
         with wh.transaction(conn):
             wh.execute(conn, "marts/delete_weekly_scores", **weeks)
             wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)

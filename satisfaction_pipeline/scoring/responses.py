@@ -18,7 +18,8 @@ def counted_responses(
 ) -> pl.DataFrame:
     """The responses that count in these weeks (one per customer per week by default: the
     `votes_per_customer` setting), read from raw.responses so that weeks never built count too."""
-    return week_responses(conn, settings, weeks).filter("counted").drop("counted")
+    counted = _every(conn, settings, weeks).filter("counted")
+    return _with_quotable(counted, settings).drop("counted")
 
 
 def week_responses(
@@ -26,10 +27,18 @@ def week_responses(
 ) -> pl.DataFrame:
     """Every response of these weeks, with whether it counts (`counted`) and whether its comment
     may be quoted (`quotable`: a counted response of segments above the privacy threshold)."""
-    every = wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
-    threshold = settings.privacy.min_responses_for_comments
-    quotable = with_quotable(every.filter("counted"), threshold, settings.extra_segments())
+    every = _every(conn, settings, weeks)
+    quotable = _with_quotable(every.filter("counted"), settings)
     return every.join(
         quotable.select("response_key", "quotable"), on="response_key", how="left",
         maintain_order="left",
     ).with_columns(pl.col("quotable").fill_null(False))  # fmt: skip
+
+
+def _every(conn: duckdb.DuckDBPyConnection, settings: Settings, weeks: dict) -> pl.DataFrame:
+    return wh.query(conn, "marts/select_raw_responses", **weeks, votes=settings.votes_per_customer)
+
+
+def _with_quotable(counted: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    threshold = settings.privacy.min_responses_for_comments
+    return with_quotable(counted, threshold, settings.extra_segments())
