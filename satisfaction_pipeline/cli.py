@@ -9,6 +9,7 @@ job the schedule and the UI run, recorded in the Dagster instance (DAGSTER_HOME,
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import sys
@@ -689,5 +690,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The console script: `main`, then an exit that skips the interpreter's teardown. Freeing
+    one by one what a run imported and built took 1.3 s of a 14 s weekly run; by then every
+    file is written and renamed, every connection closed, and the exit handlers have run."""
+    code = [1]  # an exception escaping main prints its traceback, then exits with 1
+    atexit.register(lambda: _exit_now(code[0]))  # registered first: runs after all others
+    try:
+        code[0] = main()
+    except SystemExit as exc:  # argparse: 0 after --help, 2 for a wrong command line
+        code[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    except KeyboardInterrupt:
+        code[0] = 130
+        raise
+    sys.exit(code[0])
+
+
+def _exit_now(code: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
