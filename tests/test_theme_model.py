@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -476,3 +477,31 @@ def test_theme_model_settings_are_checked() -> None:
         ConfigError, match=r"theme_model\.model: unknown key; known keys: file, themes"
     ):
         parse_settings(config | {"theme_model": {"model": "m.npz"}})
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the model reads in-process")
+def test_reading_on_every_core_gives_the_readings_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backfill's comments are read in batches by one process per core: each batch by the
+    same code, so the readings (themes, polarities, spans, tone) are those of `model.read`."""
+    import psutil
+
+    from satisfaction_pipeline.themes import model as theme_model
+    from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL
+
+    with (Path(__file__).parent / "data" / "themes_gold.csv").open(encoding="utf-8") as file:
+        comments = [row["comment"] for row in csv.DictReader(file)]
+    bands = [k % 4 for k in range(len(comments))]  # low, middle, high, unknown in turn
+    model = load_model(DEFAULT_MODEL)
+    monkeypatch.setattr(theme_model, "FIND_BATCH", 50)
+    monkeypatch.setattr(theme_model, "PARALLEL_FROM", 200)
+    try:
+        spread = theme_model.read_on_every_core(model, comments, bands)
+        helpers = theme_model._helpers
+        assert helpers is not None and helpers[0] is model  # the batches went to the helpers
+        processes = [psutil.Process(p.pid) for p in helpers[1]._processes.values()]
+    finally:
+        theme_model.stop_helpers()
+    assert spread == model.read(comments, bands)
+    assert sum(len(r.found) for r in spread) > len(comments) // 2  # they did find themes
+    assert theme_model._helpers is None
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes)

@@ -24,6 +24,7 @@ from satisfaction_pipeline.themes.detect import (
     find_themes,
     fingerprints,
 )
+from satisfaction_pipeline.themes.model import stop_helpers
 
 
 @dg.multi_asset(
@@ -68,18 +69,26 @@ def comment_themes(
         # A few weeks at a time, each group committed with its weeks' build records: holding a
         # year's rows to the end took 13 GB at 10M responses. A run that fails keeps the
         # groups it finished (right for their inputs) and the next run starts after them.
-        for group in wh.week_groups(conn, run_weeks, HISTORY_WEEKS):
-            span = wh.week_range(group)
-            history = {**span, "week_start": span["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS)}
-            answers = counted_responses(conn, settings, history)
-            digests = fingerprints(answers, group, taxonomy, satisfied_from, learned, HISTORY_WEEKS)
-            built = dict(wh.query(conn, "marts/select_theme_builds", **span).iter_rows())
-            if rebuild := [week for week in group if built.get(week) != digests[week]]:
-                with wh.transaction(conn):
-                    read_by_model += _rebuild(
-                        conn, answers, rebuild, digests, taxonomy, settings, learned
-                    )
-                stale += rebuild
+        try:
+            for group in wh.week_groups(conn, run_weeks, HISTORY_WEEKS):
+                span = wh.week_range(group)
+                history = {
+                    **span,
+                    "week_start": span["week_start"] - dt.timedelta(weeks=HISTORY_WEEKS),
+                }
+                answers = counted_responses(conn, settings, history)
+                digests = fingerprints(
+                    answers, group, taxonomy, satisfied_from, learned, HISTORY_WEEKS
+                )
+                built = dict(wh.query(conn, "marts/select_theme_builds", **span).iter_rows())
+                if rebuild := [week for week in group if built.get(week) != digests[week]]:
+                    with wh.transaction(conn):
+                        read_by_model += _rebuild(
+                            conn, answers, rebuild, digests, taxonomy, settings, learned
+                        )
+                    stale += rebuild
+        finally:
+            stop_helpers()  # the model's reading processes, if a large range started them
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
         summary = wh.query(conn, "marts/select_theme_summary", **weeks)
         columns = wh.query(  # an empty range: the table's columns

@@ -170,15 +170,16 @@ def _in_reader(texts: list[str]) -> list[list[Span]]:
 
 
 def _load(parent: int) -> None:
-    _end_with(parent)
+    end_with_parent(parent)
     _recogniser()
     first_names()
     _zipf("a", "fr")
 
 
-def _end_with(parent: int) -> None:
+def end_with_parent(parent: int) -> None:
     """End this process when `parent` does: a run killed mid-step (or a crashed UI process)
-    must not leave its reader behind, holding its models' memory."""
+    must not leave its helper processes behind (this reader, the theme model's), holding their
+    models' memory."""
 
     def watch() -> None:
         while os.getppid() == parent:

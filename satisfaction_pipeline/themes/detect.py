@@ -36,6 +36,7 @@ from satisfaction_pipeline.themes.model import (
     Reading,
     ThemeModel,
     load_model,
+    read_on_every_core,
 )
 from satisfaction_pipeline.themes.tagger import Tagged, comment_themes, content_words, tag_comments
 
@@ -435,7 +436,7 @@ def _readings(
 ) -> list[Reading]:
     """The model's reading of each text, from the cache where it has one."""
     if cache is None:
-        return model.model.read(texts, bands)
+        return read_on_every_core(model.model, texts, bands)
     engine = model.engine
     hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
     wanted = pl.DataFrame(
@@ -452,7 +453,9 @@ def _readings(
     }
     missing = list(dict.fromkeys(k for k in zip(hashes, bands, strict=True) if k not in known))
     first = {k: i for i, k in reversed(list(enumerate(zip(hashes, bands, strict=True))))}
-    new = model.model.read([texts[first[k]] for k in missing], [k[1] for k in missing])
+    new = read_on_every_core(
+        model.model, [texts[first[k]] for k in missing], [k[1] for k in missing]
+    )
     added = []
     for (text_hash, band), reading in zip(missing, new, strict=True):
         known[(text_hash, band)] = reading

