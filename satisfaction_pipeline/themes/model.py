@@ -63,6 +63,7 @@ FIND_BATCH = 2_000  # texts read at a time: bounds the features' memory
 # start (scikit-learn's import, the model) and a core reads 2,500-5,000 texts a second. Once
 # started, they read anything of more than one batch.
 PARALLEL_FROM = 12_000
+MAX_HELPERS = 8  # each holds scikit-learn, the model and a batch: about 270 MB
 POLARITIES = ("complaint", "praise", "neutral")
 # What the respondent scored, as a band: the score prior's rows. Unknown (no score, a comment-only
 # source) has no prior.
@@ -391,7 +392,7 @@ def read_on_every_core(model: ThemeModel, texts: list[str], bands: list[int]) ->
     """`model.read(texts, bands)`, its batches spread over one process per core when there are
     PARALLEL_FROM texts or more. The processes stay for the next call with the same model, until
     `stop_helpers` (a step that reads ends with it)."""
-    cores = os.cpu_count() or 1
+    cores = min(_usable_cores(), MAX_HELPERS)
     running = _helpers is not None and _helpers[0] is model
     if cores < 2 or len(texts) <= FIND_BATCH or not (running or len(texts) >= PARALLEL_FROM):
         return model.read(texts, bands)
@@ -409,6 +410,13 @@ def stop_helpers() -> None:
     if _helpers is not None:
         _helpers[1].shutdown(cancel_futures=True)
         _helpers = None
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on: a container's or a taskset's share, not the host's."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _helpers_for(model: ThemeModel, cores: int) -> ProcessPoolExecutor:
