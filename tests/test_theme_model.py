@@ -483,10 +483,11 @@ def test_reading_on_every_core_gives_the_readings_of_one(monkeypatch: pytest.Mon
     same code, so the readings (themes, polarities, spans, tone) are those of `model.read`."""
     import psutil
 
+    from satisfaction_pipeline.processes import usable_cores
     from satisfaction_pipeline.themes import model as theme_model
     from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL
 
-    if theme_model._usable_cores() < 2:
+    if usable_cores() < 2:
         pytest.skip("one core: the model reads in the step's process")
 
     with (Path(__file__).parent / "data" / "themes_gold.csv").open(encoding="utf-8") as file:

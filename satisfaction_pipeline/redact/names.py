@@ -30,11 +30,12 @@ import os
 import pkgutil
 import re
 import threading
-import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+
+from satisfaction_pipeline.processes import end_with_parent
 
 WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 TOKEN = re.compile(rf"(?<![\w]){WORD}(?!\w)")  # a word, not the letters of "AB12"
@@ -174,19 +175,6 @@ def _load(parent: int) -> None:
     _recogniser()
     first_names()
     _zipf("a", "fr")
-
-
-def end_with_parent(parent: int) -> None:
-    """End this process when `parent` does: a run killed mid-step (or a crashed UI process)
-    must not leave its helper processes behind (this reader, the theme model's), holding their
-    models' memory."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
 
 
 def _spans_of(texts: list[str]) -> list[list[Span]]:

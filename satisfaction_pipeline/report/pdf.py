@@ -9,7 +9,6 @@ definitions (which import the report module) on every UI reload and daemon tick.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -19,6 +18,7 @@ from urllib.parse import unquote, urlparse
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from satisfaction_pipeline.processes import usable_cores
 from satisfaction_pipeline.report.render import TEMPLATES_DIR
 
 
@@ -51,13 +51,14 @@ def render_pdf(html: str) -> bytes:
 # A worker takes 2-3 s to start (it imports WeasyPrint and the report's code): below this many
 # reports, rendering them one after the other is as fast.
 PARALLEL_FROM = 4
+MAX_WORKERS = 8  # each holds WeasyPrint, its fonts and a report's layout
 
 
 def render_pdfs(htmls: Iterable[str], weeks: int) -> Iterator[bytes]:
     """The PDFs of `weeks` HTML reports, in order, rendered on every core when there are several
     (layout is most of a report's time, and one process uses one core). `htmls` is consumed as
     the workers take them, so building the next report overlaps rendering this one."""
-    workers = min(weeks, os.cpu_count() or 1)
+    workers = min(weeks, usable_cores(), MAX_WORKERS)
     if workers < 2 or weeks < PARALLEL_FROM:
         yield from map(render_pdf, htmls)
         return

@@ -51,7 +51,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from satisfaction_pipeline.redact.names import end_with_parent
+from satisfaction_pipeline.processes import end_with_parent, usable_cores
 from satisfaction_pipeline.themes.examples import Example, Examples
 
 FORMAT = "satisfaction-pipeline theme model"
@@ -392,7 +392,7 @@ def read_on_every_core(model: ThemeModel, texts: list[str], bands: list[int]) ->
     """`model.read(texts, bands)`, its batches spread over one process per core when there are
     PARALLEL_FROM texts or more. The processes stay for the next call with the same model, until
     `stop_helpers` (a step that reads ends with it)."""
-    cores = min(_usable_cores(), MAX_HELPERS)
+    cores = min(usable_cores(), MAX_HELPERS)
     running = _helpers is not None and _helpers[0] is model
     if cores < 2 or len(texts) <= FIND_BATCH or not (running or len(texts) >= PARALLEL_FROM):
         return model.read(texts, bands)
@@ -410,13 +410,6 @@ def stop_helpers() -> None:
     if _helpers is not None:
         _helpers[1].shutdown(cancel_futures=True)
         _helpers = None
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on: a container's or a taskset's share, not the host's."""
-    if hasattr(os, "sched_getaffinity"):  # Linux
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _helpers_for(model: ThemeModel, cores: int) -> ProcessPoolExecutor:
