@@ -41,6 +41,7 @@ import re
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.metadata import version
@@ -390,8 +391,8 @@ _helpers: tuple[ThemeModel, ProcessPoolExecutor] | None = None
 
 def read_on_every_core(model: ThemeModel, texts: list[str], bands: list[int]) -> list[Reading]:
     """`model.read(texts, bands)`, its batches spread over one process per core when there are
-    PARALLEL_FROM texts or more. The processes stay for the next call with the same model, until
-    `stop_helpers` (a step that reads ends with it)."""
+    PARALLEL_FROM texts or more (or several batches, once the processes run). They stay for the
+    next call with the same model, until `stop_helpers` (a step that reads ends with it)."""
     cores = min(usable_cores(), MAX_HELPERS)
     running = _helpers is not None and _helpers[0] is model
     if cores < 2 or len(texts) <= FIND_BATCH or not (running or len(texts) >= PARALLEL_FROM):
@@ -401,7 +402,14 @@ def read_on_every_core(model: ThemeModel, texts: list[str], bands: list[int]) ->
         for start in range(0, len(texts), FIND_BATCH)
     ]
     pool = _helpers_for(model, cores)
-    return [reading for batch in pool.map(_read_batch, batches) for reading in batch]
+    try:
+        return [reading for batch in pool.map(_read_batch, batches) for reading in batch]
+    except BrokenProcessPool:
+        stop_helpers()
+        raise RuntimeError(
+            "a process reading comments with the theme model ended abruptly (out of memory?); "
+            "run again"
+        ) from None
 
 
 def stop_helpers() -> None:
