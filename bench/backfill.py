@@ -268,7 +268,7 @@ def main() -> None:
             "import duckdb, sys, time; c = duckdb.connect(sys.argv[2]); "
             "c.execute('SET enable_progress_bar = false'); t = time.perf_counter(); "
             "c.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); "
-            "c.execute('CHECKPOINT'); print(time.perf_counter() - t)"
+            "sys.argv[2] == ':memory:' or c.execute('CHECKPOINT'); print(time.perf_counter() - t)"
         )
         duck_seconds = float(run([python, "-c", duck, str(export), ":memory:"], env).out)
         on_disk = root / "duckdb_read.duckdb"
