@@ -6,6 +6,7 @@ customers to call back with the two CSV files."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -303,26 +304,15 @@ class WeeklyActions:
 
 
 def actions_of_weeks(
-    weeks: list[dt.date],
-    scored: pl.DataFrame,
-    mentions: pl.DataFrame,
-    taxonomy: Taxonomy,
-    ranking: Ranking,
-    language: str,
-    items: pl.DataFrame | None = None,
-    satisfied_from: dict[str, int] | None = None,
+    weeks: list[dt.date], of_week: Callable[[dt.date], WeeklyActions]
 ) -> list[WeeklyActions]:
-    """`weekly_actions` of each of `weeks`, in their order, several at once: each week's
-    figures depend only on the frames given, so the threads change nothing but the time."""
-
-    def of(week: dt.date) -> WeeklyActions:
-        args = (scored, mentions, taxonomy, ranking, language, items, satisfied_from)
-        return weekly_actions(week, *args)
-
+    """`of_week` (`weekly_actions` with the group's frames) of each of `weeks`, in their order,
+    several at once: each week's figures depend only on those frames, so the threads change
+    nothing but the time."""
     if len(weeks) < 2:
-        return [of(week) for week in weeks]
+        return [of_week(week) for week in weeks]
     with ThreadPoolExecutor(min(WEEK_THREADS, len(weeks)), "week-actions") as pool:
-        return list(pool.map(of, weeks))
+        return list(pool.map(of_week, weeks))
 
 
 def weekly_actions(

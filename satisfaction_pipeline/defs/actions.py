@@ -2,6 +2,7 @@
 praise, customers to call back, the two CSV files), and why the scores moved."""
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -19,7 +20,12 @@ from satisfaction_pipeline.actions.movement import (
     spikes_of_weeks,
 )
 from satisfaction_pipeline.actions.ranking import Ranking
-from satisfaction_pipeline.actions.weekly import TRAILING_WEEKS, WeeklyActions, actions_of_weeks
+from satisfaction_pipeline.actions.weekly import (
+    TRAILING_WEEKS,
+    WeeklyActions,
+    actions_of_weeks,
+    weekly_actions,
+)
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.metadata import table_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
@@ -67,16 +73,17 @@ def action_list(
             scored = score_responses(raw, settings.csat_satisfied_from())
             mentions = wh.query(conn, "marts/select_week_mentions", **history)
             items = wh.query(conn, "marts/select_item_answers", **history)
-            built += actions_of_weeks(
-                group,
-                scored,
-                mentions,
-                taxonomy,
-                ranking,
-                settings.report.language,
-                items,
-                settings.csat_satisfied_from(),
+            of_week = partial(
+                weekly_actions,
+                scored=scored,
+                mentions=mentions,
+                taxonomy=taxonomy,
+                ranking=ranking,
+                language=settings.report.language,
+                items=items,
+                satisfied_from=settings.csat_satisfied_from(),
             )
+            built += actions_of_weeks(group, of_week)
         tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
             for name, table in tables.items():
