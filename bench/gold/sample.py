@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 SEED = 2026
+TWEETS_POOL = 1400
 
 
 def _sha1(text: str) -> str:
@@ -30,7 +31,8 @@ def samples(exports: Path) -> dict[str, list[dict[str, str]]]:
     """fr_reviews: all 140 reviews of trustpilot_fr_ecommerce.csv (key: the data row, from 1)
     and 360 of trustpilot_fr_multi.csv (key: id); fr_tweets: 400 customers' tweets of
     free_tweets_fr.csv (from_brand false; key: tweet_id); en_cfpb: 500 narratives of
-    cfpb_complaints_sample.csv (key: Complaint ID, with its Issue and Product as hints)."""
+    cfpb_complaints_sample.csv (key: Complaint ID, with its Issue and Product as hints);
+    fr_reviews_pool: the 1,160 other reviews with text of trustpilot_fr_multi.csv."""
     rng = random.Random(SEED)
     ecommerce = _rows(exports / "trustpilot_fr_ecommerce.csv", ";")
     reviews = [
@@ -66,6 +68,24 @@ def samples(exports: Path) -> dict[str, list[dict[str, str]]]:
     drawn = {"fr_reviews": reviews, "fr_tweets": fr_tweets, "en_cfpb": cfpb}
     for items in drawn.values():
         rng.shuffle(items)
+    # the coding pool (issue #24): every other review of trustpilot_fr_multi.csv, to measure
+    # what coding suggested comments adds to a model; its own generator keeps the draws above
+    labelled = {r["key"] for r in reviews}
+    pool = [
+        {"source": "trustpilot_fr_multi.csv", "key": r["id"], "text": r["verbatim"]}
+        for r in multi
+        if r["id"] not in labelled
+    ]
+    random.Random(SEED + 1).shuffle(pool)
+    drawn["fr_reviews_pool"] = pool
+    labelled = {t["key"] for t in fr_tweets}
+    others = [
+        {"source": "free_tweets_fr.csv", "key": r["tweet_id"], "text": r["text"]}
+        for r in tweets
+        if r["tweet_id"] not in labelled
+    ]
+    drawn["fr_tweets_pool"] = random.Random(SEED + 2).sample(others, TWEETS_POOL)
+    for items in drawn.values():
         for n, item in enumerate(items, 1):
             item["n"], item["text_sha1"] = n, _sha1(item["text"])
     return drawn

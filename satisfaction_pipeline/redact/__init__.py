@@ -214,8 +214,19 @@ def quotable(comment: str | None, customer_ref: str | None = None) -> str:
 def quotable_all(comments: list[tuple[str | None, str | None]]) -> list[str]:
     """`quotable` of each (comment, customer_ref), the names of all of them read in one batch:
     about twice as fast as one by one, when a step quotes hundreds."""
-    read_ahead([_blanked(_numbers_and_addresses(_without_ref(c, ref))) for c, ref in comments if c])
+    _read_names_ahead(comments)
     return [quotable(comment, ref) for comment, ref in comments]
+
+
+def redacted_all(comments: list[tuple[str | None, str | None]]) -> list[str]:
+    """Each (comment, customer_ref) whole, PII-redacted as `quotable` does, line breaks kept:
+    for an analyst to read (themes suggest). The names of all are read in one batch."""
+    _read_names_ahead(comments)
+    return [redact(_without_ref(comment, ref)) or "" for comment, ref in comments]
+
+
+def _read_names_ahead(comments: list[tuple[str | None, str | None]]) -> None:
+    read_ahead([_blanked(_numbers_and_addresses(_without_ref(c, ref))) for c, ref in comments if c])
 
 
 def _without_ref(comment: str | None, customer_ref: str | None) -> str:

@@ -127,18 +127,26 @@ def training_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("train_*.csv"))
 
 
+def corpus_folder() -> Path:
+    """The corpus the default models were trained on: in the installed wheel
+    (satisfaction_pipeline/corpus), else in the checkout (corpus/themes)."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "corpus", package.parent / "corpus" / "themes"):
+        if training_files(folder):
+            return folder
+    raise FileNotFoundError(
+        f"the theme corpus is not installed (looked in {package / 'corpus'} and "
+        f"{package.parent / 'corpus' / 'themes'}): reinstall satisfaction_pipeline"
+    )
+
+
 def build_default_model(
     folder: Path, recipe: Recipe = DEFAULT_RECIPE, name: str = "default"
 ) -> ThemeModel:
     """The default model, from the training files of `folder`; its header names them and the
     SHA-256 of their bytes (a test checks that the shipped model matches the corpus)."""
     files = training_files(folder)
-    if not files:
-        raise FileNotFoundError(f"{folder}: no train_*.csv corpus file")
-    comments = [c for path in files for c in read_corpus(path)]
-    sentences = [s for c in comments for s in c.sentences]
-    bands = [c.band for c in comments for _ in c.sentences]
-    complains = [flag for c in comments for flag in c.complains()]
+    sentences, bands, complains = corpus_examples(files)
     model = train(Examples(sentences, str(folder)), recipe, bands=bands, complains=complains)
     model.header.update(
         {
@@ -149,6 +157,18 @@ def build_default_model(
         }
     )
     return model
+
+
+def corpus_examples(files: list[Path]) -> tuple[list[Example], list[int], list[bool]]:
+    """The corpus files' sentences, each with its respondent's score band and whether it
+    complains (about a theme or anything else): what the default models learn from."""
+    if not files:
+        raise FileNotFoundError("no train_*.csv corpus file")
+    comments = [c for path in files for c in read_corpus(path)]
+    sentences = [s for c in comments for s in c.sentences]
+    bands = [c.band for c in comments for _ in c.sentences]
+    complains = [flag for c in comments for flag in c.complains()]
+    return sentences, bands, complains
 
 
 def corpus_digest(files: list[Path]) -> str:

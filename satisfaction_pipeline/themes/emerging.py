@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -90,21 +92,13 @@ def _groups(
     if this_week.height < MIN_COMMENTS:
         return None
     window = window.tail(MAX_WINDOW)  # the pairwise distances grow with its square
-    vectorizer = TfidfVectorizer(analyzer=list, min_df=2, sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform(window["lemma"].to_list())
-    except ValueError:  # no term in two comments: nothing in common to find
+    found = cluster(window["lemma"].to_list())
+    if found is None or (found.labels >= 0).sum() < MIN_COMMENTS:
         return None
-    keep = np.asarray(matrix.sum(axis=1)).ravel() > 0  # comments with a shared term
-    if keep.sum() < MIN_COMMENTS:
-        return None
-    window, matrix = window.filter(pl.Series(keep)), matrix[keep]
-    clustering = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=MAX_DISTANCE
-    )
-    labels = clustering.fit_predict(matrix.toarray())
-    window = window.with_columns(group_id=pl.Series(labels, dtype=pl.Int32))
-    vocabulary = vectorizer.get_feature_names_out()
+    keep = found.labels >= 0
+    window, matrix = window.filter(pl.Series(keep)), found.matrix[keep]
+    window = window.with_columns(group_id=pl.Series(found.labels[keep], dtype=pl.Int32))
+    vocabulary = found.vocabulary
     sizes = window.filter(pl.col("week") == week).group_by("group_id").len()
     large = sizes.filter(pl.col("len") >= MIN_COMMENTS).sort("len", "group_id", descending=True)
     groups, members = [], []
@@ -127,7 +121,7 @@ def _groups(
         top = {t for term, _ in terms for t in term.split(" ")}
         evidence = {}
         for row in now.iter_rows(named=True):
-            start, end = _evidence(row["text"], row["lemma"], row["start"], top)
+            start, end = evidence_span(row["text"], row["lemma"], row["start"], top)
             evidence[row["response_key"]] = row["text"][start:end]
             start, end = start + row["offset"], end + row["offset"]
             members.append(
@@ -146,7 +140,7 @@ def _groups(
                 "language": language,
                 "group_id": number,
                 "theme": theme,
-                "label": _shorten(evidence[examples[0]]),
+                "label": shorten(evidence[examples[0]]),
                 "terms": json.dumps(terms, ensure_ascii=False),
                 "comments": now.height,
                 "trailing_mean": (in_group.height - now.height) / HISTORY_WEEKS,
@@ -161,7 +155,37 @@ def _groups(
     )
 
 
-def _evidence(text: str, lemmas: list[str], starts: list[int], top: set[str]) -> tuple:
+@dataclass(frozen=True)
+class Clusters:
+    labels: np.ndarray  # per document its group, -1 when it shares no term with another
+    matrix: sp.csr_matrix  # documents × terms, TF-IDF
+    vocabulary: np.ndarray  # the terms
+
+
+def cluster(documents: list[list[str]]) -> Clusters | None:
+    """Groups of documents (each a list of lemmas) that talk of the same thing: agglomerative
+    clustering (average linkage, cosine distance < MAX_DISTANCE) of their TF-IDF, terms in two
+    documents or more. No random start: the same documents in the same order give the same
+    groups. None when no two documents share a term. The pairwise distances take memory in
+    the square of the documents: a few thousand at most."""
+    vectorizer = TfidfVectorizer(analyzer=list, min_df=2, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(documents)
+    except ValueError:  # no term in two documents: nothing in common to find
+        return None
+    keep = np.asarray(matrix.sum(axis=1)).ravel() > 0  # documents with a shared term
+    labels = np.full(len(documents), -1)
+    if keep.sum() >= 2:
+        clustering = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=MAX_DISTANCE
+        )
+        labels[keep] = clustering.fit_predict(matrix[keep].toarray())
+    elif keep.any():
+        labels[keep] = 0
+    return Clusters(labels, matrix.tocsr(), vectorizer.get_feature_names_out())
+
+
+def evidence_span(text: str, lemmas: list[str], starts: list[int], top: set[str]) -> tuple:
     """The span of the sentence that holds the first of the group's top terms (else the first
     sentence)."""
     at = next((start for lemma, start in zip(lemmas, starts, strict=True) if lemma in top), 0)
@@ -169,7 +193,7 @@ def _evidence(text: str, lemmas: list[str], starts: list[int], top: set[str]) ->
     return next(((s, e) for s, e in sentences if s <= at < e), sentences[0])
 
 
-def _shorten(sentence: str) -> str:
+def shorten(sentence: str) -> str:
     sentence = " ".join(sentence.split())
     if len(sentence) <= LABEL_CHARACTERS:
         return sentence

@@ -8,6 +8,10 @@ Three layouts are read:
   (`delivery:complaint`). A column whose cells are only 1/0, x, yes/no, oui/non is an indicator:
   its header is the theme. Optional `id`, `group` (comments of one customer or review, kept in
   the same cross-validation fold) and `language` columns.
+- **A coding sheet** written by `themes suggest` (themes/coding.py): the same, plus a
+  `polarity N` column beside each `theme N` and the hidden `text_sha1` and `band` columns. A row
+  whose theme cells are all empty is not coded yet and is left out; `none` says that no theme
+  applies (with `complaint`, that it complains about something no theme covers).
 - **SemEval ABSA XML** (`<sentence><text/><Opinions><Opinion category=… polarity=…/>`), the
   public benchmark's format. Sentences marked `OutOfScope` or with no text are skipped and
   counted; a review's sentences share a group.
@@ -33,6 +37,10 @@ from satisfaction_pipeline.themes.tagger import fold
 
 TEXT_COLUMNS = ("text", "comment", "comments", "verbatim", "commentaire", "sentence", "review")
 THEME_COLUMN = re.compile(r"^(themes?|codes?|labels?|categor(y|ies)|categories)(?![a-z])")  # folded
+POLARITY_COLUMN = re.compile(r"^polarit(y|e)(?![a-z])")  # folded: beside a theme column
+CODING_MARK = "text_sha1"  # the hidden column that makes a table a coding sheet (themes suggest)
+NO_THEME = {"none", "aucun", "aucun theme", "no theme", "-"}  # folded: coded, and no theme applies
+EXAMPLE_FILES = {".csv", ".tsv", ".txt", ".xml", ".xlsx", ".xlsm", ".xls", ".ods"}
 LANGUAGE_NAMES = {"fr": "fr", "french": "fr", "francais": "fr", "en": "en", "english": "en",
                   "anglais": "en"}  # fmt: skip
 POLARITIES = {
@@ -66,6 +74,9 @@ class Example:
     group: str
     language: str | None = None
     where: str = ""  # the row (tables) or sentence id (XML), for messages
+    band: int | None = None  # the respondent's score band (themes.model.score_band), if known
+    other: str | None = None  # the polarity of a mention of nothing the themes cover
+    text_sha1: str | None = None  # a coding sheet's: SHA-1 of the comment as it was received
 
 
 @dataclass
@@ -75,6 +86,12 @@ class Examples:
     names: dict[str, str] = field(default_factory=dict)  # theme id → the name in the file
     skipped: Counter = field(default_factory=Counter)  # reason → sentences or rows left out
     columns: list[str] = field(default_factory=list)  # the theme columns read (tables)
+    coding: bool = False  # coding sheets of `themes suggest`, all of them
+
+    @property
+    def coded(self) -> list[str]:
+        """The SHA-1 of the coding sheets' comments coded here: not suggested again."""
+        return sorted({e.text_sha1 for e in self.items if e.text_sha1})
 
     @property
     def themes(self) -> list[str]:
@@ -140,6 +157,68 @@ def read_examples(
     return _read_table(
         path, table.columns, table.records(), table.row_numbers, text_column, theme_columns
     )
+
+
+def read_all_examples(
+    paths: list[Path], text_column: str | None = None, theme_columns: list[str] | None = None
+) -> Examples:
+    """The examples of several files, a folder standing for the examples files in it. A comment
+    coded in several coding sheets counts once, as the last one given codes it."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in EXAMPLE_FILES)
+            if not found:
+                raise ExamplesError(f"{path}: no examples file (CSV, XLSX, XML) in this folder")
+            files += found
+        else:
+            files.append(path)
+    parts = [read_examples(f, text_column, theme_columns) for f in files]
+    if len(parts) == 1:
+        return parts[0]
+    latest: dict[str, Example] = {}
+    items: list[Example] = []
+    for part in parts:
+        for item in part.items:
+            if item.text_sha1:
+                latest[item.text_sha1] = item
+            else:
+                items.append(item)
+    skipped = sum((p.skipped for p in parts), Counter())
+    if repeated := sum(len(p.items) for p in parts) - len(items) - len(latest):
+        skipped["comments coded again in a later file (the later coding kept)"] += repeated
+    names: dict[str, str] = {}
+    for part in parts:
+        names = part.names | names  # the first file's spelling of a theme is shown
+    return Examples(
+        items + list(latest.values()),
+        ", ".join(p.source for p in parts),
+        names,
+        skipped,
+        sorted({c for p in parts for c in p.columns}),
+        all(p.coding for p in parts),
+    )
+
+
+def coded_in(paths: list[Path]) -> set[str]:
+    """The SHA-1 of the comments coded in the coding sheets among `paths` (files, or folders:
+    the other files in a folder are passed over; a folder not made yet holds none)."""
+    coded: set[str] = set()
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.iterdir() if p.suffix.lower() in SPREADSHEETS):
+                try:
+                    examples = read_examples(file)
+                except ExamplesError:
+                    continue  # a spreadsheet of something else
+                if examples.coding:
+                    coded.update(examples.coded)
+        elif path.exists() or path.suffix:
+            examples = read_examples(path)
+            if not examples.coding:
+                raise ExamplesError(f"{path}: not a coding sheet of `themes suggest`")
+            coded.update(examples.coded)
+    return coded
 
 
 def _read_semeval(path: Path, data: bytes) -> Examples:
@@ -220,36 +299,77 @@ def _read_table(
             f"{path}: no theme column (expected columns named theme, code, label or category, "
             f"columns of 1/0 or yes/no, or --theme-columns; found {columns})"
         )
-    examples = Examples([], str(path), columns=themed)
+    coding = CODING_MARK in by_name
+    beside = _polarity_columns(columns, themed)
+    examples = Examples([], str(path), columns=themed, coding=coding)
     for row, record in zip(rows, records, strict=True):
         where = f"{path}, row {row}"
         if not WORD.search(record[text]):
             examples.skipped["rows with no word in the text"] += 1
             continue
+        if coding and not any(record[c].strip() for c in themed):
+            examples.skipped["rows not coded yet (no theme given)"] += 1
+            continue
         labels: dict[str, str | None] = {}
+        other = None
         for column in themed:
             cell = record[column].strip()
             if column in indicators:
                 if fold(cell) in YES:
                     labels[_theme(examples, column, f"{where}, column {column!r}")] = None
                 continue
+            given = record[beside[column]] if column in beside else ""
             for item in filter(None, (part.strip() for part in cell.split(";"))):
                 name, _, polarity_text = item.rpartition(":") if ":" in item else (item, "", "")
                 try:
-                    polarity = polarity_of(polarity_text)
+                    polarity = polarity_of(polarity_text or given)
                 except ValueError as exc:
-                    raise ExamplesError(f"{where}, column {column!r}: {exc}") from None
+                    named = beside.get(column, column) if not polarity_text else column
+                    raise ExamplesError(f"{where}, column {named!r}: {exc}") from None
+                if fold(name).strip() in NO_THEME:
+                    other = _merge(other, polarity, other is not None)
+                    continue
                 theme = _theme(examples, name, f"{where}, column {column!r}")
                 labels[theme] = _merge(labels.get(theme), polarity, theme in labels)
         ident = record.get(by_name.get("id", ""), "") or str(row)
         language = fold(record.get(by_name.get("language", ""), "")).strip()
         group = record.get(by_name.get("group", ""), "") or ident
+        band = record.get(by_name.get("band", ""), "").strip()
         examples.items.append(
-            Example(ident, record[text], labels, group, LANGUAGE_NAMES.get(language), f"row {row}")
+            Example(
+                ident,
+                record[text],
+                labels,
+                group,
+                LANGUAGE_NAMES.get(language),
+                f"row {row}",
+                int(band) if band.isdigit() else None,
+                other,
+                record.get(by_name.get(CODING_MARK, ""), "").strip() or None,
+            )
         )
-    if not examples.items:
+    if not examples.items and not (coding and examples.skipped):
         raise ExamplesError(f"{path}: no row with a text in column {text!r}")
     return examples
+
+
+def _polarity_columns(columns: list[str], themed: list[str]) -> dict[str, str]:
+    """theme column → the polarity column beside it: `Polarity 2` for `Theme 2`, or the only
+    polarity column when there is one theme column."""
+    polarities = [c for c in columns if POLARITY_COLUMN.match(fold(c).strip())]
+
+    def suffix(column: str, pattern: re.Pattern) -> str:
+        return fold(column).strip()[pattern.match(fold(column).strip()).end() :].strip()
+
+    by_suffix = {suffix(c, POLARITY_COLUMN): c for c in polarities}
+    paired = {
+        c: by_suffix[suffix(c, THEME_COLUMN)]
+        for c in themed
+        if THEME_COLUMN.match(fold(c).strip()) and suffix(c, THEME_COLUMN) in by_suffix
+    }
+    if not paired and len(themed) == 1 and len(polarities) == 1:
+        paired = {themed[0]: polarities[0]}
+    return paired
 
 
 def _indicator(records: list[dict[str, str]], column: str) -> bool:
@@ -301,4 +421,4 @@ def keep_language(examples: Examples, language: str) -> Examples:
     skipped = Counter(examples.skipped)
     if len(kept) < len(items):
         skipped[f"texts not in {language!r}"] += len(items) - len(kept)
-    return Examples(kept, examples.source, examples.names, skipped)
+    return replace(examples, items=kept, skipped=skipped)

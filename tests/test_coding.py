@@ -1,0 +1,295 @@
+"""The coding loop (issue #24): the comments no theme explains, suggested in a spreadsheet an
+analyst codes, read back and learned on top of the default corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.config.taxonomy import default_taxonomy
+from satisfaction_pipeline.themes import coding
+from satisfaction_pipeline.themes.coding import (
+    learn_codes,
+    suggest,
+    unexplained,
+    write_sheet,
+)
+from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL, training_files
+from satisfaction_pipeline.themes.examples import coded_in, read_all_examples, read_examples
+from satisfaction_pipeline.themes.model import HIGH, LOW, MIDDLE, ModelError, load_model
+
+PROJECT = Path(__file__).resolve().parents[1]
+WEEK = dt.date(2026, 11, 16)
+
+# Customers' words, hand-written for these tests: a problem the twelve themes do not name
+# (another customer's statements in the post), said several ways, and comments they explain.
+LETTERS = [
+    "J'ai reçu par courrier les relevés bancaires d'un autre client.",
+    "Encore un courrier avec les relevés d'un autre client, c'est grave.",
+    "Les relevés d'un autre client sont arrivés dans ma boîte aux lettres.",
+    "Vous m'avez envoyé par courrier les relevés d'une autre personne.",
+]
+OTHERS = [
+    "Le parking du magasin est toujours plein le samedi matin.",
+    "Impossible de se garer près du magasin, parking trop petit.",
+    "La musique dans le magasin est beaucoup trop forte.",
+]
+EXPLAINED = [
+    ("Livraison en retard de deux semaines, colis abîmé.", "delivery", "complaint"),
+    ("Conseillère charmante et très efficace.", "staff_attitude", "praise"),
+]
+
+
+def _comments() -> pl.DataFrame:
+    texts = LETTERS + OTHERS + [t for t, _, _ in EXPLAINED] + ["ok merci", LETTERS[0]]
+    return pl.DataFrame(
+        {
+            "response_key": [f"r{i:02d}" for i in range(len(texts))],
+            "text": texts,
+            "band": [LOW] * 4 + [MIDDLE, LOW, HIGH] + [LOW, HIGH] + [LOW, LOW],
+        }
+    )
+
+
+def _rows() -> pl.DataFrame:
+    """comment_themes of _comments: the explained ones, a praise from a low scorer, an emerging
+    group's member (which explains nothing)."""
+    return pl.DataFrame(
+        [
+            ("r07", "delivery", "complaint", "model"),
+            ("r08", "staff_attitude", "praise", "model"),
+            ("r05", "staff_attitude", "praise", "model"),  # praise: a low scorer unexplained
+            ("r00", "emerging_fr_20261116_0", "complaint", "discovery"),
+        ],
+        schema=["response_key", "theme", "polarity", "method"],
+        orient="row",
+    )
+
+
+def test_unexplained_is_what_no_theme_explains() -> None:
+    found = unexplained(_comments(), _rows())
+    keys = set(found["response_key"])
+    assert {"r00", "r01", "r02", "r03"} <= keys  # an emerging group explains nothing
+    assert "r05" in keys  # a low scorer's praise leaves the low score unexplained
+    assert {"r04", "r06"} <= keys  # no theme at all
+    assert not keys & {"r07", "r08"}  # a complaint theme; any theme for a satisfied one
+    assert "r09" not in keys  # "ok merci": under three words
+
+
+def test_suggestions_take_turns_between_groups_and_never_repeat_a_text() -> None:
+    model = load_model(DEFAULT_MODEL)
+    rows = suggest(unexplained(_comments(), _rows()), model, limit=50)
+    assert rows["rank"].to_list() == list(range(1, rows.height + 1))
+    assert rows["text"].n_unique() == rows.height  # r10 repeats r00's words: suggested once
+    letters = rows.filter(pl.col("text").is_in(LETTERS))
+    assert letters["group"].n_unique() == 1 and letters["group_size"][0] == len(LETTERS)
+    assert letters["group"][0]  # named by a sentence of the group
+    # groups take turns: the group's second comment comes after every group's first one
+    keyed = rows.with_columns(key=pl.when(pl.col("group") == "").then("text").otherwise("group"))
+    firsts = keyed.group_by("key").agg(pl.col("rank").min())["rank"]
+    assert firsts.len() == 2 and letters["rank"].sort()[1] > firsts.max()
+    assert rows["guess"].is_not_null().all() and rows["confidence"].is_between(0, 1).all()
+    assert suggest(unexplained(_comments(), _rows()), model, limit=3).height == 3
+    patterns_only = suggest(unexplained(_comments(), _rows()), None, limit=50)
+    assert patterns_only["guess"].is_null().all() and patterns_only.height == rows.height
+
+
+def _sheet(tmp_path: Path) -> Path:
+    found = unexplained(_comments(), _rows()).with_columns(
+        week=pl.lit(WEEK),
+        score=pl.lit("CSAT 2/5"),
+        text_sha1=pl.col("text").map_elements(
+            lambda t: hashlib.sha1(t.encode()).hexdigest(), return_dtype=pl.String
+        ),
+    )
+    hostile = found.head(1).with_columns(
+        response_key=pl.lit("r99"),
+        text=pl.lit('=HYPERLINK("http://evil.example","clic") remboursez-moi'),
+        text_sha1=pl.lit("f" * 40),
+    )
+    rows = suggest(pl.concat([found, hostile]), load_model(DEFAULT_MODEL), limit=50)
+    return write_sheet(rows, default_taxonomy(), "fr", tmp_path / "to_code.xlsx", "weeks")
+
+
+def test_the_sheet_offers_the_taxonomy_in_drop_downs_and_keeps_formulas_as_words(
+    tmp_path: Path,
+) -> None:
+    path = _sheet(tmp_path)
+    book = load_workbook(path)
+    assert book.sheetnames == ["to code", "themes", "how to code"]
+    sheet = book["to code"]
+    headers = [c.value for c in sheet[1]]
+    validations = {
+        str(v.sqref): (v.formula1, v.errorStyle) for v in sheet.data_validations.dataValidation
+    }
+    theme_1 = headers.index("theme 1") + 1
+    assert any(
+        formula == f"=themes!$A$2:$A${len(default_taxonomy().themes) + 2}" and style == "warning"
+        for formula, style in validations.values()
+    )  # a new theme may be typed: a warning, not a refusal
+    assert '"complaint,praise,neutral"' in [f for f, _ in validations.values()]
+    ids = [r[0] for r in book["themes"].iter_rows(min_row=2, values_only=True)]
+    assert ids == [t.id for t in default_taxonomy().themes] + ["none"]
+    assert sheet.column_dimensions["O"].hidden  # text_sha1
+    assert theme_1 == 9
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert not re.search(r"<f[ >]", xml)  # no formula: a customer's "=HYPERLINK(…)" is text
+    assert re.search(r't="inlineStr"><is><t>=HYPERLINK\(', xml)
+
+
+def test_a_coded_sheet_reads_back_as_examples_and_an_uncoded_row_teaches_nothing(
+    tmp_path: Path,
+) -> None:
+    path = _sheet(tmp_path)
+    untouched = read_examples(path)
+    assert untouched.items == [] and untouched.coding
+    assert untouched.skipped["rows not coded yet (no theme given)"] > 0
+    book = load_workbook(path)
+    sheet = book["to code"]
+    rows = {sheet.cell(r, 6).value: r for r in range(2, sheet.max_row + 1)}
+    for text in LETTERS[:3]:
+        sheet.cell(rows[text], 9).value = "Courrier d'un autre client"
+        sheet.cell(rows[text], 10).value = "complaint"
+    sheet.cell(rows[OTHERS[2]], 9).value = "none"
+    sheet.cell(rows[OTHERS[2]], 10).value = "complaint"
+    sheet.cell(rows[OTHERS[0]], 9).value = "delivery:complaint"
+    sheet.cell(rows[OTHERS[0]], 11).value = "billing"
+    sheet.cell(rows[OTHERS[0]], 12).value = "négatif"
+    book.save(tmp_path / "coded.xlsx")
+
+    examples = read_all_examples([tmp_path / "coded.xlsx"])
+    assert examples.coding and len(examples.items) == 5
+    by_text = {e.text: e for e in examples.items}
+    assert by_text[LETTERS[0]].labels == {"courrier_d_un_autre_client": "complaint"}
+    assert examples.names["courrier_d_un_autre_client"] == "Courrier d'un autre client"
+    assert by_text[LETTERS[0]].band == LOW and by_text[LETTERS[0]].text_sha1
+    assert by_text[OTHERS[2]].labels == {} and by_text[OTHERS[2]].other == "complaint"
+    # a polarity written in the theme cell wins; the next pair is read with its own column
+    assert by_text[OTHERS[0]].labels == {"delivery": "complaint", "billing": "complaint"}
+    sha1 = hashlib.sha1(LETTERS[1].encode()).hexdigest()
+    assert sha1 in coded_in([tmp_path])  # the folder's coding sheets
+    assert sha1 not in coded_in([path])  # the uncoded sheet codes nothing
+
+    sheet.cell(rows[OTHERS[1]], 10).value = "furious"
+    sheet.cell(rows[OTHERS[1]], 9).value = "delivery"
+    book.save(tmp_path / "typo.xlsx")
+    with pytest.raises(Exception, match=r"typo.xlsx, row \d+, column 'polarity 1': polarity"):
+        read_examples(tmp_path / "typo.xlsx")
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The first 150 sentences of each corpus file: the same training, faster."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in training_files(PROJECT / "corpus" / "themes"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / path.name).write_text("".join(lines[:151]), encoding="utf-8")
+    monkeypatch.setattr(coding, "corpus_folder", lambda: folder)
+    return folder
+
+
+def test_codes_are_learned_on_top_of_the_corpus_new_themes_included(
+    tmp_path: Path, small_corpus: Path
+) -> None:
+    examples = read_all_examples([_coded_letters(tmp_path, LETTERS)])
+    learned = learn_codes(examples, "default", folds=0)
+    model = learned.model
+    assert "courrier_d_un_autre_client" in model.themes
+    assert set(load_model(DEFAULT_MODEL).themes) < set(model.themes)
+    assert model.header["base"] == "default"
+    assert set(model.header["coded"]) == set(examples.coded) and len(examples.coded) == 4
+    read = model.predict(["Le courrier contenait les relevés d'un autre client."], [LOW])[0]
+    assert read.get("courrier_d_un_autre_client") == "complaint"
+
+    with pytest.raises(ModelError, match=r"new theme\(s\) coded in fewer than 2 comments"):
+        learn_codes(read_all_examples([_coded_letters(tmp_path, LETTERS[:1])]), "default", 0)
+
+
+def _coded_letters(tmp_path: Path, texts: list[str]) -> Path:
+    path = _sheet(tmp_path)
+    book = load_workbook(path)
+    sheet = book["to code"]
+    for r in range(2, sheet.max_row + 1):
+        if sheet.cell(r, 6).value in texts:
+            sheet.cell(r, 9).value = "Courrier d'un autre client"
+            sheet.cell(r, 10).value = "complaint"
+    out = tmp_path / f"coded_{len(texts)}.xlsx"
+    book.save(out)
+    return out
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    """A warehouse whose week was built: the comments of _comments, their theme rows."""
+    import duckdb
+
+    from satisfaction_pipeline import warehouse
+
+    path = tmp_path / "warehouse.duckdb"
+    comments = _comments()
+    csat = {LOW: 2, MIDDLE: 4, HIGH: 5}
+    responses = comments.select(
+        "response_key",
+        source=pl.lit("survey"),
+        response_id="response_key",
+        submitted_at=pl.lit(dt.datetime(2026, 11, 17, 10)),
+        week=pl.lit(WEEK),
+        customer_ref=pl.lit(None, pl.String),
+        csat=pl.col("band").replace_strict(csat, return_dtype=pl.Int8),
+        csat_scale=pl.lit("1-5"),
+        comment="text",
+        file_name=pl.lit("survey.csv"),
+        file_row=pl.int_range(pl.len(), dtype=pl.Int32),
+        csat_satisfied=pl.col("band") != LOW,
+        has_comment=pl.lit(True),
+        counted=pl.lit(True),
+    )
+    themes = _rows().with_columns(
+        week=pl.lit(WEEK), evidence=pl.lit("x"), span_start=0, span_end=1, mentions=1,
+        language=pl.lit("fr"),
+    )  # fmt: skip
+    with duckdb.connect(str(path)) as conn:
+        warehouse.create_schema(conn)
+        conn.register("r", responses.to_arrow())
+        conn.execute("INSERT INTO marts.responses BY NAME SELECT * FROM r")
+        conn.register("t", themes.to_arrow())
+        conn.execute("INSERT INTO marts.comment_themes BY NAME SELECT * FROM t")
+    return path
+
+
+def test_suggest_writes_the_weeks_unexplained_comments_once_and_not_again_once_coded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _warehouse(tmp_path)
+    out = tmp_path / "coding" / "to_code.xlsx"
+    args = ["themes", "suggest", "--weeks", f"{WEEK}..{WEEK}", "--out", str(out),
+            "--warehouse", str(path), "--config", str(PROJECT / "satisfaction.yaml")]  # fmt: skip
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "7 comments of 1 built week(s) no theme explains" in printed
+    sheet = load_workbook(out)["to code"]
+    texts = [sheet.cell(r, 6).value for r in range(2, sheet.max_row + 1)]
+    assert sorted(texts) == sorted(LETTERS + OTHERS)
+    coded = tmp_path / "coding" / "coded.xlsx"
+    book = load_workbook(out)
+    for r in range(2, 4):
+        book["to code"].cell(r, 9).value = "none"
+    book.save(coded)
+    out.unlink()
+    assert main(args) == 0
+    assert "5 comments of 1 built week(s) no theme explains" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit):
+        main([*args[:3], "2026-11-18..2026-11-23", *args[4:]])
+    assert "2026-11-18 is a Wednesday" in capsys.readouterr().err
+    assert main([*args[:3], "2026-10-05..2026-10-12", *args[4:]]) == 1
+    assert "no week from 2026-10-05 to 2026-10-12 has its themes built" in capsys.readouterr().err
