@@ -473,6 +473,7 @@ def _build(
     for week in weeks:
         folder = paths.reports / week.isoformat()
         print(f"  {folder / 'report.pdf'}\n  {folder / 'report.html'}")
+    _print_theme_changes(result)
     for materialization in result.asset_materializations_for_node("report_email"):
         outcome = materialization.metadata.get("outcome")
         value = outcome.value if outcome is not None else None
@@ -482,6 +483,24 @@ def _build(
         elif value:
             print(f"E-mail: {value}")
     return 0
+
+
+def _print_theme_changes(result) -> None:
+    """The weeks whose themes the run tagged otherwise than before (a new model, taxonomy or
+    late export), from comment_themes' metadata."""
+    import polars as pl
+
+    from satisfaction_pipeline.themes.detect import CHANGES_SCHEMA, describe_changes
+
+    for materialization in result.asset_materializations_for_node("comment_themes"):
+        if (entry := materialization.metadata.get("theme_changes")) is None or not entry.value:
+            continue
+        rows = pl.DataFrame(entry.value).with_columns(pl.col("week").str.to_date())
+        if lines := describe_changes(
+            rows.select(pl.col(c).cast(t) for c, t in CHANGES_SCHEMA.items())
+        ):
+            print("Themes tagged otherwise than before (marts.theme_changes):")
+            print("\n".join(f"  {line}" for line in lines))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -723,7 +742,7 @@ def _suggest_themes(paths: Paths, args: argparse.Namespace) -> int:
 
     from satisfaction_pipeline.redact import redacted_all
     from satisfaction_pipeline.redact.names import start_reader
-    from satisfaction_pipeline.themes.coding import built_weeks, candidates, suggest, write_sheet
+    from satisfaction_pipeline.themes.coding import candidates, suggest, themed_weeks, write_sheet
     from satisfaction_pipeline.themes.detect import learned_themes
     from satisfaction_pipeline.themes.examples import ExamplesError, coded_in
 
@@ -753,7 +772,7 @@ def _suggest_themes(paths: Paths, args: argparse.Namespace) -> int:
             "when it ends (satisfaction-pipeline status says who holds it)"
         ) from None
     with conn:
-        built = built_weeks(conn, first, last)
+        built = themed_weeks(conn, first, last)
         if not built:
             raise UserError(
                 f"no week from {first} to {last} has its themes built: run or backfill them first"

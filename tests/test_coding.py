@@ -16,12 +16,7 @@ from openpyxl import load_workbook
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.config.taxonomy import default_taxonomy
 from satisfaction_pipeline.themes import coding
-from satisfaction_pipeline.themes.coding import (
-    learn_codes,
-    suggest,
-    unexplained,
-    write_sheet,
-)
+from satisfaction_pipeline.themes.coding import candidates, learn_codes, suggest, write_sheet
 from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL, training_files
 from satisfaction_pipeline.themes.examples import coded_in, read_all_examples, read_examples
 from satisfaction_pipeline.themes.model import HIGH, LOW, MIDDLE, ModelError, load_model
@@ -74,21 +69,32 @@ def _rows() -> pl.DataFrame:
     )
 
 
-def test_unexplained_is_what_no_theme_explains() -> None:
-    found = unexplained(_comments(), _rows())
+def _candidates(tmp_path: Path) -> pl.DataFrame:
+    import duckdb
+
+    with duckdb.connect(str(_warehouse(tmp_path)), read_only=True) as conn:
+        return candidates(conn, WEEK, WEEK, set())
+
+
+def test_the_candidates_are_what_no_theme_explains_each_text_once(tmp_path: Path) -> None:
+    found = _candidates(tmp_path)
     keys = set(found["response_key"])
     assert {"r00", "r01", "r02", "r03"} <= keys  # an emerging group explains nothing
     assert "r05" in keys  # a low scorer's praise leaves the low score unexplained
     assert {"r04", "r06"} <= keys  # no theme at all
     assert not keys & {"r07", "r08"}  # a complaint theme; any theme for a satisfied one
     assert "r09" not in keys  # "ok merci": under three words
+    assert "r10" not in keys  # r00's words again
+    assert found.filter(pl.col("response_key") == "r00")["band"].item() == LOW
+    assert found["score"][0] == "CSAT 2/5"
+    assert found["text_sha1"][0] == hashlib.sha1(LETTERS[0].encode()).hexdigest()
 
 
-def test_suggestions_take_turns_between_groups_and_never_repeat_a_text() -> None:
+def test_suggestions_take_turns_between_groups(tmp_path: Path) -> None:
     model = load_model(DEFAULT_MODEL)
-    rows = suggest(unexplained(_comments(), _rows()), model, limit=50)
+    found = _candidates(tmp_path)
+    rows = suggest(found, model, limit=50)
     assert rows["rank"].to_list() == list(range(1, rows.height + 1))
-    assert rows["text"].n_unique() == rows.height  # r10 repeats r00's words: suggested once
     letters = rows.filter(pl.col("text").is_in(LETTERS))
     assert letters["group"].n_unique() == 1 and letters["group_size"][0] == len(LETTERS)
     assert letters["group"][0]  # named by a sentence of the group
@@ -97,19 +103,13 @@ def test_suggestions_take_turns_between_groups_and_never_repeat_a_text() -> None
     firsts = keyed.group_by("key").agg(pl.col("rank").min())["rank"]
     assert firsts.len() == 2 and letters["rank"].sort()[1] > firsts.max()
     assert rows["guess"].is_not_null().all() and rows["confidence"].is_between(0, 1).all()
-    assert suggest(unexplained(_comments(), _rows()), model, limit=3).height == 3
-    patterns_only = suggest(unexplained(_comments(), _rows()), None, limit=50)
+    assert suggest(found, model, limit=3).height == 3
+    patterns_only = suggest(found, None, limit=50)
     assert patterns_only["guess"].is_null().all() and patterns_only.height == rows.height
 
 
 def _sheet(tmp_path: Path) -> Path:
-    found = unexplained(_comments(), _rows()).with_columns(
-        week=pl.lit(WEEK),
-        score=pl.lit("CSAT 2/5"),
-        text_sha1=pl.col("text").map_elements(
-            lambda t: hashlib.sha1(t.encode()).hexdigest(), return_dtype=pl.String
-        ),
-    )
+    found = _candidates(tmp_path).with_columns(week=pl.lit(WEEK))
     hostile = found.head(1).with_columns(
         response_key=pl.lit("r99"),
         text=pl.lit('=HYPERLINK("http://evil.example","clic") remboursez-moi'),
@@ -235,6 +235,8 @@ def _warehouse(tmp_path: Path) -> Path:
     from satisfaction_pipeline import warehouse
 
     path = tmp_path / "warehouse.duckdb"
+    if path.exists():
+        return path
     comments = _comments()
     csat = {LOW: 2, MIDDLE: 4, HIGH: 5}
     responses = comments.select(
@@ -293,3 +295,64 @@ def test_suggest_writes_the_weeks_unexplained_comments_once_and_not_again_once_c
     assert "2026-11-18 is a Wednesday" in capsys.readouterr().err
     assert main([*args[:3], "2026-10-05..2026-10-12", *args[4:]]) == 1
     assert "no week from 2026-10-05 to 2026-10-12 has its themes built" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("language", "trend", "command"),
+    [
+        ("en", "The weeks before, oldest first: 60%, 70%.", "--out to_code.xlsx"),
+        ("fr", "la plus récente\u202f: 60\u202f%, 70\u202f%.", "--out a_coder.xlsx"),
+    ],
+)
+def test_the_report_gives_the_coverage_trend_and_what_is_left_to_code(
+    language: str, trend: str, command: str
+) -> None:
+    from satisfaction_pipeline.report.quality import Coding, week_quality
+
+    counts = {"low_comments": 40, "low_explained": 30, "low_emerging": 0}
+    coding = Coding([(50, 30), (40, 28)], 17, dt.date(2026, 9, 28), WEEK)
+    text = " ".join(week_quality(counts, None, {}, "all", language, coding))
+    assert trend in text
+    assert "17 " in text and "themes suggest --weeks 2026-09-28..2026-11-16" in text
+    assert command in text
+    assert "themes suggest" not in " ".join(
+        week_quality(counts, None, {}, "all", language, Coding([], 0, None, None))
+    )
+
+
+def test_a_rebuild_after_a_retrain_says_which_weeks_changed_and_by_how_much() -> None:
+    from satisfaction_pipeline.themes.detect import changes, describe_changes
+
+    old, new = "default model aaaaaaaaaaaa", "coded model bbbbbbbbbbbb"
+    later = WEEK + dt.timedelta(weeks=1)
+    before = pl.DataFrame(
+        [
+            (WEEK, "r1", "delivery", "complaint", old),
+            (WEEK, "r2", "billing", "complaint", old),
+            (WEEK, "r3", "staff_attitude", "praise", old),
+            (later, "r4", "delivery", "complaint", old),
+        ],
+        schema=["week", "response_key", "theme", "polarity", "engine"],
+        orient="row",
+    )
+    after = pl.DataFrame(
+        [
+            (WEEK, "r1", "delivery", "complaint", new, "model"),
+            (WEEK, "r2", "courrier", "complaint", new, "model"),  # another theme
+            (WEEK, "r5", "billing", "neutral", new, "model"),  # a comment newly themed
+            (WEEK, "r3", "emerging_fr_x", "complaint", "emerging", "discovery"),  # not a theme
+            (later, "r4", "delivery", "complaint", new, "model"),
+        ],
+        schema=["week", "response_key", "theme", "polarity", "engine", "method"],
+        orient="row",
+    )
+    changed = changes(before, after)
+    assert changed.rows() == [
+        (WEEK, old, new, 4, 3, 3, 3),  # r2, r3 (lost its praise), r5 changed; r1 did not
+        (later, old, new, 1, 0, 1, 1),
+    ]
+    assert describe_changes(changed) == [
+        "2026-11-16: 3 of 4 comments (75.0 %) tagged otherwise, 3 → 3 theme mentions — "
+        f"{old} → {new}"
+    ]
+    assert changes(before.clear(), after).is_empty()  # a first build changes nothing

@@ -203,6 +203,14 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
             "SELECT theme FROM marts.comment_themes WHERE response_key = ?", [changed]
         ).fetchall()
     assert themes_now and rows() != built
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        recorded = conn.execute(
+            "SELECT week, comments_changed, engine_before = engine_after, comments > 0"
+            " FROM marts.theme_changes ORDER BY week"
+        ).fetchall()
+    # what the rebuild changed: the one comment, in its week; the weeks after only read it
+    assert recorded == [(first + dt.timedelta(weeks=k), int(k == 1), True, True)
+                        for k in (1, 2, 3)]  # fmt: skip
     set_comment(comment)
     assert build() == 3
     assert rows() == built  # tagged again in part, as built from scratch

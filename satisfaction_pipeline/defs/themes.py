@@ -18,9 +18,12 @@ from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import HISTORY_WEEKS
 from satisfaction_pipeline.themes.detect import (
+    CHANGES_SCHEMA,
     ModelThemes,
     ReadingCache,
+    changes,
     coverage,
+    describe_changes,
     find_themes,
     fingerprints,
 )
@@ -64,7 +67,7 @@ def comment_themes(
     satisfied_from = settings.csat_satisfied_from()
     run_weeks = weeks_in(context.partition_time_window)
     weeks = wh.week_range(run_weeks)
-    read_by_model, stale = 0, []
+    read_by_model, stale, changed = 0, [], []
     with open_warehouse(warehouse) as conn:
         # A few weeks at a time, each group committed with its weeks' build records: holding a
         # year's rows to the end took 13 GB at 10M responses. A run that fails keeps the
@@ -83,10 +86,12 @@ def comment_themes(
                 built = dict(wh.query(conn, "marts/select_theme_builds", **span).iter_rows())
                 if rebuild := [week for week in group if built.get(week) != digests[week]]:
                     with wh.transaction(conn):
-                        read_by_model += _rebuild(
+                        read, what_changed = _rebuild(
                             conn, answers, rebuild, digests, taxonomy, settings, learned
                         )
+                    read_by_model += read
                     stale += rebuild
+                    changed.append(what_changed)
         finally:
             stop_helpers()  # the model's reading processes, if a large range started them
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
@@ -103,6 +108,9 @@ def comment_themes(
         f"themes of {len(stale)} of {len(run_weeks)} week(s) rebuilt; the others' inputs "
         "were those of their last build"
     )
+    changed = pl.concat([pl.DataFrame(schema=CHANGES_SCHEMA), *changed])
+    if lines := describe_changes(changed):
+        context.log.info("what the rebuild changed:\n" + "\n".join(lines))
     yield dg.MaterializeResult(
         asset_key="comment_themes",
         metadata={
@@ -119,6 +127,10 @@ def comment_themes(
             "engine": learned.engine if learned else "patterns",
             "comments_read_by_the_model": read_by_model,  # the others: read in earlier runs
             "weeks_rebuilt": len(stale),  # the others: same inputs as their last build, kept
+            # per rebuilt week built before: how many comments' themes the rebuild changed
+            "theme_changes": dg.MetadataValue.json(
+                changed.with_columns(pl.col("week").cast(pl.String)).to_dicts()
+            ),
         },
     )
     yield dg.MaterializeResult(
@@ -135,9 +147,10 @@ def _rebuild(
     taxonomy: Taxonomy,
     settings: Settings,
     learned: ModelThemes | None,
-) -> int:
+) -> tuple[int, pl.DataFrame]:
     """Tag `weeks` again from `answers` (their responses and the four weeks' before each) and
-    replace their rows; returns how many comments the model read (the others were cached)."""
+    replace their rows; returns how many comments the model read (the others were cached), and
+    per week built before what the rebuild changed (marts.theme_changes)."""
     satisfied_from = settings.csat_satisfied_from()
     look_back = {w - dt.timedelta(weeks=k) for w in weeks for k in range(HISTORY_WEEKS + 1)}
     answers = answers.filter(pl.col("week").is_in(sorted(look_back)))
@@ -153,6 +166,7 @@ def _rebuild(
         {"week": weeks, "fingerprint": [digests[w] for w in weeks]},
         schema={"week": pl.Date, "fingerprint": pl.String},
     )
+    changed = changes(wh.query(conn, "marts/select_rebuilt_theme_rows", rebuilt=rebuilt), themes)
     for table, rows in [
         ("comment_themes", themes),
         ("emerging_themes", groups),
@@ -162,7 +176,8 @@ def _rebuild(
         wh.execute(conn, f"marts/insert_{table}", **{table: rows})
     wh.execute(conn, "marts/insert_comment_readings", comment_readings=cache.rows())
     wh.execute(conn, "marts/insert_theme_builds", theme_builds=rebuilt)
-    return cache.added
+    wh.execute(conn, "marts/insert_theme_changes", theme_changes=changed)
+    return cache.added, changed
 
 
 @dg.asset_check(asset="comment_themes", blocking=True, pool=WAREHOUSE_POOL)

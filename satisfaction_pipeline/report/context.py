@@ -25,7 +25,7 @@ from satisfaction_pipeline.report.actions import (
     theme_rows,
 )
 from satisfaction_pipeline.report.charts import Chart, nps_mix, trend
-from satisfaction_pipeline.report.quality import rejection_rows, week_quality
+from satisfaction_pipeline.report.quality import Coding, rejection_rows, week_quality
 from satisfaction_pipeline.report.scores import (
     battery_rows,
     scores_by_segment,
@@ -93,6 +93,7 @@ def build_context(
     changes_against: str = "previous_week",
     item_scores: pl.DataFrame | None = None,
     ranking_rules: dict[str, Any] | None = None,
+    coding: Coding | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -109,7 +110,8 @@ def build_context(
     `hidden_segments`: dimensions the segment table leaves out; `changes_against`: the
     standouts' diverging_changes rule; `item_scores`: the week's battery items
     (marts.weekly_item_scores); `ranking_rules`: the `actions:`
-    settings the methodology states (min_mentions, min_share, windows, min_low_comments)."""
+    settings the methodology states (min_mentions, min_share, windows, min_low_comments);
+    `coding`: the coverage's trend and the comments worth coding (report.quality)."""
     _ = translations(language).gettext
     by_segment = scores_by_segment(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
@@ -164,7 +166,7 @@ def build_context(
         "call_backs": call_backs_by_theme(call_backs, taxonomy, language),
         "rejections": rejection_rows(rejections),
         "week_quality": week_quality(
-            week_counts, response_counts, invitations or {}, votes, language
+            week_counts, response_counts, invitations or {}, votes, language, coding
         ),
         "excluded": [
             (_(EXCLUDED[reason]) if reason in EXCLUDED else reason, rows)
@@ -223,6 +225,26 @@ def warehouse_context(
         ranking_rules=settings.actions.model_dump(
             include={"min_mentions", "min_share", "windows", "min_low_comments"}
         ),
+        coding=_coding(conn, week),
+    )
+
+
+CODING_WEEKS = 8  # the weeks whose unexplained comments the report counts as worth coding
+
+
+def _coding(conn: duckdb.DuckDBPyConnection, week: dt.date) -> Coding:
+    first = week - dt.timedelta(weeks=CODING_WEEKS - 1)
+    nothing = pl.DataFrame(schema={"text_sha1": pl.String})  # the coding sheets are elsewhere
+    unexplained = wh.query(
+        conn, "marts/select_unexplained_comments", coded=nothing, week_start=first,
+        week_end=week + dt.timedelta(weeks=1),
+    )  # fmt: skip
+    trend = wh.query(conn, "report/coverage_trend", week=week)
+    return Coding(
+        [(r["low_comments"], r["explained"]) for r in trend.iter_rows(named=True)],
+        unexplained.height,
+        max(first, unexplained["week"].min() or week),
+        week,
     )
 
 

@@ -4,6 +4,8 @@ the themes explain, and the top reasons rows were rejected."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -30,15 +32,28 @@ def response_rate(
     return (responses, sent) if sent else None
 
 
+@dataclass(frozen=True)
+class Coding:
+    """What the themes leave to code: the shares they explained the weeks before (oldest
+    first), and the comments of the last weeks no theme explains (`themes suggest`)."""
+
+    trend: list[tuple[int, int]]  # (low scorers' comments, explained), a week each
+    unexplained: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+
 def week_quality(
     week_counts: dict[str, int],
     response_counts: pl.DataFrame | None,
     invitations: dict[str, int | str],
     votes: str,
     language: str,
+    coding: Coding | None = None,
 ) -> list[str]:
     """The week's denominators in words: the response rate, the share of each question left
-    unanswered (N/A, skipped), and the responses set aside by the one-vote rule."""
+    unanswered (N/A, skipped), the responses set aside by the one-vote rule, the share of low
+    scorers' comments the themes explain with its trend, and the comments worth coding."""
     _, lines = translations(language).gettext, []
     if rate := response_rate(response_counts, invitations):
         lines.append(
@@ -76,7 +91,33 @@ def week_quality(
         lines.append(
             _coverage(low, week_counts["low_explained"], week_counts["low_emerging"], language)
         )
+        if coding and coding.trend:
+            shares = [format_percent(100 * e / n, language, 0) for n, e in coding.trend]
+            lines.append(_("The weeks before, oldest first: {shares}.").format(
+                shares=", ".join(shares)
+            ))  # fmt: skip
+    if coding and coding.unexplained and coding.first and coding.last:
+        lines.append(_worth_coding(coding, language))
     return lines
+
+
+def _worth_coding(coding: Coding, language: str) -> str:
+    words = translations(language)
+    weeks = (coding.last - coding.first).days // 7 + 1
+    return words.ngettext(
+        "{n} comment of the last {weeks} weeks is explained by no theme: worth coding, the most "
+        "useful first, with satisfaction-pipeline themes suggest --weeks {first}..{last} "
+        "--out to_code.xlsx",
+        "{n} comments of the last {weeks} weeks are explained by no theme: worth coding, the "
+        "most useful first, with satisfaction-pipeline themes suggest --weeks {first}..{last} "
+        "--out to_code.xlsx",
+        coding.unexplained,
+    ).format(
+        n=format_number(coding.unexplained, language, 0),
+        weeks=weeks,
+        first=coding.first.isoformat(),
+        last=coding.last.isoformat(),
+    )
 
 
 def _coverage(low: int, explained: int, emerging: int, language: str) -> str:

@@ -2,11 +2,11 @@
 most, written as a spreadsheet an analyst codes in Excel or LibreOffice (`themes suggest`);
 `themes train --examples` reads it back (themes/examples.py).
 
-Which comments (`unexplained`): those of MIN_WORDS words or more with no theme of the taxonomy,
-or, from a low scorer, with no complaint theme — the comments the report's coverage counts as
-unexplained, and the others that say something no theme names. An emerging group's members are
-among them. The caller leaves out the comments coded before (a coding sheet given back, or the
-model's own training, by the comment's SHA-1).
+Which comments (`candidates`, sql/marts/select_unexplained_comments.sql): those of 3 words or
+more with no theme of the taxonomy, or, from a low scorer, with no complaint theme — the comments
+the report's coverage counts as unexplained, and the others that say something no theme names.
+An emerging group's members are among them; the comments coded before (a coding sheet given
+back, or the model's own training, by the comment's SHA-1) are not.
 
 The order (`suggest`), fixed before it was measured (docs/themes.md, "The coding loop"):
 
@@ -55,7 +55,6 @@ from satisfaction_pipeline.themes.model import (
 )
 from satisfaction_pipeline.themes.tagger import content_words, tag_comments
 
-MIN_WORDS = 3  # as marts.theme_coverage: "ok", "RAS, merci" teach nothing
 OTHER_BANDS_WEIGHT = 0.5  # a comment's worth unless its respondent scored low
 THEME_COLUMNS = 2  # theme / polarity pairs in the sheet: a comment rarely has more to code
 NO_THEME = "none"  # in a theme cell: coded, and no theme applies
@@ -83,50 +82,28 @@ SCORE_TEXT = pl.concat_str(
 )
 
 
-def unexplained(comments: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """The `comments` (response_key, text, band, …) that no theme explains, given their
-    comment_themes `rows` (response_key, polarity, method): none of the taxonomy's themes, or
-    from a low scorer none as a complaint. Comments under MIN_WORDS words are left out."""
-    named = rows.filter(pl.col("method") != "discovery")
-    themed = named["response_key"].unique().implode()
-    complained = named.filter(pl.col("polarity") == "complaint")["response_key"].unique()
-    return comments.filter(
-        (pl.col("text").str.count_matches(r"\w+") >= MIN_WORDS)
-        & pl.when(pl.col("band") == LOW)
-        .then(~pl.col("response_key").is_in(complained.implode()))
-        .otherwise(~pl.col("response_key").is_in(themed))
-    )
-
-
 def candidates(
     conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, coded: set[str]
 ) -> pl.DataFrame:
-    """The comments of the built weeks `first`..`last` that no theme explains and were not
-    coded before (`coded`: SHA-1 of comments), one per distinct text: response_key, week,
-    customer_ref, text (as received), text_sha1, band, score."""
+    """The comments of the weeks `first`..`last` that no theme explains and were not coded
+    before (`coded`: SHA-1 of comments), each text once (sql/marts/select_unexplained_comments):
+    response_key, week, customer_ref, text (as received), text_sha1, band, score."""
     span = {"week_start": first, "week_end": last + dt.timedelta(weeks=1)}
-    responses = wh.query(conn, "marts/select_responses", **span).filter(
-        pl.col("has_comment") & pl.col("counted")
-    )
-    comments = responses.select(
+    done = pl.DataFrame({"text_sha1": sorted(coded)}, schema={"text_sha1": pl.String})
+    rows = wh.query(conn, "marts/select_unexplained_comments", coded=done, **span)
+    return rows.select(
         "response_key",
         "week",
         "customer_ref",
+        "text_sha1",
         text="comment",
         band=SCORE_BAND.cast(pl.Int8),
         score=SCORE_TEXT,
     )
-    found = unexplained(comments, wh.query(conn, "marts/select_week_comment_themes", **span))
-    hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in found["text"]]
-    return (
-        found.with_columns(text_sha1=pl.Series(hashes, dtype=pl.String))
-        .filter(~pl.col("text_sha1").is_in(list(coded)))
-        .sort("week", "response_key")
-        .unique("text_sha1", keep="first", maintain_order=True)
-    )
 
 
-def built_weeks(conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> list[dt.date]:
+def themed_weeks(conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The weeks of `first`..`last` whose comments were tagged."""
     span = {"week_start": first, "week_end": last + dt.timedelta(weeks=1)}
     return wh.query(conn, "marts/themed_weeks", **span)["week"].to_list()
 

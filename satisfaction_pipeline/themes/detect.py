@@ -241,6 +241,72 @@ def _engines(taxonomy: Taxonomy, model: ModelThemes | None) -> dict[str, str]:
     }
 
 
+CHANGES_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),
+    "engine_before": pl.String(),
+    "engine_after": pl.String(),
+    "comments": pl.Int32(),
+    "comments_changed": pl.Int32(),
+    "mentions_before": pl.Int32(),
+    "mentions_after": pl.Int32(),
+}
+
+
+def changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+    """Per week that had theme rows `before` (week, response_key, theme, polarity, engine), what
+    the rows `after` (comment_themes rows) change (CHANGES_SCHEMA): the comments whose set of
+    (theme, polarity) differs, the theme rows on each side, and the engine that tagged most."""
+    after = after.filter(
+        (pl.col("method") != "discovery") & pl.col("week").is_in(before["week"].unique().implode())
+    ).select(before.columns)
+
+    def per_comment(rows: pl.DataFrame) -> pl.DataFrame:
+        mention = pl.concat_str("theme", "polarity", separator=":")
+        return rows.group_by("week", "response_key").agg(themes=mention.sort().str.join(";"))
+
+    def per_week(rows: pl.DataFrame, side: str) -> pl.DataFrame:
+        return rows.group_by("week").agg(
+            pl.col("engine").drop_nulls().mode().sort().first().alias(f"engine_{side}"),
+            pl.len().alias(f"mentions_{side}"),
+        )
+
+    compared = per_comment(before).join(
+        per_comment(after), on=["week", "response_key"], how="full", coalesce=True, suffix="_now"
+    )
+    changed = compared.group_by("week").agg(
+        comments=pl.len(),
+        comments_changed=(pl.col("themes").fill_null("") != pl.col("themes_now").fill_null(""))
+        .sum(),
+    )  # fmt: skip
+    return (
+        per_week(before, "before")
+        .join(per_week(after, "after"), on="week", how="left")
+        .join(changed, on="week", how="left")
+        .with_columns(pl.col("mentions_after").fill_null(0))
+        .select(pl.col(c).cast(t) for c, t in CHANGES_SCHEMA.items())
+        .sort("week")
+    )
+
+
+def describe_changes(changed: pl.DataFrame) -> list[str]:
+    """One line per week whose themes a rebuild changed: "2026-10-05: 12 of 340 comments
+    (3.5 %) tagged otherwise — default model 4c1f… → coded model 9a2b…"."""
+    lines = []
+    for row in changed.filter(pl.col("comments_changed") > 0).iter_rows(named=True):
+        share = 100 * row["comments_changed"] / max(row["comments"], 1)
+        engines = (
+            f" — {row['engine_before']} → {row['engine_after']}"
+            if row["engine_before"] != row["engine_after"]
+            else ""
+        )
+        lines.append(
+            f"{row['week']}: {row['comments_changed']:,} of {row['comments']:,} comments "
+            f"({share:.1f} %) tagged otherwise, {row['mentions_before']:,} → "
+            f"{row['mentions_after']:,} theme mentions{engines}"
+        )
+    return lines
+
+
 def fingerprints(
     answers: pl.DataFrame,
     weeks: list[dt.date],

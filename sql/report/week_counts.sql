@@ -25,6 +25,7 @@ SELECT count(*) FILTER (WHERE counted) AS responses,
        any_value(c.low_comments) AS low_comments,
        any_value(c.explained) AS low_explained,
        any_value(c.emerging) AS low_emerging,
+       any_value(c.engine) AS theme_engine,  -- what tagged the week, e.g. "default model 4c1f…"
        -- unhappy customers' comments the privacy threshold keeps out of the quotes
        count(*) FILTER (WHERE counted AND has_comment AND low_score AND NOT quotable)
          AS low_unquotable,
