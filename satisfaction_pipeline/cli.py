@@ -474,7 +474,8 @@ def _build(
         folder = paths.reports / week.isoformat()
         print(f"  {folder / 'report.pdf'}\n  {folder / 'report.html'}")
     _print_theme_changes(result)
-    for materialization in result.asset_materializations_for_node("report_email"):
+    # a ranged run materializes each week with the range's metadata: the first says it all
+    for materialization in result.asset_materializations_for_node("report_email")[:1]:
         outcome = materialization.metadata.get("outcome")
         value = outcome.value if outcome is not None else None
         if isinstance(value, dict):
@@ -492,7 +493,7 @@ def _print_theme_changes(result) -> None:
 
     from satisfaction_pipeline.themes.detect import CHANGES_SCHEMA, describe_changes
 
-    for materialization in result.asset_materializations_for_node("comment_themes"):
+    for materialization in result.asset_materializations_for_node("comment_themes")[:1]:
         if (entry := materialization.metadata.get("theme_changes")) is None or not entry.value:
             continue
         rows = pl.DataFrame(entry.value).with_columns(pl.col("week").str.to_date())

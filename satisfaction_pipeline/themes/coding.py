@@ -226,7 +226,9 @@ SHEET_COLUMNS = (
     ("week", 11, False),
     ("score", 16, False),
     ("language", 9, False),
-    ("group", 34, False),
+    # not "group": themes train would keep a group's comments in one fold, and a new theme's
+    # comments, alike by nature, could then never be measured
+    ("similar to", 34, False),
     ("comment", 70, False),
     ("guess", 26, False),
     ("confidence", 11, False),
@@ -283,7 +285,7 @@ def write_sheet(
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = width
         sheet.column_dimensions[letter].hidden = hidden
-        if header in ("comment", "group"):
+        if header in ("comment", "similar to"):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.alignment = wrap
         if header == "confidence":
