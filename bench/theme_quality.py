@@ -82,7 +82,7 @@ def gold_items(name: str, exports: Path, drawn: dict) -> list[Item]:
     """The gold labels of bench/gold/NAME.labels.csv joined to their texts; reviews carry their
     stars as a CSAT 1–5 band."""
     texts = {(d["source"], d["key"]): d["text"] for d in drawn[name]}
-    stars = _stars(exports) if name == "fr_reviews" else {}
+    stars = _stars(exports) if name.startswith("fr_reviews") else {}
     items = []
     with (GOLD / f"{name}.labels.csv").open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):
