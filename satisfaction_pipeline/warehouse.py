@@ -208,6 +208,17 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) 
         return conn.sql(sql(name), params=params or None).pl()
 
 
+def summarise(
+    conn: duckdb.DuckDBPyConnection, name: str, aggregates: str, **frames_and_params: Any
+) -> tuple:
+    """SQL `aggregates` ("count(*), min(week)") over the rows of a named SELECT, without
+    fetching them (arguments as for `execute`)."""
+    with _bound(conn, frames_and_params) as params:
+        return conn.sql(
+            f"SELECT {aggregates} FROM ({sql(name)})", params=params or None
+        ).fetchall()[0]
+
+
 def execute(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) -> None:
     """Run a named statement; Polars frames among the arguments are visible to it by name, the
     other arguments are its `$named` parameters."""

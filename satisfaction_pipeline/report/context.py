@@ -235,15 +235,15 @@ CODING_WEEKS = 8  # the weeks whose unexplained comments the report counts as wo
 def _coding(conn: duckdb.DuckDBPyConnection, week: dt.date) -> Coding:
     first = week - dt.timedelta(weeks=CODING_WEEKS - 1)
     nothing = pl.DataFrame(schema={"text_sha1": pl.String})  # the coding sheets are elsewhere
-    unexplained = wh.query(
-        conn, "marts/select_unexplained_comments", coded=nothing, week_start=first,
-        week_end=week + dt.timedelta(weeks=1),
+    unexplained, since = wh.summarise(
+        conn, "marts/select_unexplained_comments", "count(*), min(week)", coded=nothing,
+        week_start=first, week_end=week + dt.timedelta(weeks=1),
     )  # fmt: skip
     trend = wh.query(conn, "report/coverage_trend", week=week)
     return Coding(
         [(r["low_comments"], r["explained"]) for r in trend.iter_rows(named=True)],
-        unexplained.height,
-        max(first, unexplained["week"].min() or week),
+        unexplained,
+        since or week,
         week,
     )
 

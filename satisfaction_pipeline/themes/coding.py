@@ -40,7 +40,14 @@ from satisfaction_pipeline.themes.corpus import (
     training_files,
 )
 from satisfaction_pipeline.themes.detect import SCORE_BAND
-from satisfaction_pipeline.themes.emerging import MAX_WINDOW, cluster, evidence_span, shorten
+from satisfaction_pipeline.themes.emerging import (
+    MAX_WINDOW,
+    cluster,
+    evidence_span,
+    shorten,
+    top_terms,
+    top_words,
+)
 from satisfaction_pipeline.themes.examples import CODING_MARK, Example, Examples
 from satisfaction_pipeline.themes.model import (
     LOW,
@@ -184,16 +191,9 @@ def _named_groups(part: pl.DataFrame, language: str) -> pl.DataFrame:
         members = np.flatnonzero(labels == label)
         if len(members) < 2:
             continue
-        centre = np.asarray(found.matrix[members].mean(axis=0)).ravel()
-        top = {
-            term
-            for i in np.argsort(-centre, kind="stable")[:3]
-            if centre[i] > 0
-            for term in str(found.vocabulary[i]).split(" ")
-        }
-        typical = members[int(np.argmax(np.asarray(found.matrix[members] @ centre).ravel()))]
-        row = part.row(int(typical), named=True)
-        start, end = evidence_span(row["text"], row["lemma"], row["start"], top)
+        terms, typical = top_terms(found.matrix[members], found.vocabulary)
+        row = part.row(int(members[int(np.argmax(typical))]), named=True)
+        start, end = evidence_span(row["text"], row["lemma"], row["start"], top_words(terms))
         name = shorten(row["text"][start:end])
         rows += [(int(part["id"][int(m)]), f"{language} {label}", name, len(members))
                  for m in members]  # fmt: skip

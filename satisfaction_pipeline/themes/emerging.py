@@ -104,13 +104,10 @@ def _groups(
     groups, members = [], []
     for number, group in enumerate(large["group_id"].to_list()[:MAX_GROUPS]):
         mask = (window["group_id"] == group).to_numpy()
-        centre = np.asarray(matrix[mask].mean(axis=0)).ravel()
-        order = [i for i in np.argsort(-centre, kind="stable")[:TOP_TERMS] if centre[i] > 0]
-        terms = [(str(vocabulary[i]), round(float(centre[i]), 4)) for i in order]
+        terms, typical = top_terms(matrix[mask], vocabulary)
         theme = f"emerging_{language}_{week:%Y%m%d}_{number}"
         in_group = window.filter(pl.col("group_id") == group)
         now = in_group.filter(pl.col("week") == week)
-        typical = np.asarray(matrix[mask] @ centre).ravel()
         examples = (
             in_group.with_columns(typical=pl.Series(typical))
             .filter(pl.col("week") == week)
@@ -118,7 +115,7 @@ def _groups(
             .head(EXAMPLES)["response_key"]
             .to_list()
         )
-        top = {t for term, _ in terms for t in term.split(" ")}
+        top = top_words(terms)
         evidence = {}
         for row in now.iter_rows(named=True):
             start, end = evidence_span(row["text"], row["lemma"], row["start"], top)
@@ -183,6 +180,22 @@ def cluster(documents: list[list[str]]) -> Clusters | None:
     elif keep.any():
         labels[keep] = 0
     return Clusters(labels, matrix.tocsr(), vectorizer.get_feature_names_out())
+
+
+def top_terms(
+    members: sp.csr_matrix, vocabulary: np.ndarray
+) -> tuple[list[tuple[str, float]], np.ndarray]:
+    """A group's TOP_TERMS heaviest terms with their weight at its centre, and how typical each
+    member (a row of `members`, TF-IDF) is: its closeness to that centre."""
+    centre = np.asarray(members.mean(axis=0)).ravel()
+    order = [i for i in np.argsort(-centre, kind="stable")[:TOP_TERMS] if centre[i] > 0]
+    terms = [(str(vocabulary[i]), round(float(centre[i]), 4)) for i in order]
+    return terms, np.asarray(members @ centre).ravel()
+
+
+def top_words(terms: list[tuple[str, float]]) -> set[str]:
+    """The words of a group's top terms, for `evidence_span`."""
+    return {word for term, _ in terms for word in term.split(" ")}
 
 
 def evidence_span(text: str, lemmas: list[str], starts: list[int], top: set[str]) -> tuple:
