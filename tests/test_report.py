@@ -212,6 +212,23 @@ class _CountingHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def test_pdf_rendering_leaves_no_font_folder_behind() -> None:
+    """WeasyPrint copies the report's fonts to a temporary folder it removes only when garbage
+    collection gets to it, which a CLI run ending in os._exit never lets happen."""
+    import gc
+    import tempfile
+
+    folders = lambda: set(Path(tempfile.gettempdir()).glob("weasyprint-*"))  # noqa: E731
+    html = render_html(_context("en"))
+    gc.disable()
+    try:
+        before = folders()
+        render_pdf(html)
+        assert folders() == before
+    finally:
+        gc.enable()
+
+
 def test_pdf_renderer_never_fetches_remote_urls(tmp_path: Path) -> None:
     server = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
