@@ -356,3 +356,16 @@ def test_a_rebuild_after_a_retrain_says_which_weeks_changed_and_by_how_much() ->
         f"{old} → {new}"
     ]
     assert changes(before.clear(), after).is_empty()  # a first build changes nothing
+
+
+def test_the_lines_to_add_to_the_config_are_valid_yaml_whatever_the_theme_is_called() -> None:
+    import yaml
+
+    from satisfaction_pipeline.config.taxonomy import Theme
+    from satisfaction_pipeline.themes.coding import taxonomy_lines
+
+    name = 'Courrier "d\'un autre" client \\ relevés'
+    added = yaml.safe_load(taxonomy_lines(["courrier"], {"courrier": name}, "models/m.npz"))
+    assert added["theme_model"] == {"file": "models/m.npz"}
+    assert Theme(**added["themes"][0]).label.fr == name
+    assert "themes" not in yaml.safe_load(taxonomy_lines([], {}, "m.npz"))  # nothing new

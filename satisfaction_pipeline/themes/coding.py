@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -377,13 +378,13 @@ def new_themes(themes: list[str], taxonomy: Taxonomy) -> list[str]:
 def taxonomy_lines(themes: list[str], names: dict[str, str], model_file: str) -> str:
     """The lines of satisfaction.yaml that describe new themes and use the model, to edit."""
     owners = ", ".join(Owner.__args__)
-    lines = ["theme_model:", f"  file: {model_file}", "themes:"]
+    lines = ["theme_model:", f"  file: {model_file}"] + (["themes:"] if themes else [])
     for theme in themes:
-        name = names.get(theme, theme).replace('"', "'")
+        name = json.dumps(names.get(theme, theme), ensure_ascii=False)  # a YAML string too
         lines += [
             f"  - id: {theme}",
             f"    owner: customer_service    # one of {owners}",
-            f'    label: {{fr: "{name}", en: "{name}"}}',
+            f"    label: {{fr: {name}, en: {name}}}",
             '    description: {fr: "À décrire", en: "To describe"}',
             '    action: {fr: "À définir", en: "To define"}',
         ]
