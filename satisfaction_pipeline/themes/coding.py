@@ -49,7 +49,7 @@ from satisfaction_pipeline.themes.emerging import (
     top_terms,
     top_words,
 )
-from satisfaction_pipeline.themes.examples import CODING_MARK, Example, Examples
+from satisfaction_pipeline.themes.examples import CODING_MARK, NONE, Example, Examples
 from satisfaction_pipeline.themes.model import (
     LOW,
     POLARITIES,
@@ -65,7 +65,6 @@ from satisfaction_pipeline.themes.tagger import content_words, tag_comments
 
 OTHER_BANDS_WEIGHT = 0.5  # a comment's worth unless its respondent scored low
 THEME_COLUMNS = 2  # theme / polarity pairs in the sheet: a comment rarely has more to code
-NO_THEME = "none"  # in a theme cell: coded, and no theme applies
 
 # What `suggest` returns, beside the columns it is given
 SUGGESTION_SCHEMA: dict[str, pl.DataType] = {
@@ -306,7 +305,7 @@ def write_sheet(
         themes.append(
             [theme.id, labels[theme.id], theme.description.in_language(language), theme.owner]
         )
-    themes.append([NO_THEME, "—", "no theme applies (with complaint: a complaint about "
+    themes.append([NONE, "—", "no theme applies (with complaint: a complaint about "
                    "something no theme covers)", ""])  # fmt: skip
     for letter, width in zip("ABCD", (24, 30, 70, 18), strict=True):
         themes.column_dimensions[letter].width = width

@@ -39,7 +39,8 @@ TEXT_COLUMNS = ("text", "comment", "comments", "verbatim", "commentaire", "sente
 THEME_COLUMN = re.compile(r"^(themes?|codes?|labels?|categor(y|ies)|categories)(?![a-z])")  # folded
 POLARITY_COLUMN = re.compile(r"^polarit(y|e)(?![a-z])")  # folded: beside a theme column
 CODING_MARK = "text_sha1"  # the hidden column that makes a table a coding sheet (themes suggest)
-NO_THEME = {"none", "aucun", "aucun theme", "no theme", "-"}  # folded: coded, and no theme applies
+NONE = "none"  # in a theme cell: coded, and no theme applies (what the coding sheet offers)
+NO_THEME = {NONE, "aucun", "aucun theme", "no theme", "-"}  # folded: its accepted spellings
 EXAMPLE_FILES = {".csv", ".tsv", ".txt", ".xml", ".xlsx", ".xlsm", ".xls", ".ods"}
 LANGUAGE_NAMES = {"fr": "fr", "french": "fr", "francais": "fr", "en": "en", "english": "en",
                   "anglais": "en"}  # fmt: skip
