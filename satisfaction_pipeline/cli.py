@@ -474,16 +474,19 @@ def _build(
         folder = paths.reports / week.isoformat()
         print(f"  {folder / 'report.pdf'}\n  {folder / 'report.html'}")
     _print_theme_changes(result)
-    # a ranged run materializes each week with the range's metadata: the first says it all
-    for materialization in result.asset_materializations_for_node("report_email")[:1]:
-        outcome = materialization.metadata.get("outcome")
-        value = outcome.value if outcome is not None else None
-        if isinstance(value, dict):
-            for week, what in value.items():
-                print(f"E-mail {week}: {what}")
-        elif value:
-            print(f"E-mail: {value}")
+    _print_email_outcomes(result)
     return 0
+
+
+def _print_email_outcomes(result) -> None:
+    """Each week's e-mail outcome; weeks that share one (a backfill: not sent) on one line."""
+    weeks_of: dict[str, list[str]] = {}
+    for materialization in result.asset_materializations_for_node("report_email"):
+        if (outcome := materialization.metadata.get("outcome")) is not None:
+            weeks_of.setdefault(outcome.value, []).append(materialization.partition)
+    for outcome, weeks in weeks_of.items():
+        span = weeks[0] if len(weeks) == 1 else f"{len(weeks)} weeks, {weeks[0]} to {weeks[-1]}"
+        print(f"E-mail {span}: {outcome}")
 
 
 def _print_theme_changes(result) -> None:
@@ -493,8 +496,9 @@ def _print_theme_changes(result) -> None:
 
     from satisfaction_pipeline.themes.detect import CHANGES_SCHEMA, describe_changes
 
+    # the run's, on each week's materialization: the first says it all
     for materialization in result.asset_materializations_for_node("comment_themes")[:1]:
-        if (entry := materialization.metadata.get("theme_changes")) is None or not entry.value:
+        if (entry := materialization.metadata.get("run_theme_changes")) is None or not entry.value:
             continue
         rows = pl.DataFrame(entry.value).with_columns(pl.col("week").str.to_date())
         if lines := describe_changes(

@@ -89,7 +89,10 @@ def test_one_week_materializes_against_a_duckdb_file(pipeline_env: Paths) -> Non
     assert {m.asset_key.to_user_string() for m in materialized} == {"weekly_scores", "standouts"}
     scores = materialized[0].metadata
     assert scores["dagster/row_count"].value > 0
-    assert "| week | metric | scale | n |" in scores["preview"].value
+    assert scores["preview"].value.startswith("| metric | scale | n |")
+    # the headline scores as numbers, which the UI plots over the weeks
+    assert 0 <= scores["csat"].value <= 100 and -100 <= scores["nps"].value <= 100
+    assert scores["n_csat"].value > 0
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
         weeks = conn.execute("SELECT DISTINCT week FROM marts.weekly_scores").fetchall()
         # earlier weeks were never built, yet the changes are measured against them
@@ -170,7 +173,7 @@ def test_a_rerun_tags_again_only_the_weeks_whose_comments_changed(
         if not result.success:
             return -1
         [tagged] = result.asset_materializations_for_node("comment_themes")[:1]
-        return tagged.metadata["weeks_rebuilt"].value
+        return tagged.metadata["run_weeks_rebuilt"].value
 
     def rows() -> dict[str, list[tuple]]:
         with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
@@ -349,6 +352,7 @@ def test_schedule_runs_the_week_that_just_ended(tick: dt.datetime, partition: st
 
 
 def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
+    from satisfaction_pipeline.defs.metadata import week_results
     from satisfaction_pipeline.defs.scoring import response_ids_are_unique, scores_in_range
     from satisfaction_pipeline.warehouse import create_schema
 
@@ -362,15 +366,19 @@ def test_blocking_checks_catch_impossible_scores(tmp_path: Path) -> None:
             "('2026-11-16', 'overall', 'all', 'ces', '1-7', 10, 6.5, NULL, NULL, NULL, NULL, true)"
         )
     warehouse = DuckDBResource(database=str(database))
-    result = scores_in_range(warehouse=warehouse)
-    assert not result.passed and result.metadata["rows_out_of_range"].value == 1
-    assert response_ids_are_unique(warehouse=warehouse).passed
+    week, other = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
+    results = week_results(warehouse, "checks/scores_out_of_range", "rows", [week, other])
+    assert not results[week].passed and results[week].metadata["rows"].value == 1
+    assert results[other].passed  # a week's status is its own
+    assert all(r.passed for r in week_results(warehouse, "checks/duplicate_response_ids", "ids",
+                                              [week]).values())  # fmt: skip
     assert all(spec.blocking for spec in scores_in_range.check_specs)
     assert all(spec.blocking for spec in response_ids_are_unique.check_specs)
 
 
 def test_file_checks_catch_lost_rows_and_unread_files(tmp_path: Path) -> None:
     from satisfaction_pipeline.defs.ingest import every_file_is_readable, every_row_is_accounted_for
+    from satisfaction_pipeline.defs.metadata import week_results
     from satisfaction_pipeline.warehouse import create_schema
 
     database = tmp_path / "w.duckdb"
@@ -383,9 +391,16 @@ def test_file_checks_catch_lost_rows_and_unread_files(tmp_path: Path) -> None:
             "('b.csv', 'h2', 's', 'csv', 10, 0, 0, 0, 0, '2026-11-16', 'failed', 'bad bytes')"
         )
     warehouse = DuckDBResource(database=str(database))
-    lost = every_row_is_accounted_for(warehouse=warehouse)
-    assert not lost.passed and lost.metadata["files_not_adding_up"].value == 1
-    unread = every_file_is_readable(warehouse=warehouse)
+    weeks = [dt.date(2026, 11, 16), dt.date(2026, 11, 23)]
+
+    def check(query: str, **severity) -> dg.AssetCheckResult:  # files are not weekly: one result
+        first, second = week_results(warehouse, query, "files", weeks, **severity).values()
+        assert first == second and "ops.files" in first.metadata["scope"].value
+        return first
+
+    lost = check("checks/files_not_adding_up")
+    assert not lost.passed and lost.metadata["files"].value == 1
+    unread = check("checks/failed_files", severity=dg.AssetCheckSeverity.WARN)
     assert not unread.passed and unread.severity == dg.AssetCheckSeverity.WARN
     assert "bad bytes" in unread.metadata["examples"].value
     assert all(spec.blocking for spec in every_row_is_accounted_for.check_specs)
@@ -396,7 +411,8 @@ def test_file_checks_catch_lost_rows_and_unread_files(tmp_path: Path) -> None:
             " rows_loaded, rows_rejected, rows_duplicate, ingested_at) VALUES "
             "('b.csv', 'h3', 's', 'csv', 10, 1, 1, 0, 0, '2026-11-17')"
         )
-    assert every_file_is_readable(warehouse=warehouse).passed
+    assert check("checks/failed_files").passed
+    assert every_file_is_readable.partitions_def is not None
 
 
 def test_cli_reports_user_mistakes_without_a_stack_trace(

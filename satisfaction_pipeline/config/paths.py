@@ -39,3 +39,16 @@ class Paths:
         """Publish these paths to the environment, for Dagster code loaded after this call."""
         for key, (variable, _) in ENVIRONMENT.items():
             os.environ[variable] = str(getattr(self, key))
+
+
+REPORTS_URL = "SATISFACTION_REPORTS_URL"  # where a web server serves the reports folder
+
+
+def report_url(reports: Path, file: Path) -> str:
+    """A link the operator opens from the Dagster UI: under SATISFACTION_REPORTS_URL when a web
+    server serves the reports folder (a browser does not follow file:// links from a web page),
+    else the file's own file:// address, for a UI on the same machine."""
+    base = os.environ.get(REPORTS_URL, "").strip()
+    if not base:
+        return file.resolve().as_uri()
+    return base.rstrip("/") + "/" + file.resolve().relative_to(reports.resolve()).as_posix()

@@ -27,7 +27,13 @@ from satisfaction_pipeline.actions.weekly import (
     weekly_actions,
 )
 from satisfaction_pipeline.config.settings import Settings
-from satisfaction_pipeline.defs.metadata import table_metadata
+from satisfaction_pipeline.defs.metadata import (
+    for_each_week,
+    markdown_table,
+    run_metadata,
+    table_metadata,
+    week_table_metadata,
+)
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.resources import (
     NameReader,
@@ -40,6 +46,7 @@ from satisfaction_pipeline.scoring.responses import counted_responses
 from satisfaction_pipeline.scoring.scores import score_responses
 
 ACTION_TABLES = ("action_list", "action_owners", "responsibility", "praise", "call_backs")
+TOP_SHOWN = 10  # action-list items in a week's metadata
 
 
 @dg.asset(deps=[responses, "comment_themes"], kinds={"duckdb", "polars", "csv"}, **WEEKLY)
@@ -93,20 +100,42 @@ def action_list(
             with writing_files("the action list and follow-up files"):
                 for week, weekly in zip(run_weeks, built, strict=True):
                     _write_csv_files(survey_settings.report_dir(week.isoformat()), weekly, settings)
-    ranked = tables["action_list"].filter(pl.col("metric") == "csat")
-    return dg.MaterializeResult(
-        metadata={
-            **table_metadata(
-                tables["action_list"],
-                ranked.select("week", "rank", "theme", "owner", "mentions", "priority", "status")
-                .sort("week", "rank", nulls_last=True)
-                .head(20),
-            ),
-            "ranked_themes": ranked.filter(pl.col("status") == "ranked").height,
-            "watched_themes": ranked.filter(pl.col("status") == "watch").height,
-            "customers_to_call_back": sum(b.follow_up_csv.height for b in built),
-        }
+    language = settings.report.language
+    labels = {t.id: t.label.in_language(language) for t in taxonomy.themes}
+    follow_ups = {week: b.follow_up_csv.height for week, b in zip(run_weeks, built, strict=True)}
+    for_each_week(
+        context,
+        run_weeks,
+        lambda week: _actions_metadata(tables["action_list"], labels, follow_ups[week], week),
     )
+    return dg.MaterializeResult(metadata=run_metadata(run_weeks))
+
+
+def _actions_metadata(
+    actions: pl.DataFrame, labels: dict[str, str], follow_ups: int, week: dt.date
+) -> dict:
+    """A week's action list: its top items as a table (points at stake in CSAT with their
+    interval), how many themes are ranked or watched, and the customers to call back."""
+    mine = actions.filter(pl.col("week") == week)
+    csat = mine.filter(pl.col("metric") == "csat").sort("rank", "priority", nulls_last=True)
+    top = csat.head(TOP_SHOWN).select(
+        "rank",
+        pl.col("theme").replace_strict(labels, default=pl.col("theme")).alias("theme"),
+        "owner",
+        "mentions",
+        pl.format(
+            "{} [{}, {}]", *(pl.col(c).round(1) for c in ("points", "points_low", "points_high"))
+        ).alias("CSAT points at stake [95 % interval]"),
+        "status",
+        pl.col("window_weeks").alias("weeks pooled"),
+    )
+    return {
+        **table_metadata(mine, None),
+        "preview": dg.MetadataValue.md(markdown_table(top) if top.height else "No complaint."),
+        "ranked_themes": csat.filter(pl.col("status") == "ranked").height,
+        "watched_themes": csat.filter(pl.col("status") == "watch").height,
+        "customers_to_call_back": follow_ups,
+    }
 
 
 def _write_csv_files(folder: Path, weekly: WeeklyActions, settings: Settings) -> None:
@@ -138,6 +167,7 @@ def _write_csv_files(folder: Path, weekly: WeeklyActions, settings: Settings) ->
             "with examples.",
         ),
     ],
+    can_subset=True,  # either alone from the UI: the other is computed, not written
     **WEEKLY,
 )
 def score_movement(
@@ -167,10 +197,13 @@ def score_movement(
             spiked.append(spikes_of_weeks(values, scored, mentions, group, built))
         movement = pl.concat(movements, how="vertical")
         spikes = pl.concat(spiked, how="vertical")
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        tables = {"score_movement": movement, "theme_spikes": spikes}
         with wh.transaction(conn):
-            for name, table in {"score_movement": movement, "theme_spikes": spikes}.items():
-                wh.execute(conn, f"marts/delete_{name}", **weeks)
-                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+            for name, table in tables.items():
+                if name in selected:
+                    wh.execute(conn, f"marts/delete_{name}", **weeks)
+                    wh.execute(conn, f"marts/insert_{name}", **{name: table})
     biggest = (
         movement.sort(pl.col("contribution").abs(), descending=True)
         .group_by("week", "metric", "scale", maintain_order=True)
@@ -178,12 +211,15 @@ def score_movement(
         .select("week", "metric", "scale", "theme", "contribution", "total_change")
         .sort("week", "metric", "scale")
     )
-    yield dg.MaterializeResult(
-        asset_key="score_movement", metadata=table_metadata(movement, biggest)
-    )
-    yield dg.MaterializeResult(
-        asset_key="theme_spikes",
-        metadata=table_metadata(
-            spikes, spikes.select("week", "theme", "measure", "value", "mean", "z")
-        ),
-    )
+    previews = {
+        "score_movement": biggest,
+        "theme_spikes": spikes.select("week", "theme", "measure", "value", "mean", "z"),
+    }
+    for name in [name for name in tables if name in selected]:
+        for_each_week(
+            context,
+            run_weeks,
+            partial(week_table_metadata, tables[name], preview=previews[name]),
+            name,
+        )
+        yield dg.MaterializeResult(asset_key=name, metadata=run_metadata(run_weeks))

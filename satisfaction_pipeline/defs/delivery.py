@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy
+from satisfaction_pipeline.defs.metadata import for_each_week, run_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.report import weekly_report
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, open_warehouse
@@ -48,13 +49,14 @@ def report_email(
     a re-run sends nothing unless `resend` is set; backfills never send. Without SMTP_HOST the
     message is written to `<reports>/outbox/` instead."""
     tags = context.run.tags
+    weeks = weeks_in(context.partition_time_window)
     if "dagster/backfill" in tags or tags.get("satisfaction/trigger") == "cli-backfill":
         context.log.info("a backfill: no e-mail is sent")
-        return dg.MaterializeResult(metadata={"outcome": "backfill: not sent"})
+        return _outcomes(context, weeks, dict.fromkeys(weeks, "backfill: not sent"))
     settings = survey_settings.load()
     if not settings.recipients.to:
         context.log.warning("recipients.to is empty in the configuration: no e-mail is sent")
-        return dg.MaterializeResult(metadata={"outcome": "no recipients"})
+        return _outcomes(context, weeks, dict.fromkeys(weeks, "no recipients: not sent"))
     try:
         server = smtp.settings()
     except MailError as exc:
@@ -62,15 +64,15 @@ def report_email(
     if tags.get("satisfaction/trigger") == "demo":
         server = None  # the demo shows the outbox, whatever SMTP_HOST says
     taxonomy = survey_settings.taxonomy()
-    outcomes: dict[str, str] = {}
+    outcomes: dict[dt.date, str] = {}
     with open_warehouse(warehouse) as conn:
-        for week in weeks_in(context.partition_time_window):
+        for week in weeks:
             folder = survey_settings.report_dir(week.isoformat())
             digest = report_hash(folder)
             history = wh.query(conn, "ops/email_history", week=week).rows()
             decision = decide(history, digest, config.resend)
             if decision != "send":
-                outcomes[week.isoformat()] = decision
+                outcomes[week] = decision
                 if decision == "changed":
                     context.log.warning(
                         f"week {week}: the report changed since it was e-mailed; not sent "
@@ -89,10 +91,19 @@ def report_email(
                     conn, "ops/settle_email", message_id=message_id, status="interrupted",
                     detail="cut off mid-send; sent again under the same Message-ID",
                 )  # fmt: skip
-            outcomes[week.isoformat()] = _deliver(
+            outcomes[week] = _deliver(
                 context, conn, message, week, digest, server, survey_settings.outbox_dir, smtp
             )
-    return dg.MaterializeResult(metadata={"outcome": dg.MetadataValue.json(outcomes)})
+    return _outcomes(context, weeks, outcomes)
+
+
+def _outcomes(
+    context: dg.AssetExecutionContext, weeks: list[dt.date], outcomes: dict[dt.date, str]
+) -> dg.MaterializeResult:
+    """Each week's `outcome`: sent, written to the outbox, already_sent, changed (not sent
+    again), interrupted, or why nothing was sent."""
+    for_each_week(context, weeks, lambda week: {"outcome": outcomes[week]})
+    return dg.MaterializeResult(metadata=run_metadata(weeks))
 
 
 def _message(

@@ -16,6 +16,8 @@ weekly_job = dg.define_asset_job(
 weekly_schedule = dg.build_schedule_from_partitioned_job(
     weekly_job,
     name="weekly_report_schedule",
+    description="Every Monday at 06:00 (the configured time zone), builds and e-mails the "
+    "report of the week that just ended.",
     hour_of_day=6,
     minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.RUNNING,

@@ -15,14 +15,14 @@ from satisfaction_pipeline.config.settings import load_settings
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
 _paths = Paths.from_environment()
-_settings = load_settings(_paths.config)
+SETTINGS = load_settings(_paths.config)  # as the definitions were loaded
 # configured, or the earliest week with data when the definitions load (reload them in the UI
 # after loading older exports)
-FIRST_WEEK = first_week(_settings, _paths.warehouse)
+FIRST_WEEK = first_week(SETTINGS, _paths.warehouse)
 
 weekly_partitions = dg.WeeklyPartitionsDefinition(
     start_date=FIRST_WEEK.isoformat(),
-    timezone=_settings.timezone,
+    timezone=SETTINGS.timezone,
     day_offset=1,  # Monday
 )
 

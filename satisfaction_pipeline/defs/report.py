@@ -1,11 +1,14 @@
 """The report's asset: `<reports>/<week>/report.html` and `report.pdf` for every week of the run."""
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline.config.paths import report_url
 from satisfaction_pipeline.defs.actions import action_list
+from satisfaction_pipeline.defs.metadata import for_each_week, run_metadata
 from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.resources import (
     NameReader,
@@ -46,7 +49,7 @@ def weekly_report(
     taxonomy = survey_settings.taxonomy()
     weeks = weeks_in(context.partition_time_window)
     htmls: dict[dt.date, str] = {}
-    written = []
+    written: dict[dt.date, Path] = {}
     with open_warehouse(warehouse) as conn:
 
         def built():  # each week's HTML, as the PDF workers ask for the next one
@@ -59,11 +62,16 @@ def weekly_report(
             files = {"report.html": htmls.pop(week).encode("utf-8"), "report.pdf": pdf}
             with writing_files("the report"):
                 write_report_files(folder, files)
-            written.append(folder)
+            written[week] = folder
             context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
-    return dg.MaterializeResult(
-        metadata={
-            "reports": dg.MetadataValue.json([str(f) for f in written]),
-            "last_report": dg.MetadataValue.path(str(written[-1] / "report.pdf")),
-        }
+    reports = Path(survey_settings.reports)
+    for_each_week(
+        context,
+        weeks,
+        lambda week: {
+            "report": dg.MetadataValue.url(report_url(reports, written[week] / "report.html")),
+            "report_pdf": dg.MetadataValue.path(str(written[week] / "report.pdf")),
+            "report_html": dg.MetadataValue.path(str(written[week] / "report.html")),
+        },
     )
+    return dg.MaterializeResult(metadata=run_metadata(weeks))

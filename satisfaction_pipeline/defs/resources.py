@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version as _distribution_version
@@ -19,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.config.settings import Settings, load_settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy
-from satisfaction_pipeline.defs.warehouse_pool import record_process
+from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL, record_process
 from satisfaction_pipeline.delivery.smtp import (
     BACKOFF,
     RETRIES,
@@ -148,26 +149,24 @@ _UP_TO_DATE: set[str] = set()  # warehouse files this process found at SCHEMA_VE
 @contextmanager
 def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse file, with its schemas and tables created if new; a file
-    from an older release is backed up and upgraded first, one from a newer one refused. A
-    file that is not a readable database, or a full disk, fails the step with what to do
+    from an older release is backed up and upgraded first, one from a newer one refused. While
+    another process holds the file, the step waits for it (`_connect`). A file that is not a
+    readable database, or a full disk, fails the step with what to do
     (`warehouse.explain_file_error`); the step's transaction leaves the file as it was."""
     path = Path(warehouse.database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
-            upgrade(path, package_version(), dt.datetime.now(dt.UTC).replace(tzinfo=None))
-            _UP_TO_DATE.add(str(path))
-        with warehouse.get_connection() as conn:
-            # closed here too: the resource's own close is skipped when the step raises, and
-            # Dagster keeps the failure's traceback, so the file would stay open and locked
-            try:
-                # a long query (a year of 10M responses) would draw DuckDB's progress bar in the
-                # run's output
-                conn.execute("SET enable_progress_bar = false")
-                create_schema(conn)
-                yield conn
-            finally:
-                conn.close()
+        conn = _connect(warehouse, path)
+        # closed here too: the resource's own close is skipped when the step raises, and
+        # Dagster keeps the failure's traceback, so the file would stay open and locked
+        try:
+            # a long query (a year of 10M responses) would draw DuckDB's progress bar in the
+            # run's output
+            conn.execute("SET enable_progress_bar = false")
+            create_schema(conn)
+            yield conn
+        finally:
+            conn.close()
     except WarehouseUpgradeError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     except (duckdb.Error, OSError) as exc:
@@ -175,6 +174,39 @@ def open_warehouse(warehouse: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnect
         if explained is None:
             raise
         raise dg.Failure(description=explained, allow_retries=False) from None
+
+
+LOCK_WAIT_SECONDS = 30 * 60  # then the step fails, saying which process holds the file
+LOCK_SAID_EVERY = 60.0
+
+
+def _connect(warehouse: DuckDBResource, path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the file (upgraded first, once per process), waiting while another process holds
+    it. The warehouse's one-writer pool makes steps take turns; an instance whose dagster.yaml
+    gives the pool no limit lets two steps start at once, and the second waits here, saying so
+    in the run's log, instead of failing on DuckDB's lock."""
+    started, said = time.monotonic(), None
+    while True:
+        try:
+            if str(path) not in _UP_TO_DATE:  # once per process: every step opens the file
+                upgrade(path, package_version(), dt.datetime.now(dt.UTC).replace(tzinfo=None))
+                _UP_TO_DATE.add(str(path))
+            config = {"custom_user_agent": "dagster", **warehouse.connection_config}
+            return duckdb.connect(str(path), config=config)
+        except duckdb.IOException as exc:
+            waited = time.monotonic() - started
+            if "Could not set lock" not in str(exc) or waited > LOCK_WAIT_SECONDS:
+                raise
+            if said is None or time.monotonic() - said >= LOCK_SAID_EVERY:
+                said = time.monotonic()
+                dg.get_dagster_logger().warning(
+                    f"waiting for the warehouse {path} ({waited:.0f} s so far): "
+                    f"{str(exc).splitlines()[-1].strip()}. Steps take turns through the pool "
+                    f"{WAREHOUSE_POOL} when the instance gives it a limit of 1 (dagster.yaml: "
+                    "concurrency: pools: default_limit: 1); this step waits for the file "
+                    f"instead, up to {LOCK_WAIT_SECONDS // 60} minutes."
+                )
+            time.sleep(0.5)
 
 
 @contextmanager

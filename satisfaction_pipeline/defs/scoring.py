@@ -2,6 +2,7 @@
 counts), `marts.weekly_scores` and `marts.standouts`; ids unique and scores in range."""
 
 import datetime as dt
+from functools import partial
 
 import dagster as dg
 import duckdb
@@ -11,8 +12,15 @@ from dagster_duckdb import DuckDBResource
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.ingest import survey_files
-from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
-from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.metadata import (
+    checked_per_week,
+    for_each_week,
+    of_week,
+    run_metadata,
+    table_metadata,
+    week_table_metadata,
+)
+from satisfaction_pipeline.defs.partitions import WEEKLY, weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 from satisfaction_pipeline.scoring.items import item_scores
@@ -43,8 +51,17 @@ def responses(
             per_week.append(_week_counts(scored))
             columns = scored.clear()
     counts = pl.concat(per_week).sort("week")
-    rows = int(counts.get_column("responses").sum() + counts.get_column("superseded").sum())
-    return dg.MaterializeResult(metadata=table_metadata(columns, counts, rows=rows))
+
+    def of(week: dt.date) -> dict:
+        counted = of_week(counts, week)
+        total = int(counted.select(pl.col("responses") + pl.col("superseded")).sum().item() or 0)
+        return {
+            **table_metadata(columns, counted, rows=total),
+            **{name: int(counted.get_column(name).sum()) for name in counts.columns[1:]},
+        }
+
+    for_each_week(context, run_weeks, of)
+    return dg.MaterializeResult(metadata=run_metadata(run_weeks))
 
 
 def _week_counts(scored: pl.DataFrame) -> pl.DataFrame:
@@ -88,6 +105,7 @@ def _week_counts(scored: pl.DataFrame) -> pl.DataFrame:
             "one-line explanation in English and French.",
         ),
     ],
+    can_subset=True,  # either alone from the UI: the other is computed, not written
     **WEEKLY,
 )
 def weekly_scores(
@@ -106,26 +124,50 @@ def weekly_scores(
             for group in wh.week_groups(conn, run_weeks, look_back)
         ]
         scores, items, found = (wh.stacked(tables) for tables in zip(*scored, strict=True))
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        tables = {"weekly_scores": scores, "weekly_item_scores": items, "standouts": found}
+        if "weekly_scores" not in selected:
+            del tables["weekly_scores"], tables["weekly_item_scores"]
+        if "standouts" not in selected:
+            del tables["standouts"]
         with wh.transaction(conn):
-            wh.execute(conn, "marts/delete_weekly_scores", **weeks)
-            wh.execute(conn, "marts/insert_weekly_scores", weekly_scores=scores)
-            wh.execute(conn, "marts/delete_weekly_item_scores", **weeks)
-            wh.execute(conn, "marts/insert_weekly_item_scores", weekly_item_scores=items)
-            wh.execute(conn, "marts/delete_standouts", **weeks)
-            wh.execute(conn, "marts/insert_standouts", standouts=found)
-    overall = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")
-    yield dg.MaterializeResult(asset_key="weekly_scores", metadata=table_metadata(scores, overall))
-    by_kind = found.group_by("week", "kind").len().sort("week", "kind")
-    yield dg.MaterializeResult(
-        asset_key="standouts",
-        metadata={
-            **table_metadata(found, by_kind),
-            "explanations": dg.MetadataValue.md(
-                "\n".join(f"- {line}" for line in found.get_column("explanation_en").head(20))
-                or "No standout."
-            ),
-        },
-    )
+            for name, table in tables.items():
+                wh.execute(conn, f"marts/delete_{name}", **weeks)
+                wh.execute(conn, f"marts/insert_{name}", **{name: table})
+    if "weekly_scores" in selected:
+        for_each_week(context, run_weeks, partial(_scores_metadata, scores), "weekly_scores")
+        yield dg.MaterializeResult(asset_key="weekly_scores", metadata=run_metadata(run_weeks))
+    if "standouts" in selected:
+        for_each_week(context, run_weeks, partial(_standouts_metadata, found), "standouts")
+        yield dg.MaterializeResult(asset_key="standouts", metadata=run_metadata(run_weeks))
+
+
+def _scores_metadata(scores: pl.DataFrame, week: dt.date) -> dict:
+    """A week's scores table, and its overall scores as numbers the UI plots over the weeks:
+    `csat`, `nps`, `ces` and their `n_…` (a metric asked on two scales: `ces 1-5`, `ces 1-7`)."""
+    overall = of_week(scores, week).filter(pl.col("dimension") == "overall")
+    scales = overall.group_by("metric").len()
+    several = set(scales.filter(pl.col("len") > 1).get_column("metric"))
+    numbers = {}
+    for row in overall.sort("metric", "scale").iter_rows(named=True):
+        name = f"{row['metric']} {row['scale']}" if row["metric"] in several else row["metric"]
+        if row["score"] is not None:
+            numbers[name] = dg.MetadataValue.float(round(row["score"], 2))
+        numbers[f"n_{name}"] = int(row["n"])
+    preview = scores.filter(pl.col("dimension") == "overall").drop("dimension", "segment")
+    return {**week_table_metadata(scores, week, preview), **numbers}
+
+
+def _standouts_metadata(found: pl.DataFrame, week: dt.date) -> dict:
+    """A week's standouts, counted per kind, with their explanations."""
+    mine = found.filter(pl.col("week") == week)
+    explained = mine.get_column("explanation_en").head(20)
+    return {
+        **table_metadata(mine, mine.group_by("kind").len().sort("kind")),
+        "explanations": dg.MetadataValue.md(
+            "\n".join(f"- {line}" for line in explained) or "No standout this week."
+        ),
+    }
 
 
 def _scores_of(
@@ -150,13 +192,21 @@ def _scores_of(
     return scores.filter(in_weeks), items.filter(in_weeks), found
 
 
-@dg.asset_check(asset=responses, blocking=True, pool=WAREHOUSE_POOL)
-def response_ids_are_unique(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=responses, blocking=True, pool=WAREHOUSE_POOL, partitions_def=weekly_partitions
+)
+def response_ids_are_unique(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> dg.AssetCheckResult:
     """Each (source, response id) appears once in `marts.responses`."""
-    return passes_when_empty(warehouse, "checks/duplicate_response_ids", "duplicated_ids")
+    return checked_per_week(context, warehouse, "checks/duplicate_response_ids", "duplicated_ids")
 
 
-@dg.asset_check(asset="weekly_scores", blocking=True, pool=WAREHOUSE_POOL)
-def scores_in_range(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset="weekly_scores", blocking=True, pool=WAREHOUSE_POOL, partitions_def=weekly_partitions
+)
+def scores_in_range(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> dg.AssetCheckResult:
     """CSAT within 0-100 %, NPS within ±100, CES within its scale, and every n positive."""
-    return passes_when_empty(warehouse, "checks/scores_out_of_range", "rows_out_of_range")
+    return checked_per_week(context, warehouse, "checks/scores_out_of_range", "rows_out_of_range")

@@ -2,6 +2,7 @@
 evidence is the text at its span of its comment."""
 
 import datetime as dt
+from functools import partial
 
 import dagster as dg
 import polars as pl
@@ -10,8 +11,16 @@ from dagster_duckdb import DuckDBResource
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy, TaxonomyError
-from satisfaction_pipeline.defs.metadata import passes_when_empty, table_metadata
-from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
+from satisfaction_pipeline.defs.metadata import (
+    checked_per_week,
+    for_each_week,
+    of_week,
+    run_metadata,
+    table_metadata,
+    week_key,
+    week_table_metadata,
+)
+from satisfaction_pipeline.defs.partitions import WEEKLY, weekly_partitions, weeks_in
 from satisfaction_pipeline.defs.resources import SurveySettings, open_warehouse
 from satisfaction_pipeline.defs.scoring import responses
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
@@ -49,6 +58,7 @@ from satisfaction_pipeline.themes.model import stop_helpers
             "theme names yet, per language, with their terms, size, trend and examples.",
         ),
     ],
+    can_subset=True,  # either alone from the UI: see the end of the function
     **WEEKLY,
 )
 def comment_themes(
@@ -111,32 +121,69 @@ def comment_themes(
     changed = pl.concat([pl.DataFrame(schema=CHANGES_SCHEMA), *changed])
     if lines := describe_changes(changed):
         context.log.info("what the rebuild changed:\n" + "\n".join(lines))
-    yield dg.MaterializeResult(
-        asset_key="comment_themes",
-        metadata={
-            **table_metadata(
-                columns,
-                summary.drop("all_rows", "comments"),
-                rows=int(summary["all_rows"].max() or 0),
-            ),
-            "comments_with_a_theme": int(summary["comments"].max() or 0),
-            "themes_in_taxonomy": len(taxonomy.themes),
-            "themes_from_model": sorted(learned.themes) if learned else [],
-            "low_score_comments": int(covered["low_comments"].sum()),
-            "low_score_comments_explained": int(covered["explained"].sum()),
-            "engine": learned.engine if learned else "patterns",
-            "comments_read_by_the_model": read_by_model,  # the others: read in earlier runs
-            "weeks_rebuilt": len(stale),  # the others: same inputs as their last build, kept
-            # per rebuilt week built before: how many comments' themes the rebuild changed
-            "theme_changes": dg.MetadataValue.json(
-                changed.with_columns(pl.col("week").cast(pl.String)).to_dicts()
-            ),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key="emerging_themes",
-        metadata=table_metadata(groups, groups.select("week", "language", "label", "comments")),
-    )
+    weekly = {
+        "comment_themes": partial(_themes_metadata, columns, summary, covered, changed),
+        "emerging_themes": lambda week: week_table_metadata(
+            groups, week, groups.select("week", "language", "label", "comments")
+        ),
+    }
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    for asset, metadata_of in weekly.items():
+        if asset in selected:
+            for_each_week(context, run_weeks, metadata_of, asset)
+            yield dg.MaterializeResult(
+                asset_key=asset,
+                metadata=run_metadata(
+                    run_weeks,
+                    weeks_rebuilt=len(stale),  # the others: same inputs as their last build
+                    comments_read_by_the_model=read_by_model,  # the others: read before
+                    engine=learned.engine if learned else "patterns",
+                    themes_from_model=sorted(learned.themes) if learned else [],
+                    # per rebuilt week built before: how many comments' themes it changed
+                    theme_changes=dg.MetadataValue.json(
+                        changed.with_columns(pl.col("week").cast(pl.String)).to_dicts()
+                    ),
+                ),
+            )
+        else:  # one pass writes both tables: the weeks it rebuilt changed the other one too
+            for week in stale:
+                context.log_event(
+                    dg.AssetMaterialization(
+                        asset,
+                        partition=week_key(week),
+                        description="rebuilt with the selected asset: one pass writes both",
+                        metadata=metadata_of(week),
+                    )
+                )
+
+
+def _themes_metadata(
+    columns: pl.DataFrame,
+    summary: pl.DataFrame,
+    covered: pl.DataFrame,
+    changed: pl.DataFrame,
+    week: dt.date,
+) -> dict:
+    """A week's theme rows per theme and method, how many of its low scorers' comments they
+    explain (`coverage_pct`, plotted over the weeks), and what a rebuild changed."""
+    counts = of_week(summary, week)
+    low = of_week(covered, week)
+    low_comments, explained = (int(low.get_column(c).sum()) for c in ("low_comments", "explained"))
+    rebuilt = of_week(changed, week)
+    share = {"coverage_pct": round(100 * explained / low_comments, 1)} if low_comments else {}
+    return {
+        **table_metadata(
+            columns,
+            counts.drop("all_rows", "comments"),
+            rows=int(counts.get_column("all_rows").max() or 0),
+        ),
+        "comments_with_a_theme": int(counts.get_column("comments").max() or 0),
+        "low_score_comments": low_comments,
+        "low_score_comments_explained": explained,
+        **share,  # none in a week without low scorers' comments: nothing to plot
+        "engine": low.get_column("engine").first() or "(no comment)",
+        "comments_changed_by_the_rebuild": int(rebuilt.get_column("comments_changed").sum()),
+    }
 
 
 def _rebuild(
@@ -180,7 +227,13 @@ def _rebuild(
     return cache.added, changed
 
 
-@dg.asset_check(asset="comment_themes", blocking=True, pool=WAREHOUSE_POOL)
-def evidence_is_in_its_comment(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset="comment_themes", blocking=True, pool=WAREHOUSE_POOL, partitions_def=weekly_partitions
+)
+def evidence_is_in_its_comment(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> dg.AssetCheckResult:
     """Every theme's evidence is the text at its span of the comment it was found in."""
-    return passes_when_empty(warehouse, "checks/evidence_off_its_comment", "rows_off_their_span")
+    return checked_per_week(
+        context, warehouse, "checks/evidence_off_its_comment", "rows_off_their_span"
+    )

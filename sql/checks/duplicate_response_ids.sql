@@ -1,2 +1,9 @@
-SELECT source, response_id, count(*) AS copies
-FROM marts.responses GROUP BY source, response_id HAVING count(*) > 1 ORDER BY copies DESC
+-- Responses whose (source, response id) appears more than once in marts.responses, in each week
+-- where a copy is.
+SELECT week, source, response_id, copies
+FROM (
+    SELECT week, source, response_id, count(*) OVER (PARTITION BY source, response_id) AS copies
+    FROM marts.responses
+)
+WHERE copies > 1
+ORDER BY week, copies DESC, source, response_id

@@ -1,0 +1,156 @@
+"""The Dagster UI path (issue #27), through Dagster's own API on a real instance: every asset
+materializes alone, each week of a ranged run shows its own figures and check results, and a
+step waits for a warehouse another process holds instead of failing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from satisfaction_pipeline.cli import main
+from satisfaction_pipeline.config.paths import Paths
+from satisfaction_pipeline.definitions import load_definitions
+
+from .conftest import LAST_WEEK
+
+WEEK = LAST_WEEK.isoformat()
+
+
+def _tables(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every marts table's rows, to see which ones a run changed."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+                " AND table_name NOT IN ('theme_builds', 'comment_readings')"
+            ).fetchall()
+        ]
+        return {n: sorted(conn.execute(f"SELECT * FROM marts.{n}").fetchall(), key=repr)
+                for n in names}  # fmt: skip
+
+
+def test_every_asset_materializes_alone_for_a_week(pipeline_env: Paths) -> None:
+    """What "Materialize selected" does in the UI for one asset and one week: a multi-asset's
+    other asset is neither written nor said to be materialized."""
+    assert main(["run", "--week", WEEK]) == 0
+    defs = load_definitions()
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = sorted(defs.resolve_asset_graph().materializable_asset_keys, key=str)
+    assert len(keys) == 11
+    before = _tables(pipeline_env.warehouse)
+    with dg.DagsterInstance.get() as instance:
+        for key in keys:
+            result = job.execute_in_process(
+                asset_selection=[key], partition_key=WEEK, instance=instance,
+                tags={"satisfaction/trigger": "cli"}, raise_on_error=False,
+            )  # fmt: skip
+            assert result.success, key
+            materialized = {
+                (event.asset_key, event.partition)
+                for event in result.get_asset_materialization_events()
+            }
+            assert materialized == {(key, WEEK)}, key
+    # nothing changed: the same inputs give the same rows, whichever asset wrote them
+    assert _tables(pipeline_env.warehouse) == before
+
+
+def test_each_week_of_a_ranged_run_shows_its_own_figures(pipeline_env: Paths) -> None:
+    first = LAST_WEEK - dt.timedelta(weeks=2)
+    weeks = [(first + dt.timedelta(weeks=k)).isoformat() for k in range(3)]
+    assert main(["backfill", "--from", weeks[0], "--to", weeks[-1]]) == 0
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        rows = dict(conn.execute(
+            "SELECT strftime(week, '%Y-%m-%d'), count(*) FROM marts.responses GROUP BY ALL"
+        ).fetchall())  # fmt: skip
+        csat = dict(conn.execute(
+            "SELECT strftime(week, '%Y-%m-%d'), round(score, 2) FROM marts.weekly_scores"
+            " WHERE dimension = 'overall' AND metric = 'csat'"
+        ).fetchall())  # fmt: skip
+    assert len(set(rows.values())) > 1  # weeks differ: a range's figure would show
+
+    with dg.DagsterInstance.get() as instance:
+
+        def latest(asset: str, week: str) -> dict:
+            [event] = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[week]),
+                limit=1,
+            ).records
+            metadata = event.asset_materialization.metadata
+            return {name: value.value for name, value in metadata.items()}
+
+        for week in weeks:
+            assert latest("responses", week)["dagster/row_count"] == rows[week]
+            scores = latest("weekly_scores", week)
+            assert scores["csat"] == csat[week] and scores["n_csat"] > 0
+            assert "3 week(s) built in one run" in scores["run_weeks"]
+            report = latest("weekly_report", week)
+            assert report["report"].endswith(f"/{week}/report.html")
+            assert report["report_pdf"] == str(pipeline_env.reports / week / "report.pdf")
+            assert "| rank | theme | owner |" in latest("action_list", week)["preview"]
+            assert latest("report_email", week)["outcome"] == "backfill: not sent"
+        checks = _check_weeks(instance)
+    # every check has its own result for every week
+    assert checks == {(check, week) for check in CHECKS for week in weeks}
+
+
+CHECKS = {
+    "every_row_is_accounted_for",
+    "every_file_is_readable",
+    "response_ids_are_unique",
+    "scores_in_range",
+    "evidence_is_in_its_comment",
+}
+
+
+def _check_weeks(instance: dg.DagsterInstance) -> set[tuple[str, str]]:
+    """The (check, week) pairs the instance holds a passed evaluation for."""
+    found = set()
+    for key in load_definitions().resolve_asset_graph().asset_check_keys:
+        for info in instance.event_log_storage.get_asset_check_partition_info([key]):
+            if info.partition_key and info.latest_execution_status.value == "SUCCEEDED":
+                found.add((key.name, info.partition_key))
+    return found
+
+
+def test_a_step_waits_for_a_warehouse_another_process_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An instance without the pool's limit lets two steps start at once: the second waits for
+    the file, saying so, instead of failing on DuckDB's lock."""
+    from satisfaction_pipeline.defs import resources
+
+    database = tmp_path / "w.duckdb"
+    duckdb.connect(str(database)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(2)", str(database)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logger = dg.get_dagster_logger()
+    logger.addHandler(handler)
+    monkeypatch.setattr(resources, "LOCK_SAID_EVERY", 0.5)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with resources.open_warehouse(DuckDBResource(database=str(database))) as conn:
+            waited = time.monotonic() - started
+            assert conn.execute("SELECT 42").fetchall() == [(42,)]
+    finally:
+        logger.removeHandler(handler)
+        holder.wait()
+    assert waited > 0.5
+    assert said and all("waiting for the warehouse" in line for line in said)
+    assert "default_limit: 1" in said[0]
