@@ -302,7 +302,7 @@ def _check_weeks(
 
     if last < first:
         raise UserError(f"--to {last} is before --from {first}")
-    start = first_week(settings, warehouse, today)
+    start = first_week(settings.first_week, warehouse, today)
     if first < start and settings.first_week is not None:
         raise UserError(
             f"week {first} is before first_week ({start}) in the config: set first_week: "

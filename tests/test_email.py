@@ -18,6 +18,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.config.paths import Paths
@@ -154,6 +155,27 @@ def test_the_report_arrives_once_with_its_pdf(
     assert len(inbox.received) == 2
     assert [r[1] for r in _email_log(pipeline_env.warehouse)] == ["sent", "sent"]
 
+    # from the UI: report_email alone, with the resend tag; without it, nothing, and it says so
+    from satisfaction_pipeline.definitions import load_definitions
+
+    job = load_definitions().resolve_implicit_global_asset_job_def()
+
+    def from_the_ui(tags: dict[str, str]) -> dict:
+        result = job.execute_in_process(
+            asset_selection=[dg.AssetKey("report_email")], partition_key=LAST_WEEK.isoformat(),
+            instance=dg.DagsterInstance.get(), tags=tags,
+        )  # fmt: skip
+        [week] = result.asset_materializations_for_node("report_email")
+        return {name: value.value for name, value in week.metadata.items()}
+
+    assert from_the_ui({"satisfaction/resend": "true"}) | {"run_weeks": ""} == {
+        "outcome": "sent", "sent": True, "run_weeks": ""
+    }  # fmt: skip
+    assert len(inbox.received) == 3
+    said = from_the_ui({})
+    assert said["outcome"] == "already_sent" and said["sent"] is False
+    assert len(inbox.received) == 3
+
 
 def test_a_ui_backfill_never_sends(pipeline_env: Paths, smtp_server) -> None:
     inbox, _, _ = smtp_server
@@ -265,7 +287,11 @@ def _failed_run(pipeline_env: Paths, config: Path, monkeypatch: pytest.MonkeyPat
         dagster_event=failure.dagster_event,
         dagster_instance=instance,
         dagster_run=instance.get_run_by_id(result.run_id),
-        resources={"survey_settings": settings, "smtp": SmtpResource()},
+        resources={
+            "survey_settings": settings,
+            "smtp": SmtpResource(),
+            "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+        },
     ).for_run_failure()
     return result.run_id, context, instance
 
@@ -412,3 +438,69 @@ def test_attachments_follow_the_configuration(tmp_path: Path) -> None:
 
     assert attached(False) == ["report.pdf", "action_list.csv"]
     assert attached(True) == ["report.pdf", "action_list.csv", "follow_up.csv"]
+
+
+def test_a_broken_configuration_still_reaches_operations(
+    pipeline_env: Paths, smtp_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`min_sample_size: thirty` saved while the daemon runs: the definitions still load (from
+    what the last configuration that loaded kept), the run fails on the configuration with its
+    readable message, and the failure and overdue e-mails reach that configuration's operations
+    address, saying what is wrong."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from satisfaction_pipeline.cli import execute_weeks
+    from satisfaction_pipeline.defs import freshness
+    from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings
+    from satisfaction_pipeline.defs.sensors import weekly_run_failure_email
+
+    received, _, _ = smtp_server
+    config = _with_operations(pipeline_env, tmp_path, monkeypatch)
+    load = "from satisfaction_pipeline.definitions import load_definitions; load_definitions()"
+    check = [sys.executable, "-c", load]
+    subprocess.run(check, check=True, capture_output=True)  # loaded once: what alerts need kept
+    broken = yaml.safe_load(config.read_text(encoding="utf-8")) | {"min_sample_size": "thirty"}
+    config.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    loaded = subprocess.run(check, capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+
+    result = execute_weeks(LAST_WEEK, LAST_WEEK)
+    assert not result.success
+    instance = dg.DagsterInstance.get()
+    [failed] = [e for e in result.all_events if e.is_step_failure]
+    description = failed.step_failure_data.user_failure_data.description
+    assert "min_sample_size" in description and "Traceback" not in description
+    [failure] = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    resources = {
+        "survey_settings": SurveySettings(
+            config_path=str(config), inbox=str(pipeline_env.inbox),
+            reports=str(pipeline_env.reports),
+        ),
+        "smtp": SmtpResource(),
+        "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+    }  # fmt: skip
+    with instance:
+        weekly_run_failure_email(
+            dg.build_run_status_sensor_context(
+                sensor_name="weekly_run_failure_email",
+                dagster_event=failure.dagster_event,
+                dagster_instance=instance,
+                dagster_run=instance.get_run_by_id(result.run_id),
+                resources=resources,
+            ).for_run_failure()
+        )
+        monkeypatch.setattr(
+            freshness, "_now", lambda: dt.datetime(2026, 11, 16, 9, 30, tzinfo=dt.UTC)
+        )
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            freshness.weekly_report_overdue_email(context)
+    assert [to for to, _ in received.received] == [["ops@example.com"]] * 2
+    failed_mail, overdue_mail = (
+        email.message_from_bytes(raw, policy=policy.default).get_content()
+        for _, raw in received.received
+    )
+    assert "Failing step: survey_files" in failed_mail and "min_sample_size" in failed_mail
+    assert "The configuration does not load" in overdue_mail and "min_sample_size" in overdue_mail

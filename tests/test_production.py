@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 import yaml
+from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.cli import main
 from satisfaction_pipeline.config.paths import Paths
@@ -173,7 +174,11 @@ def test_operations_hear_once_when_the_report_is_overdue(
     survey = SurveySettings(
         config_path=str(told), inbox=str(pipeline_env.inbox), reports=str(pipeline_env.reports)
     )
-    resources = {"survey_settings": survey, "smtp": SmtpResource()}
+    resources = {
+        "survey_settings": survey,
+        "smtp": SmtpResource(),
+        "warehouse": _warehouse(pipeline_env),
+    }
     monkeypatch.setattr(freshness, "_now", lambda: dt.datetime(2026, 11, 16, 9, 30, tzinfo=dt.UTC))
     week = "2026-11-09"
     with dg.instance_for_test() as instance:
@@ -247,12 +252,21 @@ def test_an_overdue_e_mail_the_server_refuses_goes_to_the_outbox(
     with (
         dg.instance_for_test() as instance,
         dg.build_sensor_context(
-            instance=instance, resources={"survey_settings": survey, "smtp": SmtpResource()}
+            instance=instance,
+            resources={
+                "survey_settings": survey,
+                "smtp": SmtpResource(),
+                "warehouse": _warehouse(pipeline_env),
+            },
         ) as context,
     ):
         freshness.weekly_report_overdue_email(context)
     [kept] = (pipeline_env.reports / "outbox").glob("overdue-2026-11-09*.eml")
     assert "exploitation@example.com" in kept.read_text(encoding="utf-8")
+
+
+def _warehouse(pipeline_env: Paths) -> DuckDBResource:
+    return DuckDBResource(database=str(pipeline_env.warehouse))
 
 
 def _config_telling_operations(pipeline_env: Paths) -> Path:

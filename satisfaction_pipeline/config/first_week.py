@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from satisfaction_pipeline.config.settings import Settings
-
 
 def recorded_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".first_week")
 
 
-def first_week(settings: Settings, warehouse: Path, today: dt.date | None = None) -> dt.date:
+def first_week(
+    configured: dt.date | None, warehouse: Path, today: dt.date | None = None
+) -> dt.date:
     """`first_week` when configured, else the earliest week with responses, else last week."""
-    if settings.first_week is not None:
-        return settings.first_week
+    if configured is not None:
+        return configured
     if recorded := _recorded(warehouse):
         return recorded
     today = today or dt.date.today()

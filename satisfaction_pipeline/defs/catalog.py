@@ -9,7 +9,7 @@ from email.utils import parseaddr
 
 import dagster as dg
 
-from satisfaction_pipeline.defs.partitions import SETTINGS
+from satisfaction_pipeline.defs.partitions import LOCATION
 
 # asset: (capability, the warehouse table it writes; the report writes files)
 WRITES = {
@@ -29,7 +29,7 @@ WRITES = {
 
 def for_the_catalog(defs: dg.Definitions) -> dg.Definitions:
     """`defs` with every asset's table, capability, owners and code references."""
-    owners = [parseaddr(address)[1] for address in SETTINGS.recipients.operations]
+    owners = [parseaddr(address)[1] for address in LOCATION.operations]
 
     def described(spec: dg.AssetSpec) -> dg.AssetSpec:
         capability, table = WRITES[spec.key.to_user_string()]

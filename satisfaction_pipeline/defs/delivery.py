@@ -26,13 +26,21 @@ _INTERRUPTED = (
     "week {week}: the last attempt to e-mail this report was cut off while sending (the run "
     "stopped between handing it to the mail server and recording the answer; ops.email_log "
     "says 'sending'). It may have reached the recipients, or not: it is not sent again, so "
-    "that nobody gets it twice. Ask a recipient; if it did not arrive, run the week with "
-    "--resend (the copy keeps the first one's Message-ID, so a server that got it drops it)."
+    "that nobody gets it twice. Ask a recipient; if it did not arrive, send it again ({how}; "
+    "the copy keeps the first one's Message-ID, so a server that got it drops it)."
+)
+RESEND_TAG = "satisfaction/resend"
+# how to send a week's report again, from the UI or the command line
+HOW_TO_RESEND = (
+    "in the Dagster UI, materialize report_email for week {week} with the tag "
+    f"{RESEND_TAG}=true or the run config resend: true (Shift+click Materialize opens the "
+    "launchpad); or `satisfaction-pipeline run --week {week} --resend`"
 )
 
 
 class EmailConfig(dg.Config):
-    """`resend`: send the week's report again even if it went out before (CLI: run --resend)."""
+    """`resend`: send the week's report again even if it went out before (also the run tag
+    satisfaction/resend=true; CLI: run --resend)."""
 
     resend: bool = False
 
@@ -46,8 +54,10 @@ def report_email(
     smtp: SmtpResource,
 ) -> dg.MaterializeResult:
     """The week's report e-mailed to the configured recipients, exactly once (`ops.email_log`):
-    a re-run sends nothing unless `resend` is set; backfills never send. Without SMTP_HOST the
-    message is written to `<reports>/outbox/` instead."""
+    a re-run sends nothing unless `resend` is set (or the run tag satisfaction/resend=true);
+    backfills never send. Without SMTP_HOST the message is written to `<reports>/outbox/`
+    instead. A week's materialization says what happened: `sent` (true only when this run
+    e-mailed it or wrote it to the outbox) and `outcome`."""
     tags = context.run.tags
     weeks = weeks_in(context.partition_time_window)
     if "dagster/backfill" in tags or tags.get("satisfaction/trigger") == "cli-backfill":
@@ -70,16 +80,18 @@ def report_email(
             folder = survey_settings.report_dir(week.isoformat())
             digest = report_hash(folder)
             history = wh.query(conn, "ops/email_history", week=week).rows()
-            decision = decide(history, digest, config.resend)
+            resend = config.resend or tags.get(RESEND_TAG, "").lower() in {"true", "1", "yes"}
+            decision = decide(history, digest, resend)
             if decision != "send":
                 outcomes[week] = decision
                 if decision == "changed":
                     context.log.warning(
                         f"week {week}: the report changed since it was e-mailed; not sent "
-                        "again (run the week with --resend to send it)"
+                        f"again (to send it: {HOW_TO_RESEND.format(week=week)})"
                     )
                 elif decision == "interrupted":
-                    context.log.warning(_INTERRUPTED.format(week=week))
+                    how = HOW_TO_RESEND.format(week=week)
+                    context.log.warning(_INTERRUPTED.format(week=week, how=how))
                 continue
             sender = server.sender if server else "satisfaction-pipeline@localhost"
             message = _message(conn, week, settings, taxonomy, folder, sender)
@@ -100,9 +112,15 @@ def report_email(
 def _outcomes(
     context: dg.AssetExecutionContext, weeks: list[dt.date], outcomes: dict[dt.date, str]
 ) -> dg.MaterializeResult:
-    """Each week's `outcome`: sent, written to the outbox, already_sent, changed (not sent
-    again), interrupted, or why nothing was sent."""
-    for_each_week(context, weeks, lambda week: {"outcome": outcomes[week]})
+    """Each week's `outcome` — sent, written to the outbox, already_sent, changed (not sent
+    again), interrupted, or why nothing was sent — and whether this run e-mailed it (`sent`):
+    the week's materialization records the step, not that a message went out."""
+    went = ("sent", "written")
+    for_each_week(
+        context,
+        weeks,
+        lambda week: {"outcome": outcomes[week], "sent": outcomes[week].startswith(went)},
+    )
     return dg.MaterializeResult(metadata=run_metadata(weeks))
 
 

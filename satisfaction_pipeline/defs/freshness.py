@@ -12,21 +12,25 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.config.paths import Paths
-from satisfaction_pipeline.config.settings import load_settings
-from satisfaction_pipeline.defs.partitions import FIRST_WEEK
+from satisfaction_pipeline.config.location import OPERATIONS_VARIABLE
+from satisfaction_pipeline.defs.partitions import FIRST_WEEK, LOCATION
 from satisfaction_pipeline.defs.report import weekly_report
-from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
+from satisfaction_pipeline.defs.resources import (
+    SmtpResource,
+    SurveySettings,
+    alert_settings,
+    deliver,
+)
 from satisfaction_pipeline.delivery.message import overdue_message
 
-_settings = load_settings(Paths.from_environment().config)
-_deadline = _settings.report.deadline
+_deadline = LOCATION.deadline
 
 report_freshness_checks = dg.build_time_partition_freshness_checks(
     assets=[weekly_report],
     deadline_cron=f"{_deadline.minute} {_deadline.hour} * * 1",
-    timezone=_settings.timezone,
+    timezone=LOCATION.timezone,
 )
 report_freshness_sensor = dg.build_sensor_for_freshness_checks(
     freshness_checks=report_freshness_checks,
@@ -57,10 +61,14 @@ def _now() -> dt.datetime:
     "report.deadline on Monday.",
 )
 def weekly_report_overdue_email(
-    context: dg.SensorEvaluationContext, survey_settings: SurveySettings, smtp: SmtpResource
+    context: dg.SensorEvaluationContext,
+    survey_settings: SurveySettings,
+    smtp: SmtpResource,
+    warehouse: DuckDBResource,
 ) -> dg.SkipReason:
-    settings = survey_settings.load()
-    week = due_week(_now(), settings.report.deadline, settings.timezone)
+    # never from the configuration alone: a broken one may be why the report is late
+    settings = alert_settings(survey_settings, warehouse)
+    week = due_week(_now(), settings.deadline, settings.timezone)
     if week is None or week < FIRST_WEEK.isoformat():
         return dg.SkipReason("no report is due yet this week")
     if context.cursor == week:
@@ -68,11 +76,13 @@ def weekly_report_overdue_email(
     built = context.instance.get_materialized_partitions(weekly_report.key)
     if week in built:
         return dg.SkipReason(f"the report of week {week} is built")
-    to = settings.recipients.operations
+    to = settings.operations
     if to:
-        deadline = f"{settings.report.deadline:%H:%M} on Monday ({settings.timezone})"
+        deadline = f"{settings.deadline:%H:%M} on Monday ({settings.timezone})"
         deliver(
-            lambda sender: overdue_message(sender=sender, to=to, week=week, deadline=deadline),
+            lambda sender: overdue_message(
+                sender=sender, to=to, week=week, deadline=deadline, cause=settings.config_error
+            ),
             smtp,
             survey_settings,
             context.log,
@@ -81,5 +91,9 @@ def weekly_report_overdue_email(
     context.update_cursor(week)
     return dg.SkipReason(
         f"the report of week {week} is overdue: "
-        + ("operations told" if to else "recipients.operations is empty, nobody told")
+        + (
+            "operations told"
+            if to
+            else f"no operations recipient ({OPERATIONS_VARIABLE}), nobody told"
+        )
     )

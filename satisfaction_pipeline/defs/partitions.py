@@ -10,19 +10,21 @@ import datetime as dt
 import dagster as dg
 
 from satisfaction_pipeline.config.first_week import first_week
+from satisfaction_pipeline.config.location import location_settings
 from satisfaction_pipeline.config.paths import Paths
-from satisfaction_pipeline.config.settings import load_settings
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL
 
 _paths = Paths.from_environment()
-SETTINGS = load_settings(_paths.config)  # as the definitions were loaded
+# from the configuration, or the last that loaded: a broken file must not take the schedule and
+# the alerts down with it (config/location.py)
+LOCATION = location_settings(_paths.config, _paths.warehouse)
 # configured, or the earliest week with data when the definitions load (reload them in the UI
 # after loading older exports)
-FIRST_WEEK = first_week(SETTINGS, _paths.warehouse)
+FIRST_WEEK = first_week(LOCATION.first_week, _paths.warehouse)
 
 weekly_partitions = dg.WeeklyPartitionsDefinition(
     start_date=FIRST_WEEK.isoformat(),
-    timezone=SETTINGS.timezone,
+    timezone=LOCATION.timezone,
     day_offset=1,  # Monday
 )
 

@@ -17,8 +17,9 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline.config.location import LocationSettings, location_settings
 from satisfaction_pipeline.config.paths import Paths
-from satisfaction_pipeline.config.settings import Settings, load_settings
+from satisfaction_pipeline.config.settings import ConfigError, Settings, load_settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy
 from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL, record_process
 from satisfaction_pipeline.delivery.smtp import (
@@ -53,7 +54,12 @@ class SurveySettings(dg.ConfigurableResource):
     archive: str | None = None  # where ingested exports go (inbox.archive_after_days)
 
     def load(self) -> Settings:
-        return load_settings(self.config_path)
+        """The configuration; one that does not load fails the step with what is wrong in it,
+        where, not with a stack trace."""
+        try:
+            return load_settings(self.config_path)
+        except ConfigError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
 
     def taxonomy(self) -> Taxonomy:
         """The theme taxonomy the configuration names; a file is found beside the config."""
@@ -94,6 +100,12 @@ class SmtpResource(dg.ConfigurableResource):
 
     def settings(self) -> SmtpSettings | None:
         return SmtpSettings.from_environment(dict(os.environ))
+
+
+def alert_settings(survey_settings: SurveySettings, warehouse: DuckDBResource) -> LocationSettings:
+    """What the alerts need (operations recipients, deadline, time zone) now: from the
+    configuration, or from the last one that loaded when it does not (config/location.py)."""
+    return location_settings(Path(survey_settings.config_path), Path(warehouse.database))
 
 
 def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name: str) -> None:

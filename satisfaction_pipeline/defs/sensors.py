@@ -3,8 +3,15 @@ inbox sensor, a backup, a materialisation or backfill launched from the UI): the
 failing step and its reason, by SMTP, or to the outbox when no SMTP server takes it."""
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
-from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, deliver
+from satisfaction_pipeline.config.location import OPERATIONS_VARIABLE
+from satisfaction_pipeline.defs.resources import (
+    SmtpResource,
+    SurveySettings,
+    alert_settings,
+    deliver,
+)
 from satisfaction_pipeline.delivery.message import failure_message
 
 
@@ -14,11 +21,18 @@ from satisfaction_pipeline.delivery.message import failure_message
     description="E-mails recipients.operations when a run fails.",
 )
 def weekly_run_failure_email(
-    context: dg.RunFailureSensorContext, survey_settings: SurveySettings, smtp: SmtpResource
+    context: dg.RunFailureSensorContext,
+    survey_settings: SurveySettings,
+    smtp: SmtpResource,
+    warehouse: DuckDBResource,
 ) -> dg.SkipReason | None:
-    to = survey_settings.load().recipients.operations
+    # never from the configuration alone: a broken one is what the failure may be about
+    to = alert_settings(survey_settings, warehouse).operations
     if not to:
-        return dg.SkipReason("recipients.operations is empty in the configuration")
+        return dg.SkipReason(
+            "no operations recipient: recipients.operations is empty in the configuration, "
+            f"and {OPERATIONS_VARIABLE} is not set"
+        )
     run = context.dagster_run
     failures = context.get_step_failure_events()
     step = failures[0].step_key if failures else _unfinished_step(context)

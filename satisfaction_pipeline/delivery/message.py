@@ -175,16 +175,20 @@ def failure_message(
     )
 
 
-def overdue_message(*, sender: str, to: list[str], week: str, deadline: str) -> EmailMessage:
+def overdue_message(
+    *, sender: str, to: list[str], week: str, deadline: str, cause: str | None = None
+) -> EmailMessage:
     """When Monday's report is not built by its deadline: the run may have failed, still be
-    queued, or never have started."""
+    queued, or never have started; `cause`, when known (the configuration does not load)."""
+    known = f"The configuration does not load, which stops every run:\n{cause}\n\n" if cause else ""
     return _operations_message(
         sender,
         to,
         f"the report of week {week} is overdue",
         f"The weekly report of the week of {week} was due by {deadline} and has not been "
-        "built.\n\nIn the Dagster UI, look at Runs (a failed or queued weekly_report_job run), "
-        "then at Automation (is weekly_report_schedule running? is the daemon up?).\n"
+        f"built.\n\n{known}In the Dagster UI, look at Runs (a failed or queued "
+        "weekly_report_job run), then at Automation (is weekly_report_schedule running? is "
+        "the daemon up?).\n"
         "Once the cause is fixed, build the week with\n"
         f"  satisfaction-pipeline run --week {week}\n",
     )
