@@ -53,6 +53,9 @@ bench: setup ## throughput figures (bench/)
 bench-coding-loop: setup ## the gain of coding 50/100/200 suggested comments vs random ones, on real labelled text
 	$(VENV)/bin/python bench/coding_loop.py
 
+bench-ui-path: setup ## a week and the demo's weeks built by `dagster asset materialize` vs the CLI
+	$(VENV)/bin/python bench/ui_path.py
+
 bench-backfill: setup ## 52 weeks of 1,000,000 responses through the real CLI backfill, vs a pandas script
 	$(VENV)/bin/python bench/backfill.py
 

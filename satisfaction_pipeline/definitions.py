@@ -1,15 +1,36 @@
 """The code location: every Dagster object under `defs/`, found by `dg.load_from_defs_folder`."""
 
+import sys
 from pathlib import Path
 
 import dagster as dg
+
+# The commands that start a process to run steps: the run worker the UI, the schedule and the
+# sensors launch (`dagster api execute_run`), a step worker, and Dagster's own CLI.
+RUNS_STEPS = [("api", "execute_run"), ("api", "execute_step"), ("asset", "materialize"),
+              ("job", "execute")]  # fmt: skip
 
 
 def load_definitions() -> dg.Definitions:
     """The project's definitions, built from the current SATISFACTION_* environment."""
     from satisfaction_pipeline.defs.catalog import for_the_catalog
 
+    if _runs_steps(sys.argv[1:]):
+        _start_name_reader()
     return for_the_catalog(dg.load_from_defs_folder(path_within_project=Path(__file__).parent))
+
+
+def _runs_steps(arguments: list[str]) -> bool:
+    return any(tuple(arguments[i : i + 2]) in RUNS_STEPS for i in range(len(arguments)))
+
+
+def _start_name_reader() -> None:
+    """In a process about to run steps, the name reader's models (three seconds of one core)
+    load on another core while the definitions load, as in a CLI run; the webserver, the daemon
+    and code servers, which load the definitions too, never start it (redact/names.py)."""
+    from satisfaction_pipeline.redact.names import start_reader
+
+    start_reader()
 
 
 @dg.definitions

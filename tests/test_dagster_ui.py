@@ -154,3 +154,15 @@ def test_a_step_waits_for_a_warehouse_another_process_holds(
     assert waited > 0.5
     assert said and all("waiting for the warehouse" in line for line in said)
     assert "default_limit: 1" in said[0]
+
+
+def test_only_processes_that_run_steps_start_the_name_reader_early() -> None:
+    """A run launched from the UI loads its models while the definitions load, as a CLI run
+    does; the webserver and the daemon, which load the definitions too, never start them."""
+    from satisfaction_pipeline.definitions import _runs_steps
+
+    assert _runs_steps(["api", "execute_run", '{"__class__": "ExecuteRunArgs"}'])
+    assert _runs_steps(["asset", "materialize", "--select", "*", "--partition", WEEK])
+    assert not _runs_steps(["dev", "-w", "workspace.yaml"])
+    assert not _runs_steps(["run", "-w", "workspace.yaml"])  # dagster-daemon run
+    assert not _runs_steps(["api", "grpc", "--module-name", "satisfaction_pipeline.definitions"])
