@@ -166,3 +166,55 @@ def test_only_processes_that_run_steps_start_the_name_reader_early() -> None:
     assert not _runs_steps(["dev", "-w", "workspace.yaml"])
     assert not _runs_steps(["run", "-w", "workspace.yaml"])  # dagster-daemon run
     assert not _runs_steps(["api", "grpc", "--module-name", "satisfaction_pipeline.definitions"])
+
+
+def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(pipeline_env: Paths) -> None:
+    """Three weeks built; an export with new responses for the middle one arrives and the inbox
+    sensor's run loads it: the late-export sensor asks for one run of that week alone, and the
+    other weeks' reports stay as they were built."""
+    import re
+
+    from satisfaction_pipeline.defs.inbox import inbox_job, late_export_sensor
+
+    first = LAST_WEEK - dt.timedelta(weeks=2)
+    middle = (LAST_WEEK - dt.timedelta(weeks=1)).isoformat()
+    assert main(["backfill", "--from", first.isoformat(), "--to", WEEK]) == 0
+    defs = load_definitions()
+    with dg.DagsterInstance.get() as instance:
+
+        def look(cursor: str | None):
+            with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
+                return late_export_sensor(context), context.cursor
+
+        skipped, cursor = look(None)
+        assert "first look" in skipped.skip_message
+        assert "no export loaded" in look(cursor)[0].skip_message
+
+        export = pipeline_env.inbox / f"support_fr_{middle}.csv"
+        late = pipeline_env.inbox / f"support_fr_{middle}_late.csv"
+        text = export.read_bytes().replace(b"FR-", b"FRL-")  # other responses, same week
+        late.write_bytes(re.sub(rb";C(\d{6});", rb";L\1;", text))
+        loaded = defs.resolve_job_def(inbox_job.name).execute_in_process(
+            instance=instance, partition_key=WEEK, tags={"satisfaction/trigger": "cli"}
+        )
+        assert loaded.success
+        requests, cursor = look(cursor)
+        assert [(r.tags["dagster/asset_partition_range_start"],
+                 r.tags["dagster/asset_partition_range_end"]) for r in requests] == [
+            (middle, middle)
+        ]  # fmt: skip
+        assert "no export loaded" in look(cursor)[0].skip_message  # asked once
+
+        reports = {w: (pipeline_env.reports / w / "report.html").stat().st_mtime_ns
+                   for w in (first.isoformat(), middle, WEEK)}  # fmt: skip
+        rebuilt = defs.resolve_job_def("weekly_report_job").execute_in_process(
+            instance=instance, tags=requests[0].tags
+        )
+        assert rebuilt.success
+    after = {w: (pipeline_env.reports / w / "report.html").stat().st_mtime_ns for w in reports}
+    assert [w for w in reports if after[w] != reports[w]] == [middle]
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        late_rows = conn.execute(
+            "SELECT count(*) FROM marts.responses WHERE response_id LIKE 'FRL-%'"
+        ).fetchall()[0][0]
+    assert late_rows > 0

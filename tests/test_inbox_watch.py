@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+from dagster_duckdb import DuckDBResource
 
 from satisfaction_pipeline.config.paths import Paths
 from satisfaction_pipeline.defs.inbox import inbox_job, inbox_sensor
@@ -81,16 +82,24 @@ def test_the_sensor_asks_for_one_ingestion_run_per_new_content(
     pipeline_env: Paths, tmp_path: Path
 ) -> None:
     inbox = _inbox_copy(pipeline_env, tmp_path)
+    from satisfaction_pipeline.config.settings import load_settings
+    from satisfaction_pipeline.ingest.inbox import ingest_inbox
+    from satisfaction_pipeline.warehouse import create_schema
+
     survey_settings = SurveySettings(
         config_path=str(pipeline_env.config), inbox=str(inbox), reports=str(pipeline_env.reports)
     )
+    resources = {
+        "survey_settings": survey_settings,
+        "warehouse": DuckDBResource(database=str(pipeline_env.warehouse)),
+    }
     with dg.instance_for_test() as instance:
 
         def look(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
             # entered and left: a context left open keeps its instance current in Dagster's
             # context variables, and later definitions loads would use that dead instance
             with dg.build_sensor_context(
-                instance=instance, cursor=cursor, resources={"survey_settings": survey_settings}
+                instance=instance, cursor=cursor, resources=resources
             ) as context:
                 return inbox_sensor(context), context.cursor
 
@@ -99,6 +108,14 @@ def test_the_sensor_asks_for_one_ingestion_run_per_new_content(
         assert request.partition_key == weekly_partitions.get_last_partition_key()
         assert request.tags["satisfaction/trigger"] == "inbox"
         assert isinstance(look(cursor)[0], dg.SkipReason)  # nothing new since
+
+        # switched on over exports already loaded: its first look asks for no run
+        pipeline_env.warehouse.parent.mkdir(parents=True)
+        with duckdb.connect(str(pipeline_env.warehouse)) as conn:
+            create_schema(conn)
+            ingest_inbox(conn, load_settings(pipeline_env.config), inbox, dt.datetime(2026, 11, 16))
+        first, _ = look(None)
+        assert isinstance(first, dg.SkipReason), first
 
         late = inbox / "support_fr_late.csv"
         shutil.copy(next(inbox.glob("support_fr_*.csv")), late)

@@ -147,12 +147,12 @@ def test_the_weeks_start_with_the_data_unless_configured(tmp_path: Path) -> None
     derived = _no_id_settings()
     assert derived.first_week is None
     today = dt.date(2026, 12, 3)
-    assert first_week(derived, warehouse, today) == dt.date(2026, 11, 23)
+    assert first_week(derived.first_week, warehouse, today) == dt.date(2026, 11, 23)
     assert record_earliest_week(warehouse, dt.date(2021, 3, 1))
     assert not record_earliest_week(warehouse, dt.date(2022, 1, 3))  # later: nothing moves
-    assert first_week(derived, warehouse, today) == dt.date(2021, 3, 1)
+    assert first_week(derived.first_week, warehouse, today) == dt.date(2021, 3, 1)
     configured = generic_settings().model_copy(update={"first_week": dt.date(2026, 1, 5)})
-    assert first_week(configured, warehouse, today) == dt.date(2026, 1, 5)
+    assert first_week(configured.first_week, warehouse, today) == dt.date(2026, 1, 5)
 
 
 def test_old_responses_are_told_what_builds_them_never_a_backfill_that_cannot_run() -> None:
@@ -166,7 +166,8 @@ def test_old_responses_are_told_what_builds_them_never_a_backfill_that_cannot_ru
         "52 responses were loaded for 2 week(s) before first_week (2025-01-06), the earliest in "
         "the week of 2016-03-07: they are kept, and set first_week: 2016-03-07 in the config to "
         "report them",
-        "new responses were loaded for weeks outside this run (2026-11-09): build them with "
+        "new responses were loaded for weeks outside this run (2026-11-09): the daemon's "
+        "late_export_sensor rebuilds those already built; without it, build them with "
         "satisfaction-pipeline backfill --from 2026-11-09 --to 2026-11-09",
     ]
     # derived: the weeks now start with the old data; one backfill builds them all

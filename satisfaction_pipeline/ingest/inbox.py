@@ -491,7 +491,8 @@ def weeks_left_out(
     if after:
         lines.append(
             f"new responses were loaded for weeks outside this run "
-            f"({', '.join(str(w) for w in after)}): build them with satisfaction-pipeline "
+            f"({', '.join(str(w) for w in after)}): the daemon's late_export_sensor rebuilds "
+            "those already built; without it, build them with satisfaction-pipeline "
             f"backfill --from {after[0]} --to {after[-1]}"
         )
     return lines
