@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -463,12 +464,16 @@ def _failure_message(result) -> str:
 def _build(
     paths: Paths, first: dt.date, last: dt.date, tags: dict[str, str], resend: bool = False
 ) -> int:
+    from satisfaction_pipeline.progress import shown
+
     settings = _settings(paths)
     _check_weeks(settings, paths.warehouse, first, last, dt.date.today())
-    result = execute_weeks(first, last, tags, resend=resend)
+    weeks = [first + dt.timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
+    # a year's backfill takes minutes: a bar in a terminal, a line per step in a log
+    with shown(len(weeks)) if len(weeks) > 1 else contextlib.nullcontext():
+        result = execute_weeks(first, last, tags, resend=resend)
     if not result.success:
         raise UserError(f"run {result.run_id} failed — {_failure_message(result)}")
-    weeks = [first + dt.timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
     print(f"run {result.run_id} succeeded ({len(weeks)} week(s)). Reports:")
     for week in weeks:
         folder = paths.reports / week.isoformat()

@@ -115,6 +115,11 @@ def test_backfill_of_three_weeks_is_one_run_and_rerun_changes_nothing(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "succeeded (3 week(s))" in out
+    # a log, not a terminal: a line per finished step, with the time left
+    steps = re.findall(r"progress: (\w+) done for 3 weeks, (\d+)% of the run", out)
+    assert [step for step, _ in steps][-2:] == ["weekly_report", "report_email"]
+    assert [int(share) for _, share in steps] == sorted(int(share) for _, share in steps)
+    assert steps[-1][1] == "100"
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert len(runs) == 1

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.actions.exports import write_csv
 from satisfaction_pipeline.actions.movement import (
@@ -91,6 +92,7 @@ def action_list(
                 satisfied_from=settings.csat_satisfied_from(),
             )
             built += actions_of_weeks(group, of_week)
+            progress.weeks_done("action_list", len(group))
         tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
             for name, table in tables.items():
@@ -195,6 +197,7 @@ def score_movement(
             explained = [w for w in group if w - dt.timedelta(weeks=1) in built]
             movements += [decompose(values, groups, week) for week in explained]
             spiked.append(spikes_of_weeks(values, scored, mentions, group, built))
+            progress.weeks_done("score_movement", len(group))
         movement = pl.concat(movements, how="vertical")
         spikes = pl.concat(spiked, how="vertical")
         selected = {key.to_user_string() for key in context.selected_asset_keys}

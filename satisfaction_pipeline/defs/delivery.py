@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy
@@ -115,6 +116,7 @@ def _outcomes(
     """Each week's `outcome` — sent, written to the outbox, already_sent, changed (not sent
     again), interrupted, or why nothing was sent — and whether this run e-mailed it (`sent`):
     the week's materialization records the step, not that a message went out."""
+    progress.weeks_done("report_email", len(weeks))
     went = ("sent", "written")
     for_each_week(
         context,

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.first_week import record_earliest_week
 from satisfaction_pipeline.config.settings import Settings
@@ -105,6 +106,7 @@ def survey_files(
         + totals["rows_duplicate"]
         + totals["rows_excluded"]
     )
+    progress.weeks_done("survey_files", len(run_weeks))
     for_each_week(
         context,
         run_weeks,

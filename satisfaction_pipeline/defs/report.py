@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline.config.paths import report_url
 from satisfaction_pipeline.defs.actions import action_list
 from satisfaction_pipeline.defs.metadata import for_each_week, run_metadata
@@ -63,6 +64,7 @@ def weekly_report(
             with writing_files("the report"):
                 write_report_files(folder, files)
             written[week] = folder
+            progress.weeks_done("weekly_report", 1)
             context.log.info(f"report for week {week}: {folder / 'report.pdf'}")
     reports = Path(survey_settings.reports)
     for_each_week(

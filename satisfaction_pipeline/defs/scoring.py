@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.defs.ingest import survey_files
@@ -50,6 +51,7 @@ def responses(
             wh.execute(conn, "marts/insert_responses", scored_responses=scored)
             per_week.append(_week_counts(scored))
             columns = scored.clear()
+            progress.weeks_done("responses", len(group))
     counts = pl.concat(per_week).sort("week")
 
     def of(week: dt.date) -> dict:
@@ -125,10 +127,10 @@ def weekly_scores(
     look_back = max(HISTORY_WEEKS, settings.standouts.window_weeks - 1)
     with open_warehouse(warehouse) as conn:
         # a few weeks at a time (memory: see action_list), each with the weeks it looks back on
-        scored = [
-            _scores_of(conn, settings, group, look_back)
-            for group in wh.week_groups(conn, run_weeks, look_back)
-        ]
+        scored = []
+        for group in wh.week_groups(conn, run_weeks, look_back):
+            scored.append(_scores_of(conn, settings, group, look_back))
+            progress.weeks_done("weekly_scores", len(group))
         scores, items, found = (wh.stacked(tables) for tables in zip(*scored, strict=True))
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         tables = {"weekly_scores": scores, "weekly_item_scores": items, "standouts": found}

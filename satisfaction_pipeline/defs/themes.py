@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from satisfaction_pipeline import progress
 from satisfaction_pipeline import warehouse as wh
 from satisfaction_pipeline.config.settings import Settings
 from satisfaction_pipeline.config.taxonomy import Taxonomy, TaxonomyError
@@ -102,6 +103,7 @@ def comment_themes(
                     read_by_model += read
                     stale += rebuild
                     changed.append(what_changed)
+                progress.weeks_done("comment_themes", len(group))
         finally:
             stop_helpers()  # the model's reading processes, if a large range started them
         # the run's weeks as the warehouse now holds them, the kept ones with the rebuilt
