@@ -504,3 +504,36 @@ def test_a_broken_configuration_still_reaches_operations(
     )
     assert "Failing step: survey_files" in failed_mail and "min_sample_size" in failed_mail
     assert "The configuration does not load" in overdue_mail and "min_sample_size" in overdue_mail
+
+
+def test_operations_hear_when_the_pipeline_location_does_not_load(
+    pipeline_env: Paths, smtp_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alerts location loads the pipeline's definitions in a fresh process: a failure is
+    e-mailed once with its error, and the first load that works again says so."""
+    from satisfaction_pipeline import alerts
+
+    received, _, _ = smtp_server
+    _with_operations(pipeline_env, tmp_path, monkeypatch)
+    with dg.instance_for_test() as instance:
+
+        def look(cursor: str | None) -> tuple[str, str | None]:
+            with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
+                return alerts.pipeline_location_loads(context).skip_message, context.cursor
+
+        working = alerts.LOAD
+        monkeypatch.setattr(alerts, "LOAD", "import satisfaction_pipeline.defs.no_such_module")
+        said, cursor = look(None)
+        assert said == "satisfaction_pipeline does not load: operations told"
+        assert look(cursor)[0] == "still the error already told"
+        monkeypatch.setattr(alerts, "LOAD", working)
+        said, cursor = look(cursor)
+        assert said == "satisfaction_pipeline loads again: operations told"
+        assert look(cursor)[0] == "satisfaction_pipeline loads"
+    down, up = (
+        email.message_from_bytes(raw, policy=policy.default) for _, raw in received.received
+    )
+    assert [to for to, _ in received.received] == [["ops@example.com"]] * 2
+    assert "does not load" in down["Subject"]
+    assert "No module named 'satisfaction_pipeline.defs.no_such_module'" in down.get_content()
+    assert "loads again" in up["Subject"]

@@ -4,7 +4,6 @@ one step at a time anyway, and one process per run is what `warehouse_pool` chec
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import time
@@ -25,10 +24,8 @@ from satisfaction_pipeline.defs.warehouse_pool import WAREHOUSE_POOL, record_pro
 from satisfaction_pipeline.delivery.smtp import (
     BACKOFF,
     RETRIES,
-    MailError,
     SmtpSettings,
-    send,
-    write_outbox,
+    send_alert,
 )
 from satisfaction_pipeline.redact.names import start_reader, stop_reader
 from satisfaction_pipeline.themes.detect import ModelThemes, learned_themes
@@ -109,24 +106,8 @@ def alert_settings(survey_settings: SurveySettings, warehouse: DuckDBResource) -
 
 
 def deliver(make, smtp: SmtpResource, survey_settings: SurveySettings, log, name: str) -> None:
-    """Send an operations message (`make(sender)` builds it) by SMTP, quickly: a sensor has
-    about a minute. Without SMTP_HOST, with unusable SMTP settings, or when the server cannot
-    take it, it goes to the outbox: the message is never lost."""
-    try:
-        server = smtp.settings()
-    except MailError as exc:
-        log.error(f"SMTP settings unusable ({exc}): the e-mail goes to the outbox")
-        server = None
-    message = make(server.sender if server else "satisfaction-pipeline@localhost")
-    if server is None:
-        path = write_outbox(message, survey_settings.outbox_dir, name)
-        log.info(f"no SMTP_HOST set: the e-mail was written to {path}")
-        return
-    try:  # one quick try
-        send(message, dataclasses.replace(server, timeout=10.0), retries=0)
-    except MailError as exc:
-        path = write_outbox(message, survey_settings.outbox_dir, name)
-        log.error(f"{message['Subject']!r} could not be e-mailed ({exc}): written to {path}")
+    """An operations message, by SMTP or to the outbox beside the reports (`send_alert`)."""
+    send_alert(make, survey_settings.outbox_dir, log, name)
 
 
 class WarehouseResource(DuckDBResource):

@@ -192,3 +192,28 @@ def overdue_message(
         "Once the cause is fixed, build the week with\n"
         f"  satisfaction-pipeline run --week {week}\n",
     )
+
+
+def location_message(
+    *, sender: str, to: list[str], location: str, error: str | None
+) -> EmailMessage:
+    """When the pipeline's code location stops loading (`error`), or loads again (None)."""
+    if error is None:
+        return _operations_message(
+            sender,
+            to,
+            f"the {location} code location loads again",
+            f"The {location} code location loads again: its schedule and sensors are back.\n"
+            "Build the weeks missed meanwhile (the overdue e-mail names them) with\n"
+            "  satisfaction-pipeline run --week <the week's Monday>\n",
+        )
+    return _operations_message(
+        sender,
+        to,
+        f"the {location} code location does not load",
+        f"Dagster cannot load the {location} code location, so its schedule, sensors and "
+        "failure e-mails are down until it loads again.\n\n"
+        f"The error:\n{error}\n\n"
+        "Fix it (often an upgrade or a file left half-edited), then reload the code location "
+        "in the UI (Deployment → Reload) or restart the webserver and the daemon.\n",
+    )

@@ -179,3 +179,30 @@ def _deliver(
         address: f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
         for address, (code, reply) in refused.items()
     }
+
+
+def send_alert(make: Callable[[str], EmailMessage], outbox: Path, log, name: str) -> Path | None:
+    """An operations message (`make(sender)` builds it) sent quickly — a sensor has about a
+    minute — through the environment's SMTP server, or written to `outbox` (`name`.eml) without
+    one, with unusable settings, or when the server cannot take it: never lost. The outbox
+    file's path, when written there."""
+    import dataclasses
+    import os
+
+    try:
+        server = SmtpSettings.from_environment(dict(os.environ))
+    except MailError as exc:
+        log.error(f"SMTP settings unusable ({exc}): the e-mail goes to the outbox")
+        server = None
+    message = make(server.sender if server else "satisfaction-pipeline@localhost")
+    if server is None:
+        path = write_outbox(message, outbox, name)
+        log.info(f"no SMTP_HOST set: the e-mail was written to {path}")
+        return path
+    try:  # one quick try
+        send(message, dataclasses.replace(server, timeout=10.0), retries=0)
+    except MailError as exc:
+        path = write_outbox(message, outbox, name)
+        log.error(f"{message['Subject']!r} could not be e-mailed ({exc}): written to {path}")
+        return path
+    return None
