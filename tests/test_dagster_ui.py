@@ -62,6 +62,18 @@ def test_every_asset_materializes_alone_for_a_week(pipeline_env: Paths) -> None:
             assert materialized == {(key, WEEK)}, key
     # nothing changed: the same inputs give the same rows, whichever asset wrote them
     assert _tables(pipeline_env.warehouse) == before
+    # a range of weeks, as the backfill dialog launches it: one run, each week its own
+    previous = (LAST_WEEK - dt.timedelta(weeks=1)).isoformat()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            asset_selection=[dg.AssetKey("standouts")], instance=instance,
+            tags={"dagster/asset_partition_range_start": previous,
+                  "dagster/asset_partition_range_end": WEEK},
+        )  # fmt: skip
+    assert {(e.asset_key.to_user_string(), e.partition)
+            for e in result.get_asset_materialization_events()} == {
+        ("standouts", previous), ("standouts", WEEK)
+    }  # fmt: skip
 
 
 def test_each_week_of_a_ranged_run_shows_its_own_figures(pipeline_env: Paths) -> None:
