@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -180,7 +181,9 @@ def test_only_processes_that_run_steps_start_the_name_reader_early() -> None:
     assert not _runs_steps(["api", "grpc", "--module-name", "satisfaction_pipeline.definitions"])
 
 
-def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(pipeline_env: Paths) -> None:
+def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(
+    pipeline_env: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Three weeks built; an export with new responses for the middle one arrives and the inbox
     sensor's run loads it: the late-export sensor asks for one run of that week alone, and the
     other weeks' reports stay as they were built."""
@@ -188,6 +191,9 @@ def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(pipeline_env: Paths
 
     from satisfaction_pipeline.defs.inbox import inbox_job, late_export_sensor
 
+    inbox = tmp_path / "inbox"  # a copy: the demo's inbox is every test's
+    shutil.copytree(pipeline_env.inbox, inbox)
+    monkeypatch.setenv("SATISFACTION_INBOX", str(inbox))
     first = LAST_WEEK - dt.timedelta(weeks=2)
     middle = (LAST_WEEK - dt.timedelta(weeks=1)).isoformat()
     assert main(["backfill", "--from", first.isoformat(), "--to", WEEK]) == 0
@@ -202,8 +208,8 @@ def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(pipeline_env: Paths
         assert "first look" in skipped.skip_message
         assert "no export loaded" in look(cursor)[0].skip_message
 
-        export = pipeline_env.inbox / f"support_fr_{middle}.csv"
-        late = pipeline_env.inbox / f"support_fr_{middle}_late.csv"
+        export = inbox / f"support_fr_{middle}.csv"
+        late = inbox / f"support_fr_{middle}_late.csv"
         text = export.read_bytes().replace(b"FR-", b"FRL-")  # other responses, same week
         late.write_bytes(re.sub(rb";C(\d{6});", rb";L\1;", text))
         loaded = defs.resolve_job_def(inbox_job.name).execute_in_process(

@@ -119,7 +119,9 @@ def _actions_metadata(
     """A week's action list: its top items as a table (points at stake in CSAT with their
     interval), how many themes are ranked or watched, and the customers to call back."""
     mine = actions.filter(pl.col("week") == week)
-    csat = mine.filter(pl.col("metric") == "csat").sort("rank", "priority", nulls_last=True)
+    csat = mine.filter(pl.col("metric") == "csat").sort(  # the ranked first, then the watched
+        "rank", "priority", descending=[False, True], nulls_last=True
+    )
     top = csat.head(TOP_SHOWN).select(
         "rank",
         pl.col("theme").replace_strict(labels, default=pl.col("theme")).alias("theme"),
