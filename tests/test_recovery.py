@@ -209,6 +209,38 @@ def test_a_run_killed_mid_step_is_released_and_the_next_builds_the_same_tables(
     outbox = list((reports / "outbox").glob("*.eml"))
     assert len(outbox) == 1  # the week's e-mail, once
 
+    # the failure sensor's next tick tells operations (SATISFACTION_OPERATIONS, no SMTP: the
+    # outbox) which step the killed run was in
+    from dagster_duckdb import DuckDBResource
+
+    from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings
+    from satisfaction_pipeline.defs.sensors import weekly_run_failure_email
+
+    monkeypatch.setenv("SATISFACTION_OPERATIONS", "astreinte@example.com")
+    with dg.DagsterInstance.get() as instance:
+        [dead] = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+        [failure] = instance.all_logs(dead.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        weekly_run_failure_email(
+            dg.build_run_status_sensor_context(
+                sensor_name="weekly_run_failure_email",
+                dagster_event=failure.dagster_event,
+                dagster_instance=instance,
+                dagster_run=dead,
+                resources={
+                    "survey_settings": SurveySettings(
+                        config_path=str(pipeline_env.config), inbox=str(pipeline_env.inbox),
+                        reports=str(reports),
+                    ),
+                    "smtp": SmtpResource(),
+                    "warehouse": DuckDBResource(database=str(crashed)),
+                },
+            ).for_run_failure()
+        )  # fmt: skip
+    told = email.message_from_bytes(
+        (reports / "outbox" / f"failure-{dead.run_id}.eml").read_bytes(), policy=policy.default
+    )
+    assert told["To"] == "astreinte@example.com" and "comment_themes" in told["Subject"]
+
 
 class _KillsTheSender:
     """An SMTP server that keeps the message, then kills the process that sent it before
