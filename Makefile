@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # about 8 s of a weekly run.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop default-model bench-actions bench-movement bench-names bench-report bench-backfill report-preview messages clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop default-model bench-actions bench-movement bench-names bench-report bench-backfill bench-ui-path report-preview messages clean
 
 setup: $(INSTALLED)
 
@@ -53,8 +53,8 @@ bench: setup ## throughput figures (bench/)
 bench-coding-loop: setup ## the gain of coding 50/100/200 suggested comments vs random ones, on real labelled text
 	$(VENV)/bin/python bench/coding_loop.py
 
-bench-ui-path: setup ## a week and the demo's weeks built by `dagster asset materialize` vs the CLI
-	$(VENV)/bin/python bench/ui_path.py
+bench-ui-path: setup ## a week and the demo's weeks: `dagster asset materialize`, then the UI itself, vs the CLI
+	$(VENV)/bin/python bench/ui_path.py --ui
 
 bench-backfill: setup ## 52 weeks of 1,000,000 responses through the real CLI backfill, vs a pandas script
 	$(VENV)/bin/python bench/backfill.py

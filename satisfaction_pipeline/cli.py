@@ -288,6 +288,10 @@ def _dagster_home() -> Path:
             "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 300\n"
             "  max_runtime_seconds: 7200\n  free_slots_after_run_end_seconds: 30\n"
             "  max_resume_run_attempts: 0\n  poll_interval_seconds: 30\n"
+            "# Runs launched from the UI wait in a queue the daemon looks at every second (its\n"
+            "# default, 5 s, added 2.5 s to each run on average).\n"
+            "run_coordinator:\n  module: dagster._core.run_coordinator\n"
+            "  class: QueuedRunCoordinator\n  config:\n    dequeue_interval_seconds: 1\n"
         )
     return home
 

@@ -178,7 +178,10 @@ def test_only_processes_that_run_steps_start_the_name_reader_early() -> None:
     assert _runs_steps(["asset", "materialize", "--select", "*", "--partition", WEEK])
     assert not _runs_steps(["dev", "-w", "workspace.yaml"])
     assert not _runs_steps(["run", "-w", "workspace.yaml"])  # dagster-daemon run
-    assert not _runs_steps(["api", "grpc", "--module-name", "satisfaction_pipeline.definitions"])
+    server = ["api", "grpc", "--module-name", "satisfaction_pipeline.definitions"]
+    assert not _runs_steps(server)  # a code server
+    assert _runs_steps(server, spawned=True)  # the run it spawns
+    assert not _runs_steps(["dev", "-w", "workspace.yaml"], spawned=True)
 
 
 def test_a_late_export_rebuilds_exactly_the_weeks_it_touches(
