@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # about 8 s of a weekly run.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop default-model bench-actions bench-movement bench-names bench-report bench-backfill bench-ui-path report-preview messages clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop default-model bench-actions bench-movement bench-names bench-report bench-backfill bench-ui-path report-preview email-preview messages clean
 
 setup: $(INSTALLED)
 
@@ -108,6 +108,9 @@ report-preview: setup demo/warehouse.duckdb ## the demo's last week rendered now
 	  $(VENV)/bin/python bench/report.py --repeat 1 --language $$language --out $$out >/dev/null && \
 	  pdftoppm -png -r 80 $$out/report.pdf $$out/page && ls $$out/*.png; \
 	done
+
+email-preview: setup demo/warehouse.duckdb ## the demo's last week's e-mail in each language, photographed by headless Chromium at 375 and 800 px, light and dark (apt install chromium)
+	$(VENV)/bin/python bench/email_preview.py --out demo/email-preview
 
 clean:
 	rm -rf $(VENV) .tools demo .dagster

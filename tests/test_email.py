@@ -119,12 +119,21 @@ def test_the_report_arrives_once_with_its_pdf(
     recipients, raw = inbox.received[0]
     assert recipients == ["direction.relation-client@example.com"]
     message = email.message_from_bytes(raw, policy=policy.default)
-    assert message["Subject"].startswith("Satisfaction client — semaine du 9 nov. 2026\u202f: CSAT")
-    assert "NPS" in message["Subject"]
+    subject = message["Subject"]
+    assert subject.startswith("Satisfaction client — semaine du 9 nov. 2026\u202f: ")
+    assert "CSAT" in subject and "NPS" in subject
+    with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
+        [(moved,)] = conn.execute(
+            "SELECT count(*) FROM marts.weekly_scores WHERE week = ? AND dimension = 'overall'"
+            " AND (significant_prev OR significant_trail)",
+            [LAST_WEEK],
+        ).fetchall()
+    assert subject.count("▲") + subject.count("▼") == moved  # every significant change
+    assert not re.search(r"[▲▼]\S", subject), subject  # no space lost in the subject's folding
     assert re.fullmatch(r"<[^<>@\s]+@example\.com>", message["Message-ID"])
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "À traiter en priorité" in text
+    assert "En bref" in text and "À traiter en priorité" in text
     with duckdb.connect(str(pipeline_env.warehouse), read_only=True) as conn:
         ranked = conn.execute(
             "SELECT theme FROM marts.action_list WHERE week = ? AND metric = 'csat'"
@@ -133,7 +142,8 @@ def test_the_report_arrives_once_with_its_pdf(
         ).fetchall()
     labels = {t.id: t.label.fr for t in default_taxonomy().themes}
     assert ranked, "the demo week has a theme that costs points clearly"
-    assert f"1. {labels[ranked[0][0]]} (Service client" in text
+    first = labels[ranked[0][0]].replace("'", "’")  # French typography's apostrophe
+    assert f"1. {first} (Service client" in text
     assert "<script" not in html and "src=" not in html and "style=" in html
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     pdf = (pipeline_env.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes()
@@ -410,31 +420,28 @@ def test_an_accepted_message_is_never_sent_twice_and_refusals_are_returned() -> 
 
 
 def test_attachments_follow_the_configuration(tmp_path: Path) -> None:
-    from satisfaction_pipeline.delivery.message import Action, Headline, build_message
+    from satisfaction_pipeline.delivery.message import attachments, build_message
+    from satisfaction_pipeline.report.email import EmailParts
 
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7 test")
     (tmp_path / "action_list.csv").write_text("rank,theme\n1,wait_time\n")
     (tmp_path / "follow_up.csv").write_text("customer,email\nC1,a@example.com\n")
 
     def attached(follow_up: bool) -> list[str]:
+        parts = EmailParts("Customer satisfaction — week of 9 Nov 2026", "text", "<p>html</p>")
         message = build_message(
-            week=LAST_WEEK,
-            language="en",
             sender="Reports <reports@example.com>",
             to=["boss@example.com"],
             cc=["deputy@example.com"],
-            headline=[Headline("csat", "1-5", 72.5, 120), Headline("nps", "0-10", -12.0, 100)],
-            actions=[Action("Wait <b>time</b>", "Customer service", 32, "Staff the peaks")],
+            parts=parts,
             folder=tmp_path,
             follow_up=follow_up,
         )
-        assert (
-            message["Subject"] == "Customer satisfaction — week of 9 Nov 2026: CSAT 72.5%, NPS −12"
-        )
-        assert message["Cc"] == "deputy@example.com"
-        html = message.get_body(("html",)).get_content()
-        assert "Wait &lt;b&gt;time&lt;/b&gt;" in html  # configured text is escaped too
-        return [part.get_filename() for part in message.iter_attachments()]
+        assert message["Subject"] == parts.subject and message["Cc"] == "deputy@example.com"
+        assert message.get_body(("html",)).get_content().strip() == parts.html
+        names = [part.get_filename() for part in message.iter_attachments()]
+        assert names == [path.name for path in attachments(tmp_path, follow_up)]
+        return names
 
     assert attached(False) == ["report.pdf", "action_list.csv"]
     assert attached(True) == ["report.pdf", "action_list.csv", "follow_up.csv"]

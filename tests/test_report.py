@@ -423,7 +423,7 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
         scores=scores, taxonomy=default_taxonomy(), actions=_action_rows(), responsibility=split
     )
     html = render_html(context)
-    assert "NPS fell by 10 points since last week: a significant change." in html
+    assert "NPS fell by 10 points vs last week: a significant change." in html
     assert "First to fix: Wait time (Customer service), 4.2 CSAT points at stake this week." in html
     assert (
         "60% of the low scorers who commented point to customer service alone, 20% to other "
@@ -432,7 +432,7 @@ def test_the_first_page_says_what_happened_and_marks_only_significant_moves() ->
     assert html.count('class="arrow"') == 1  # NPS moved significantly; CSAT's −3 did not
     assert "95% interval: 67.5–77.5%" in _text(html)
     steady = render_html(_context())
-    assert "No headline score changed significantly since last week." in steady
+    assert "No headline score changed significantly, against last week or the 4 weeks" in steady
 
 
 def test_every_configured_segment_is_in_the_table_unless_hidden() -> None:

@@ -18,11 +18,11 @@ from satisfaction_pipeline.defs.partitions import WEEKLY, weeks_in
 from satisfaction_pipeline.defs.report import weekly_report
 from satisfaction_pipeline.defs.resources import SmtpResource, SurveySettings, open_warehouse
 from satisfaction_pipeline.delivery.exactly_once import decide, report_hash
-from satisfaction_pipeline.delivery.message import Action, Headline, build_message
+from satisfaction_pipeline.delivery.message import attachments, build_message
 from satisfaction_pipeline.delivery.smtp import MailError, SmtpSettings, send, write_outbox
-from satisfaction_pipeline.formats import owner_label
+from satisfaction_pipeline.report.context import warehouse_context
+from satisfaction_pipeline.report.email import email_parts
 
-TOP_ACTIONS = 3
 _INTERRUPTED = (
     "week {week}: the last attempt to e-mail this report was cut off while sending (the run "
     "stopped between handing it to the mail server and recording the answer; ops.email_log "
@@ -134,34 +134,20 @@ def _message(
     folder: Path,
     sender: str,
 ) -> EmailMessage:
-    """The week's message: headline scores, and the top of the ranked action list with each
-    theme's owner and recommended action."""
-    language = settings.report.language
-    headline = [
-        Headline(r["metric"], r["scale"], r["score"], r["n"])
-        for r in wh.query(conn, "report/headline", week=week).iter_rows(named=True)
-    ]
-    known = {t.id: t for t in taxonomy.themes}
-    actions = [
-        Action(
-            label=known[r["theme"]].label.in_language(language),
-            owner=owner_label(r["owner"], language),
-            complaints=r["complaints"],
-            recommendation=known[r["theme"]].action.in_language(language),
-        )
-        for r in wh.query(conn, "report/actions", week=week).iter_rows(named=True)
-        if r["theme"] in known and r["status"] == "ranked"
-    ][:TOP_ACTIONS]
+    """The week's message: the digest of its report (the same context the report was
+    rendered from), with the report's files attached."""
+    follow_up = settings.report.email_follow_up
+    parts = email_parts(
+        warehouse_context(conn, week, settings, taxonomy),
+        [path.name for path in attachments(folder, follow_up)],
+    )
     return build_message(
-        week=week,
-        language=language,
         sender=sender,
         to=settings.recipients.to,
         cc=settings.recipients.cc,
-        headline=headline,
-        actions=actions,
+        parts=parts,
         folder=folder,
-        follow_up=settings.report.email_follow_up,
+        follow_up=follow_up,
     )
 
 

@@ -1,20 +1,17 @@
-"""The e-mails themselves: the weekly report's message (headline scores, the first actions, the
-files attached) in the report's language, and the operations messages (a failed run, an overdue
-report)."""
+"""The e-mails themselves: the weekly report's message (its words are the report's digest,
+report.email; here its headers and the files attached), and the operations messages (a failed
+run, an overdue report)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from satisfaction_pipeline.delivery.exactly_once import (
-    ATTACHED_CSV,
-)
-from satisfaction_pipeline.formats import format_date, format_number, format_score, metric_name
-from satisfaction_pipeline.i18n import translations
+from satisfaction_pipeline.delivery.exactly_once import ATTACHED_CSV
+from satisfaction_pipeline.report.email import EmailParts
 
 
 def _message_id(sender: str) -> str:
@@ -23,115 +20,50 @@ def _message_id(sender: str) -> str:
     return make_msgid(domain=address.rpartition("@")[2] or None)
 
 
-@dataclass(frozen=True)
-class Headline:
-    metric: str
-    scale: str
-    score: float
-    n: int
+class _SubjectPolicy(EmailPolicy):
+    """The default policy, but a non-ASCII subject is written as encoded words throughout (as
+    the legacy `Header` does): CPython's folder before gh-144156 (Python 3.11 has it) drops a
+    space that falls where it folds between two encoded words, and the subject, which names
+    the week's changes, is long enough to fold ("(▼ −9,9 pts)" arrived as "(▼−9,9 pts)")."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() != "subject" or str(value).isascii():
+            return super().fold(name, value)
+        folded = Header(str(value), "utf-8", self.max_line_length, name)
+        return f"{name}: {folded.encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() != "subject" or str(value).isascii():
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
 
 
-@dataclass(frozen=True)
-class Action:
-    label: str
-    owner: str
-    complaints: int
-    recommendation: str
+REPORT_POLICY = _SubjectPolicy()
 
 
 def build_message(
     *,
-    week: dt.date,
-    language: str,
     sender: str,
     to: list[str],
     cc: list[str],
-    headline: list[Headline],
-    actions: list[Action],
+    parts: EmailParts,
     folder: Path,
     follow_up: bool,
 ) -> EmailMessage:
-    """The report e-mail: subject with the week and headline scores, a plain-text body and an
-    HTML alternative (inline styles, no script, no remote image), report.pdf and the CSVs
-    (follow_up.csv only if `follow_up`). Everything in it is escaped: labels come from the
-    configuration, never from customers."""
-    from html import escape
-
-    _ = translations(language).gettext
-    week_label = format_date(week, language)
-    scores = ", ".join(
-        f"{metric_name(h.metric, h.scale)} {format_score(h.metric, h.score, language)}"
-        for h in headline
-    )
-    message = EmailMessage()
-    subject = _("Customer satisfaction — week of {week}").format(week=week_label)
-    if scores:
-        subject = _("{subject}: {scores}").format(subject=subject, scores=scores)
-    message["Subject"] = subject
+    """The report e-mail: the digest's subject, plain-text body and HTML alternative
+    (report.email: inline styles, no script, no remote image, everything escaped), with
+    report.pdf and the CSVs attached (follow_up.csv only if `follow_up`)."""
+    message = EmailMessage(policy=REPORT_POLICY)
+    message["Subject"] = parts.subject
     message["From"] = sender
     message["To"] = ", ".join(to)
     if cc:
         message["Cc"] = ", ".join(cc)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = _message_id(sender)
-    attachments = [folder / "report.pdf"] + [
-        folder / name
-        for name in ATTACHED_CSV
-        if (folder / name).exists() and (follow_up or name != "follow_up.csv")
-    ]
-    intro = _("The weekly customer-satisfaction report for the week of {week} is attached.")
-    lines = [intro.format(week=week_label), ""]
-    lines += [
-        "  "
-        + _("{metric}: {score} (n = {n})").format(
-            metric=metric_name(h.metric, h.scale),
-            score=format_score(h.metric, h.score, language),
-            n=format_number(h.n, language, 0),
-        )
-        for h in headline
-    ]
-    actions_title = _("What to fix first (the complaint themes that weigh most on the scores)")
-    no_actions = _("No complaint theme stands out clearly yet (see the watch list).")
-    attached = _("Attached: {files}.")
-    footer = _("Sent by satisfaction_pipeline. Comments are quoted without personal data.")
-    lines += ["", actions_title]
-    lines += [
-        f"  {k}. {a.label} ({a.owner}, {a.complaints}) — {a.recommendation}"
-        for k, a in enumerate(actions, 1)
-    ] or [f"  {no_actions}"]
-    files = ", ".join(p.name for p in attachments)
-    lines += ["", attached.format(files=files), "", footer]
-    message.set_content("\n".join(lines))
-    cell = "padding:6px 10px;border-bottom:1px solid #dde;font-family:Arial,sans-serif;"
-    kpis = "".join(
-        f'<td style="{cell}text-align:center"><div style="font-size:12px;color:#556">'
-        f'{escape(metric_name(h.metric, h.scale))}</div><div style="font-size:22px;'
-        f'font-weight:bold;color:#123">{escape(format_score(h.metric, h.score, language))}</div>'
-        f'<div style="font-size:11px;color:#778">n = {h.n}</div></td>'
-        for h in headline
-    )
-    rows = (
-        "".join(
-            f'<tr><td style="{cell}">{k}</td><td style="{cell}"><b>{escape(a.label)}</b><br>'
-            f'<span style="color:#556;font-size:12px">{escape(a.recommendation)}</span></td>'
-            f'<td style="{cell}">{escape(a.owner)}</td>'
-            f'<td style="{cell}text-align:right">{a.complaints}</td></tr>'
-            for k, a in enumerate(actions, 1)
-        )
-        or f'<tr><td style="{cell}">{escape(no_actions)}</td></tr>'
-    )
-    html = (
-        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"></head>'
-        f'<body style="margin:0;padding:16px;font-family:Arial,sans-serif;color:#123">'
-        f"<p>{escape(intro.format(week=week_label))}</p>"
-        f'<table role="presentation" style="border-collapse:collapse"><tr>{kpis}</tr></table>'
-        f'<h3 style="font-family:Arial,sans-serif">{escape(actions_title)}</h3>'
-        f'<table role="presentation" style="border-collapse:collapse">{rows}</table>'
-        f"<p>{escape(attached.format(files=files))}</p>"
-        f'<p style="font-size:11px;color:#778">{escape(footer)}</p></body></html>'
-    )
-    message.add_alternative(html, subtype="html")
-    for path in attachments:
+    message.set_content(parts.text)
+    message.add_alternative(parts.html, subtype="html")
+    for path in attachments(folder, follow_up):
         if path.suffix == ".pdf":
             message.add_attachment(
                 path.read_bytes(), maintype="application", subtype="pdf", filename=path.name
@@ -145,6 +77,16 @@ def build_message(
                 params={"charset": "utf-8"},
             )
     return message
+
+
+def attachments(folder: Path, follow_up: bool) -> list[Path]:
+    """The week's files the e-mail carries: report.pdf, then the CSVs that exist
+    (follow_up.csv only if `follow_up`)."""
+    return [folder / "report.pdf"] + [
+        folder / name
+        for name in ATTACHED_CSV
+        if (folder / name).exists() and (follow_up or name != "follow_up.csv")
+    ]
 
 
 def _operations_message(sender: str, to: list[str], subject: str, body: str) -> EmailMessage:

@@ -25,7 +25,7 @@ from satisfaction_pipeline.report.actions import (
     theme_rows,
 )
 from satisfaction_pipeline.report.charts import Chart, nps_mix, trend
-from satisfaction_pipeline.report.quality import Coding, rejection_rows, week_quality
+from satisfaction_pipeline.report.quality import Coding, coverage, rejection_rows, week_quality
 from satisfaction_pipeline.report.scores import (
     battery_rows,
     scores_by_segment,
@@ -165,6 +165,7 @@ def build_context(
         "spike_weeks": SPIKE_WEEKS,
         "call_backs": call_backs_by_theme(call_backs, taxonomy, language),
         "rejections": rejection_rows(rejections),
+        "coverage": coverage(week_counts, language),
         "week_quality": week_quality(
             week_counts, response_counts, invitations or {}, votes, language, coding
         ),

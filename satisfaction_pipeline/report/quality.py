@@ -87,10 +87,8 @@ def week_quality(
                 "the first answer counting: {n}."
             )
         lines.append(set_aside.format(n=format_number(week_counts["superseded"], language, 0)))
-    if low := week_counts.get("low_comments"):
-        lines.append(
-            _coverage(low, week_counts["low_explained"], week_counts["low_emerging"], language)
-        )
+    if said := coverage(week_counts, language):
+        lines.append(said)
         if coding and coding.trend:
             shares = [format_percent(100 * e / n, language, 0) for n, e in coding.trend]
             lines.append(_("The weeks before, oldest first: {shares}.").format(
@@ -120,8 +118,14 @@ def _worth_coding(coding: Coding, language: str) -> str:
     )
 
 
-def _coverage(low: int, explained: int, emerging: int, language: str) -> str:
+def coverage(week_counts: dict[str, Any], language: str) -> str | None:
+    """The share of unhappy customers' comments the themes explain and leave unexplained (in
+    the data-quality section and the e-mail); None without any such comment."""
     _ = translations(language).gettext
+    low = week_counts.get("low_comments")
+    if not low:
+        return None
+    explained, emerging = week_counts["low_explained"], week_counts["low_emerging"]
 
     def share(n: int) -> str:
         return format_percent(100 * n / low, language, 0)

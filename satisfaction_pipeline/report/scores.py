@@ -30,6 +30,7 @@ class Score:
     change_trail: float | None = None  # vs the four weeks before, pooled
     significant_trail: bool = False
     p_prev: float | None = None
+    p_trail: float | None = None
     easy: int | None = None  # CES: answers in the easy part of the scale
     hidden: bool = False  # a segment below the privacy threshold: its score is not shown
 
@@ -87,6 +88,7 @@ def scores_by_segment(
                 change_trail=r.get("change_trail"),
                 significant_trail=bool(r.get("significant_trail")),
                 p_prev=r.get("p_prev"),
+                p_trail=r.get("p_trail"),
                 easy=r.get("easy"),
                 hidden=key != ("overall", "all") and r["n"] < hide_below,
             )

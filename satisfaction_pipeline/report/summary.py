@@ -8,7 +8,6 @@ from typing import Any
 import polars as pl
 
 from satisfaction_pipeline.formats import (
-    format_change,
     format_number,
     format_percent,
     format_score,
@@ -16,6 +15,7 @@ from satisfaction_pipeline.formats import (
     owner_label,
 )
 from satisfaction_pipeline.i18n import translations
+from satisfaction_pipeline.report.news import PREVIOUS_WEEK, change_sentences, significant_changes
 from satisfaction_pipeline.report.scores import Score
 from satisfaction_pipeline.report.texts import theme_label
 
@@ -27,10 +27,11 @@ def summary(
     language: str,
     counts: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Up to four sentences for the first page: the biggest significant mover, the two biggest
-    contributors to its change (to the first score's when none moved significantly), the
-    first thing to fix, and whose doing low scores are. Without any score (`counts`: the
-    week's, from sql/report/week_counts.sql), the volume of comments and complaints first."""
+    """The first page's sentences: every significant change of a headline score, the most
+    important first (report.news), the two biggest contributors to the first one's change (to
+    the first score's when none moved significantly), the first thing to fix, and whose doing
+    low scores are. Without any score (`counts`: the week's, from sql/report/week_counts.sql),
+    the volume of comments and complaints first."""
     _ = translations(language).gettext
     sentences = []
     if not headline and counts and counts.get("comments"):
@@ -39,9 +40,13 @@ def summary(
                          if actions["actions"] else
                          actions["ranking"]["no_ranked"])  # fmt: skip
         return sentences
-    movers = [s for s in headline if s.significant_prev and s.delta is not None]
-    mover = min(movers, key=lambda s: s.p_prev if s.p_prev is not None else 1.0) if movers else None
-    explained = mover or (headline[0] if headline else None)
+    moved = significant_changes(headline)
+    # the decomposition is of the change since last week: explain the first score that moved
+    # against it, else the first that moved at all, else the first score
+    explained = next(
+        (changes[0].score for changes in moved if changes[0].against == PREVIOUS_WEEK),
+        moved[0][0].score if moved else (headline[0] if headline else None),
+    )
     block = next(
         (
             b
@@ -50,20 +55,7 @@ def summary(
         ),
         None,
     )
-    if mover:
-        moved = (
-            _("{metric} rose by {size} since last week: a significant change.")
-            if mover.delta > 0
-            else _("{metric} fell by {size} since last week: a significant change.")
-        )
-        sentences.append(
-            moved.format(
-                metric=metric_name(mover.metric, mover.scale),
-                size=format_change(mover.metric, mover.delta, language),
-            )
-        )
-    else:
-        sentences.append(_("No headline score changed significantly since last week."))
+    sentences.extend(change_sentences(headline, language))
     if block and (sentence := _why_sentence(block, language)):
         sentences.append(sentence)
     ranking = actions["ranking"]
