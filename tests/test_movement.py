@@ -167,9 +167,12 @@ def test_a_theme_beyond_two_standard_deviations_of_its_8_weeks_is_flagged() -> N
             scored_rows.append({"week": week, "response_key": key, "csat": 1 if low else 5,
                                 "comment": f"comment {key}"})  # fmt: skip
             if r < billing:
-                mention_rows.append({"week": week, "response_key": key, "theme": "billing"})
-            if r < 5:
-                mention_rows.append({"week": week, "response_key": key, "theme": "app"})
+                mention_rows.append({"week": week, "response_key": key, "theme": "billing",
+                                     "polarity": "complaint"})  # fmt: skip
+            if r < 5:  # this week 3 of the 5 low scorers complain of the app, 2 praise it
+                said = "complaint" if low and r < 3 else "praise"
+                mention_rows.append({"week": week, "response_key": key, "theme": "app",
+                                     "polarity": said})  # fmt: skip
     scored = _scored(scored_rows)
     mentions = pl.DataFrame(mention_rows, schema_overrides={"week": pl.Date})
     values = response_values(scored, {"1-5": 4})
@@ -180,7 +183,11 @@ def test_a_theme_beyond_two_standard_deviations_of_its_8_weeks_is_flagged() -> N
         found[("billing", "share")]["value"] == 24.0 and found[("billing", "share")]["weeks"] == 8
     )
     assert found[("app", "csat")]["direction"] == "down"  # 5 answers: small, still flagged
-    assert len(found[("app", "csat")]["examples"]) == 2
+    # quoted as evidence of a problem: its complaints only, never the praise of its mentions
+    app = found[("app", "csat")]
+    assert app["examples_polarity"] == "complaint"
+    assert set(app["examples"]) < {f"comment {WEEK}-{r}" for r in range(3)}
+    assert len(app["examples"]) == 2
     assert ("app", "share") not in found  # steady volume
     # too little history: nothing is judged
     assert find_spikes(values, scored, mentions, WEEK, weeks[-4:]).is_empty()

@@ -148,3 +148,51 @@ def test_the_digest_carries_the_actions_points_coverage_and_files() -> None:
     # the report's "In short" is the e-mail's: the same sentences
     report = unescape(render_html(context))
     assert all(sentence in report for sentence in context["summary"])
+
+
+def test_a_spike_quotes_complaints_as_problems_and_praise_only_as_praise() -> None:
+    """The demo's "Unresolved problem ▲ CSAT among them" quoted «… was friendly and solved
+    everything quickly.» as if it were a problem: now the quotes say which they are."""
+    spike = {"week": WEEK, "scale": "1-5", "mean": 80.0, "sd": 4.0, "weeks": 8, "mentions": 9}
+    spikes = pl.DataFrame(
+        [
+            {**spike, "theme": "resolution", "measure": "csat", "value": 96.6, "z": 4.1,
+             "direction": "up", "examples": ["Solved everything quickly."],
+             "examples_polarity": "praise"},
+            {**spike, "theme": "wait_time", "measure": "csat", "value": 53.3, "z": -6.5,
+             "direction": "down", "examples": ["45 minutes on hold."],
+             "examples_polarity": "complaint"},
+        ]
+    )  # fmt: skip
+    movement = pl.DataFrame(  # the section's "why the scores moved" table, that spikes follow
+        [{"metric": "csat", "scale": "1-5", "theme": "wait_time", "contribution": -1.0,
+          "volume_effect": -0.5, "score_effect": -0.5, "total_change": -1.0, "share": 0.2,
+          "share_before": 0.1, "responses": 20, "responses_before": 10}]
+    )  # fmt: skip
+    html = render_html(
+        _context("en", taxonomy=default_taxonomy(), spikes=spikes, movement=movement)
+    )
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "Praised: Solved everything quickly." in text
+    assert "Complaints: 45 minutes on hold." in text
+
+
+def test_praise_is_never_quoted_from_a_customer_who_scored_low() -> None:
+    """The default model read « The agent did not know the product and gave me wrong
+    information. » as praise; its author had scored low: praise quotes come from the others."""
+    from satisfaction_pipeline.actions.praise import praise
+
+    misread = "The agent did not know the product and gave me wrong information."
+    scored = pl.DataFrame(
+        {
+            "response_key": ["a", "b"],
+            "team": ["Lyon", "Lyon"],
+            "agent": [None, None],
+            "comment": [misread, "Knew the product inside out."],
+            "customer_ref": [None, None],
+            "low_score": [True, False],
+        }
+    )
+    praised = pl.DataFrame({"response_key": ["a", "b"], "theme": ["agent_knowledge"] * 2})
+    [row] = praise(WEEK, scored, praised).to_dicts()
+    assert row["mentions"] == 2 and row["examples"] == ["Knew the product inside out."]

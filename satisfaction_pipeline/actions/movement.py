@@ -24,7 +24,7 @@ import datetime as dt
 
 import polars as pl
 
-from satisfaction_pipeline.actions.quotes import may_quote, quoted_examples
+from satisfaction_pipeline.actions.quotes import may_quote, may_quote_as_praise, quoted_examples
 from satisfaction_pipeline.scoring.scores import csat_satisfied
 from satisfaction_pipeline.warehouse import conform
 
@@ -65,7 +65,8 @@ SPIKE_SCHEMA: dict[str, pl.DataType] = {
     "z": pl.Float64(),  # (value - mean) / sd
     "direction": pl.String(),  # up or down
     "mentions": pl.Int32(),  # responses mentioning the theme this week
-    "examples": pl.List(pl.String()),  # PII-redacted comments of this week that mention it
+    "examples": pl.List(pl.String()),  # PII-redacted comments of this week on the theme
+    "examples_polarity": pl.String(),  # what they say of it: complaint, or praise (good news)
 }
 
 
@@ -351,12 +352,20 @@ def _spikes(
             mentions=pl.col("n").fill_null(0),
         )
     )
-    spiked = spikes.get_column("theme").unique().implode()  # examples only where needed
-    examples = _examples(
-        mentions.filter((pl.col("week") == week) & pl.col("theme").is_in(spiked)),
-        scored.filter(pl.col("week") == week),
+    # quoted: complaints about the theme, or its praise when all its news is good (a score up,
+    # a share down) — never praise under a theme read as a problem
+    good = pl.when(pl.col("measure") == "share").then(pl.col("direction") == "down")
+    news = spikes.group_by("theme").agg(
+        examples_polarity=pl.when(good.otherwise(pl.col("direction") == "up").all())
+        .then(pl.lit("praise"))
+        .otherwise(pl.lit("complaint"))
     )
-    return conform(spikes.join(examples, on="theme", how="left"), SPIKE_SCHEMA).sort(
+    said = mentions.filter(pl.col("week") == week).join(
+        news, left_on=["theme", "polarity"], right_on=["theme", "examples_polarity"], how="semi"
+    )
+    examples = _examples(said, scored.filter(pl.col("week") == week))
+    spikes = spikes.join(news, on="theme").join(examples, on="theme", how="left")
+    return conform(spikes, SPIKE_SCHEMA).sort(
         pl.col("z").abs(), "theme", "measure", descending=[True, False, False]
     )
 
@@ -370,10 +379,13 @@ def _score_floor() -> pl.Expr:
 
 
 def _examples(mentions: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
-    """theme → up to EXAMPLES redacted comments that mention it, the lowest scorers' first."""
+    """theme → up to EXAMPLES redacted comments of `mentions`, the lowest scorers' first; praise
+    only from those who did not score low (may_quote_as_praise)."""
     comments = may_quote(scored).select("response_key", "comment", "customer_ref", "csat", "nps")
+    praisable = may_quote_as_praise(scored).get_column("response_key").implode()
     picked = (
-        mentions.select("response_key", "theme")
+        mentions.filter((pl.col("polarity") != "praise") | pl.col("response_key").is_in(praisable))
+        .select("response_key", "theme")
         .unique()
         .join(comments, on="response_key")
         .sort(["theme", "csat", "nps", "response_key"], nulls_last=True)

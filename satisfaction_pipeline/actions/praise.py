@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from satisfaction_pipeline.actions.quotes import may_quote
+from satisfaction_pipeline.actions.quotes import may_quote_as_praise
 from satisfaction_pipeline.redact import quotable, quotable_all
 
 QUOTED_ROWS = 8  # the most praised teams' themes, as many as the report shows, carry quotes
@@ -46,7 +46,7 @@ def praise(week: dt.date, scored: pl.DataFrame, praised: pl.DataFrame) -> pl.Dat
         )
         candidates = (
             rows.join(shown, on=["segment", "theme"], how="semi")
-            .join(may_quote(scored).select("response_key"), on="response_key", how="semi")
+            .join(may_quote_as_praise(scored).select("response_key"), on="response_key", how="semi")
             .sort(["segment", "theme", pl.col("comment").str.len_chars(), "response_key"])
         )
         # the first two of each are most often the two quoted: their names read in one batch

@@ -15,6 +15,16 @@ def may_quote(scored: pl.DataFrame) -> pl.DataFrame:
     return scored.filter("quotable") if "quotable" in scored.columns else scored
 
 
+def may_quote_as_praise(scored: pl.DataFrame) -> pl.DataFrame:
+    """The responses whose comments may be quoted as praise: may_quote's, less the low
+    scorers'. Praise read in the comment of a customer who scored low is more often a misreading
+    ("did not know the product and gave me wrong information" read as praise) than praise."""
+    quotable = may_quote(scored)
+    if "low_score" not in quotable.columns:
+        return quotable
+    return quotable.filter(~pl.col("low_score").fill_null(False))
+
+
 def examples(complaints: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
     """Per theme, up to three PII-redacted comments that say it in different words: the ones
     that say it most often first, then the shortest (quotable)."""

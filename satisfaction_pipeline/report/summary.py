@@ -211,7 +211,8 @@ def spike_entries(
     spikes: pl.DataFrame | None, labels: dict[str, dict[str, str]], language: str
 ) -> list[dict[str, Any]]:
     """The week's spikes in words, one entry per theme (the furthest from usual first): each
-    unusual measure against its usual level, ▲ or ▼, and the theme's examples."""
+    unusual measure against its usual level, ▲ or ▼, and the theme's examples: complaints
+    about it, or its praise (`praised`) when all its news is good."""
     _, found = translations(language).gettext, {}
     for r in () if spikes is None else spikes.iter_rows(named=True):
         measure = r["measure"]
@@ -228,6 +229,7 @@ def spike_entries(
                 "label": theme_label(labels, r["theme"]),
                 "measures": [],
                 "examples": r["examples"] or [],
+                "praised": r.get("examples_polarity") == "praise",
             },
         )
         sentence = what.format(

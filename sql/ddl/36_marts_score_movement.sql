@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS marts.theme_spikes (
     z           DOUBLE  NOT NULL,
     direction   VARCHAR NOT NULL,  -- up or down
     mentions    INTEGER NOT NULL,  -- responses mentioning the theme this week
-    examples    VARCHAR[],         -- up to 2 PII-redacted comments of this week mentioning it
+    examples    VARCHAR[],         -- up to 2 PII-redacted comments of this week on the theme
     PRIMARY KEY (week, theme, measure, scale)
 );
+-- what the examples say of the theme: complaints, or praise when all its news is good
+ALTER TABLE marts.theme_spikes ADD COLUMN IF NOT EXISTS examples_polarity VARCHAR;
