@@ -706,3 +706,41 @@ def test_many_weeks_render_on_every_core_in_their_order() -> None:
     pdfs = list(render_pdfs(iter(htmls), len(htmls)))
     texts = [PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip() for pdf in pdfs]
     assert texts == [f"Week number {k}" for k in range(5)]
+
+
+def _page_fills(pdf: bytes) -> list[float]:
+    """How full each page of a report PDF is: the share of the content area (A4 less the 20 mm
+    and 18 mm margins of report.css) above its lowest line of text."""
+    mm = 72 / 25.4
+    fills = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        top, bottom, lowest = float(page.mediabox.top) - 20 * mm, 18 * mm, []
+
+        def visit(text, cm, tm, font, size, top=top, bottom=bottom, lowest=lowest) -> None:
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if text.strip() and bottom <= y <= top:  # not the running header or page number
+                lowest.append(y)
+
+        page.extract_text(visitor_text=visit)
+        fills.append((top - min(lowest)) / (top - bottom) if lowest else 0.0)
+    return fills
+
+
+def test_a_section_that_ran_over_is_not_left_alone_on_a_page() -> None:
+    """A page and two lines of a section, then a section that starts a page: the two lines
+    would be a page of their own, so the next section follows on instead."""
+    filler = "".join(f"<p>Line {k} of the segments table</p>" for k in range(66))
+    actions = "".join(f"<p>Action {k}</p>" for k in range(20))
+    html = (
+        "<html><head><style>@page { size: A4; margin: 20mm 16mm 18mm 16mm }"
+        " p { margin: 0; line-height: 4mm } .new-page { break-before: page }</style></head>"
+        f'<body><section class="segments">{filler}</section>'
+        f'<section class="actions new-page"><h2>What to fix first</h2>{actions}</section>'
+        '<section class="methodology new-page"><h2>Methodology</h2><p>How</p></section>'
+        "</body></html>"
+    )
+    fills = _page_fills(render_pdf(html))
+    assert len(fills) == 3 and min(fills[:-1]) >= 0.2, fills  # methodology keeps its own page
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(html))).pages]
+    assert "Line 65" in texts[1] and "What to fix first" in texts[1], texts
+    assert texts[2].startswith("Methodology")

@@ -23,6 +23,7 @@ from satisfaction_pipeline.report.pdf import render_pdf
 from satisfaction_pipeline.report.render import render_html
 
 from .conftest import LAST_WEEK
+from .test_report import _page_fills
 
 PAGES = range(4, 13)  # cover, trends and segments, actions, evidence, quality, methodology
 
@@ -76,8 +77,10 @@ def _first_action(warehouse: Path) -> str:
 
 
 def test_the_demo_week_reads_right_in_french(demo_week: Paths, demo_inbox: DemoManifest) -> None:
-    pages = _pages((demo_week.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes())
+    pdf = (demo_week.reports / LAST_WEEK.isoformat() / "report.pdf").read_bytes()
+    pages = _pages(pdf)
     assert len(pages) in PAGES, len(pages)
+    assert min(_page_fills(pdf)[:-1]) >= 0.2, _page_fills(pdf)  # no orphan page
     cover, text = pages[0], "\n".join(pages)
     truth = _headline(demo_inbox)
     csat = f"{truth['csat']:.1f}".replace(".", ",")
@@ -117,8 +120,10 @@ def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: Demo
     taxonomy = settings.theme_taxonomy(demo_week.config.parent)
     with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
         html = render_html(warehouse_context(conn, LAST_WEEK, english, taxonomy))
-    pages = _pages(render_pdf(html))
+    pdf = render_pdf(html)
+    pages = _pages(pdf)
     assert len(pages) in PAGES, len(pages)
+    assert min(_page_fills(pdf)[:-1]) >= 0.2, _page_fills(pdf)  # no orphan page
     cover, text = pages[0], "\n".join(pages)
     truth = _headline(demo_inbox)
     assert re.search(rf"CSAT\s*{truth['csat']:.1f}%", cover), cover[:400]
@@ -151,3 +156,17 @@ def test_the_demo_week_reads_right_in_english(demo_week: Paths, demo_inbox: Demo
     sentence = " ".join(cover.split()).split("What moved")[1].split(").")[0]
     assert labels[biggest] in sentence, (biggest, sentence)
     assert "Qualité des données" not in text and "Semaine du" not in text  # no French label
+
+
+def test_the_demo_week_has_no_orphan_page_in_german(demo_week: Paths) -> None:
+    """The third language, whose longer words move every page break."""
+    settings = load_settings(demo_week.config)
+    german = settings.model_copy(
+        update={"report": settings.report.model_copy(update={"language": "de"})}
+    )
+    taxonomy = settings.theme_taxonomy(demo_week.config.parent)
+    with duckdb.connect(str(demo_week.warehouse), read_only=True) as conn:
+        pdf = render_pdf(render_html(warehouse_context(conn, LAST_WEEK, german, taxonomy)))
+    fills = _page_fills(pdf)
+    assert len(fills) in PAGES and min(fills[:-1]) >= 0.2, fills
+    assert "Was zuerst zu beheben ist" in "\n".join(_pages(pdf))

@@ -8,6 +8,7 @@ definitions (which import the report module) on every UI reload and daemon tick.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,6 +17,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from weasyprint import HTML
+from weasyprint.document import Document, Page
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -48,12 +51,57 @@ def render_pdf(html: str) -> bytes:
     )
     fonts = FontConfiguration()
     try:
-        return document.write_pdf(font_config=fonts)
+        return _laid_out(document, fonts).write_pdf()
     finally:
         # WeasyPrint copies the report's @font-face fonts to a temporary folder that it removes
         # when the configuration is garbage-collected, which a CLI run ending in os._exit never
         # reaches: each run left 184 KB in /tmp. Removed here, once the PDF is made.
         fonts.__del__()
+
+
+MIN_FILL = 0.2  # of its height: a page but the last filled less is an orphan to avoid
+FORCED_BREAK = "new-page"  # the class of the sections that start a page (report.css)
+
+
+def _laid_out(document: HTML, fonts: FontConfiguration) -> Document:
+    """The report laid out without orphan pages: where a page but the last is less than a fifth
+    full (the end of a section that ran over) and the next one starts a section on a page of
+    its own, that section is let follow on instead, and the report laid out again."""
+    while True:
+        rendered = document.render(font_config=fonts)
+        pages = [_page_contents(page) for page in rendered.pages]
+        loose = next(
+            (
+                started
+                for (fill, on_page), (_, on_next) in itertools.pairwise(pages)
+                if fill < MIN_FILL
+                and (started := [e for e in on_next if e not in on_page and _forced(e)])
+            ),
+            None,
+        )
+        if not loose:
+            return rendered
+        classes = loose[0].get("class").split()
+        loose[0].set("class", " ".join(c for c in classes if c != FORCED_BREAK))
+
+
+def _forced(element: Any) -> bool:
+    return FORCED_BREAK in (element.get("class") or "").split()
+
+
+def _page_contents(page: Page) -> tuple[float, list[Any]]:
+    """How full a page is (the share of its content area above its last line or image) and
+    the sections on it."""
+    box = page._page_box  # WeasyPrint's layout of the page: no public API gives it
+    content = [child for child in box.children if not isinstance(child, boxes.MarginBox)]
+    bottom, sections = box.content_box_y(), []
+    for child in content:
+        for b in child.descendants():
+            if isinstance(b, boxes.LineBox | boxes.ReplacedBox):
+                bottom = max(bottom, b.position_y + b.margin_height())
+            elif b.element_tag == "section" and b.element not in sections:
+                sections.append(b.element)
+    return (bottom - box.content_box_y()) / box.height, sections
 
 
 # A worker takes 2-3 s to start (it imports WeasyPrint and the report's code): below this many
