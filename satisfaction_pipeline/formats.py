@@ -114,7 +114,8 @@ def format_change(metric: str, change: float, language: str) -> str:
     """The size of a change, unsigned: CSAT `9.5 points`, NPS `18 points`, CES `0.45`."""
     if metric == "ces":
         return format_number(abs(change), language, 2)
-    return f"{format_number(abs(change), language, 1 if metric == 'csat' else 0)} points"
+    size = format_number(abs(change), language, 1 if metric == "csat" else 0)
+    return translations(language).gettext("{size} points").format(size=size)
 
 
 def metric_name(metric: str, scale: str) -> str:
