@@ -135,10 +135,10 @@ def _message(
     sender: str,
 ) -> EmailMessage:
     """The week's message: the digest of its report (the same context the report was
-    rendered from), with the report's files attached."""
+    rendered from, without its charts), with the report's files attached."""
     follow_up = settings.report.email_follow_up
     parts = email_parts(
-        warehouse_context(conn, week, settings, taxonomy),
+        warehouse_context(conn, week, settings, taxonomy, charts=False),
         [path.name for path in attachments(folder, follow_up)],
     )
     return build_message(

@@ -94,6 +94,7 @@ def build_context(
     item_scores: pl.DataFrame | None = None,
     ranking_rules: dict[str, Any] | None = None,
     coding: Coding | None = None,
+    charts: bool = True,
 ) -> dict[str, Any]:
     """Everything the templates show, already computed; templates only lay it out.
     `satisfied_from`: the CSAT rule per scale (Settings.csat_satisfied_from); `standouts`: the
@@ -111,7 +112,8 @@ def build_context(
     standouts' diverging_changes rule; `item_scores`: the week's battery items
     (marts.weekly_item_scores); `ranking_rules`: the `actions:`
     settings the methodology states (min_mentions, min_share, windows, min_low_comments);
-    `coding`: the coverage's trend and the comments worth coding (report.quality)."""
+    `coding`: the coverage's trend and the comments worth coding (report.quality); `charts`:
+    False leaves them out (the e-mail shows none; drawing them is most of the time taken)."""
     _ = translations(language).gettext
     by_segment = scores_by_segment(
         scores, week, CSAT_SATISFIED_FROM | (satisfied_from or {}), min_score_responses
@@ -156,7 +158,7 @@ def build_context(
             label=pl.col("label").map_elements(redact, return_dtype=pl.String)
         ).to_dicts(),
         **actions_shown,
-        "charts": _charts(trends, metric_columns, language),
+        "charts": _charts(trends, metric_columns, language) if charts else [],
         "summary": summary(
             by_segment.get(("overall", "all"), []), actions_shown, why, language, week_counts
         ),
@@ -185,9 +187,14 @@ def build_context(
 
 
 def warehouse_context(
-    conn: duckdb.DuckDBPyConnection, week: dt.date, settings: Settings, taxonomy: Taxonomy | None
+    conn: duckdb.DuckDBPyConnection,
+    week: dt.date,
+    settings: Settings,
+    taxonomy: Taxonomy | None,
+    charts: bool = True,
 ) -> dict[str, Any]:
-    """The report context of one week, read from the warehouse (the queries of sql/report/)."""
+    """The report context of one week, read from the warehouse (the queries of sql/report/);
+    without `charts`, for the e-mail."""
 
     def read(name: str, **params: Any) -> pl.DataFrame:
         return wh.query(conn, f"report/{name}", **params)
@@ -227,6 +234,7 @@ def warehouse_context(
             include={"min_mentions", "min_share", "windows", "min_low_comments"}
         ),
         coding=_coding(conn, week),
+        charts=charts,
     )
 
 

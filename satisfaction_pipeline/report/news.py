@@ -83,19 +83,23 @@ def change_sentences(headline: list[Score], language: str) -> list[str]:
             against=_(AGAINST[first.against]),
         )
         if other:
-            said += f" ({signed(other[0], language)} {_(AGAINST[other[0].against])})"
+            second = other[0]
+            change = signed(second.score.metric, second.value, language)
+            said += f" ({change} {_(AGAINST[second.against])})"
             sentences.append(_("{changes}: both significant.").format(changes=said))
         else:
             sentences.append(_("{change}: a significant change.").format(change=said))
     return sentences
 
 
-def signed(change: Change, language: str) -> str:
-    """A change with its sign and unit: CSAT `−8.4 pts`, NPS `−13 pts`, CES `−0.34`."""
-    metric = change.score.metric
+def signed(metric: str, value: float, language: str, part: bool = False) -> str:
+    """A change with its sign and unit: CSAT `−8.4 pts`, NPS `−13 pts`, CES `−0.34`. A `part`
+    of one (why a score moved) keeps a decimal on NPS, so that parts of a few points do not all
+    print as 0."""
     if metric == "ces":
-        return format_number(change.value, language, 2, sign=True)
-    return f"{format_number(change.value, language, 1 if metric == 'csat' else 0, sign=True)} pts"
+        return format_number(value, language, 2, sign=True)
+    decimals = 1 if metric == "csat" or part else 0
+    return f"{format_number(value, language, decimals, sign=True)} pts"
 
 
 def subject_scores(headline: list[Score], language: str) -> str:
@@ -111,14 +115,16 @@ def subject_scores(headline: list[Score], language: str) -> str:
         return f"{metric_name(s.metric, s.scale)} {format_score(s.metric, s.score, language)}"
 
     news = [
-        f"{score(c.score)} ({c.arrow} {signed(c, language)}"
+        f"{score(c.score)} ({c.arrow} {signed(c.score.metric, c.value, language)}"
         + ("" if shared else f" {_(AGAINST[c.against])}")
         + ")"
         for c in moved
     ]
     said = ", ".join(news) + (f" {_(AGAINST[moved[0].against])}" if moved and shared else "")
-    movers = {id(c.score) for c in moved}
-    rest = ", ".join(score(s) for s in headline if s.score is not None and id(s) not in movers)
+    movers = {(c.score.metric, c.score.scale) for c in moved}
+    rest = ", ".join(
+        score(s) for s in headline if s.score is not None and (s.metric, s.scale) not in movers
+    )
     if not moved:
         return _("{scores} (no significant change)").format(scores=rest) if rest else ""
     return _("{changes}; {others}").format(changes=said, others=rest) if rest else said

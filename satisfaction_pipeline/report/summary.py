@@ -15,7 +15,12 @@ from satisfaction_pipeline.formats import (
     owner_label,
 )
 from satisfaction_pipeline.i18n import translations
-from satisfaction_pipeline.report.news import PREVIOUS_WEEK, change_sentences, significant_changes
+from satisfaction_pipeline.report.news import (
+    PREVIOUS_WEEK,
+    change_sentences,
+    signed,
+    significant_changes,
+)
 from satisfaction_pipeline.report.scores import Score
 from satisfaction_pipeline.report.texts import theme_label
 
@@ -124,13 +129,6 @@ def _first_action(first: dict[str, Any], ranking: dict[str, Any], language: str)
 WHY_ROWS = 5  # contributions shown per score; the rest are summed as "other themes"
 
 
-def signed_change(metric: str, value: float, language: str) -> str:
-    """A change or a part of one with its sign: CSAT and NPS `−2.1 pts`, CES `+0.12`."""
-    if metric == "ces":
-        return format_number(value, language, 2, sign=True)
-    return f"{format_number(value, language, 1, sign=True)} pts"
-
-
 def why_blocks(
     movement: pl.DataFrame | None,
     metric_columns: list[tuple[str, str]],
@@ -195,13 +193,13 @@ def _why_sentence(block: dict[str, Any], language: str) -> str | None:
             reason = _("a larger share") if grew else _("a smaller share")
         else:
             reason = _("scoring higher") if part["score_effect"] > 0 else _("scoring lower")
-        change = signed_change(metric, part["contribution"], language)
+        change = signed(metric, part["contribution"], language, part=True)
         return f"{part['label']} ({change}, {reason})"
 
     second = pushing[1:]
     return _("What moved {metric} ({change}): {first}{second}.").format(
         metric=block["name"],
-        change=signed_change(metric, total, language),
+        change=signed(metric, total, language, part=True),
         first=contributor(pushing[0]),
         second=_(" and {contributor}").format(contributor=contributor(second[0])) if second else "",
     )
