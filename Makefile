@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # about 8 s of a weekly run.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop default-model bench-actions bench-movement bench-names bench-report bench-backfill bench-ui-path report-preview email-preview messages clean
+.PHONY: setup demo test ui lint format bench bench-faults bench-ingest bench-scores bench-themes bench-theme-model bench-theme-quality bench-coding-loop bench-coding-order default-model bench-actions bench-movement bench-names bench-report bench-backfill bench-ui-path report-preview email-preview messages clean
 
 setup: $(INSTALLED)
 
@@ -52,6 +52,9 @@ bench: setup ## throughput figures (bench/)
 
 bench-coding-loop: setup ## the gain of coding 50/100/200 suggested comments vs random ones, on real labelled text
 	$(VENV)/bin/python bench/coding_loop.py
+
+bench-coding-order: setup ## orders of `themes suggest` compared on halves of the coding pools, never the held-back texts
+	$(VENV)/bin/python bench/coding_order.py
 
 bench-ui-path: setup ## a week and the demo's weeks: `dagster asset materialize`, then the UI itself, vs the CLI
 	$(VENV)/bin/python bench/ui_path.py --ui

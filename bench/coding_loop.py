@@ -11,10 +11,11 @@ rules nor any model's output (bench/gold/README.md), in two sources:
 - tweets to a telecom's support, no score: the pool is 1,400 tweets (`fr_tweets_pool`), the 400
   of `fr_tweets` are held back.
 
-The held-back sets play no part in any choice; the suggestion order was fixed before this was
-first run. For each source, the pool is tagged by the packaged default model as a run tags a
-week (its rows in marts.comment_themes of an in-memory warehouse); `themes suggest`'s own
-functions pick the unexplained comments and order them (coding.candidates, coding.suggest).
+The held-back sets play no part in any choice: the suggestion order was chosen on halves of
+the pools (bench/coding_order.py). For each source, the pool is tagged by the packaged default
+model as a run tags a week (its rows in marts.comment_themes of an in-memory warehouse);
+`themes suggest`'s own functions pick the unexplained comments and order them
+(coding.candidates, coding.suggest).
 Coding k comments is training the default corpus plus their labels (coding.learn_codes, as
 `themes train` does with coding sheets); the model then reads the held-back set. Against: k
 comments drawn at random among the same unexplained ones, and k drawn from the whole pool (a

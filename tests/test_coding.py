@@ -90,22 +90,32 @@ def test_the_candidates_are_what_no_theme_explains_each_text_once(tmp_path: Path
     assert found["text_sha1"][0] == hashlib.sha1(LETTERS[0].encode()).hexdigest()
 
 
-def test_suggestions_take_turns_between_groups(tmp_path: Path) -> None:
+def test_suggestions_put_low_scorers_first_then_what_the_model_is_least_sure_of(
+    tmp_path: Path,
+) -> None:
     model = load_model(DEFAULT_MODEL)
     found = _candidates(tmp_path)
     rows = suggest(found, model, limit=50)
     assert rows["rank"].to_list() == list(range(1, rows.height + 1))
+    assert rows.height == found.height
     letters = rows.filter(pl.col("text").is_in(LETTERS))
     assert letters["group"].n_unique() == 1 and letters["group_size"][0] == len(LETTERS)
     assert letters["group"][0]  # named by a sentence of the group
-    # groups take turns: the group's second comment comes after every group's first one
-    keyed = rows.with_columns(key=pl.when(pl.col("group") == "").then("text").otherwise("group"))
-    firsts = keyed.group_by("key").agg(pl.col("rank").min())["rank"]
-    assert firsts.len() == 2 and letters["rank"].sort()[1] > firsts.max()
+    low = rows["band"] == LOW
+    assert rows.filter(low)["rank"].max() < rows.filter(~low)["rank"].min()
+    for part in (rows.filter(low), rows.filter(~low)):
+        assert part["worth"].is_sorted(descending=True) and (part["worth"] > 0).all()
+    probabilities = model.probabilities(rows["text"].to_list())
+    assert rows["worth"].to_list() == pytest.approx((probabilities * (1 - probabilities)).sum(1))
     assert rows["guess"].is_not_null().all() and rows["confidence"].is_between(0, 1).all()
-    assert suggest(found, model, limit=3).height == 3
+    assert (
+        suggest(found, model, limit=3)["response_key"].to_list()
+        == rows["response_key"][:3].to_list()
+    )
     patterns_only = suggest(found, None, limit=50)
     assert patterns_only["guess"].is_null().all() and patterns_only.height == rows.height
+    assert patterns_only.filter(pl.col("band") == LOW).height == low.sum()
+    assert patterns_only["band"].head(int(low.sum())).to_list() == [LOW] * int(low.sum())
 
 
 def _sheet(tmp_path: Path) -> Path:

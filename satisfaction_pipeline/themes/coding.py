@@ -8,15 +8,12 @@ the report's coverage counts as unexplained, and the others that say something n
 An emerging group's members are among them; the comments coded before (a coding sheet given
 back, or the model's own training, by the comment's SHA-1) are not.
 
-The order (`suggest`), fixed before it was measured (docs/themes.md, "The coding loop"):
-
-- a comment is worth what the model is unsure of: 1 when its best guess sits on the decision
-  threshold, less the further it is (uncertainty sampling), halved unless its respondent scored
-  low — the report's coverage is about low scorers;
-- similar comments are grouped (themes.emerging.cluster), and a group is worth the sum of its
-  members: coding one of them teaches the model the others (density);
-- groups take turns, the most valuable first, each giving its most valuable comment not yet
-  given: the first rows cover many problems, not twenty rewordings of one (diversity).
+The order (`suggest`), chosen on halves of real coding pools (bench/coding_order.py; docs/themes.md,
+"The coding loop"): low scorers' comments first — the report's coverage is about them — and
+within each score band the comments the model is least sure of, over every theme (the sum of
+p(1 − p): uncertainty sampling). Similar comments are grouped (themes.emerging.cluster) and the
+sheet names each group, so that an analyst codes alike comments alike; measured, neither taking
+turns between groups nor starting from the biggest ones taught the model more.
 """
 
 from __future__ import annotations
@@ -63,7 +60,6 @@ from satisfaction_pipeline.themes.model import (
 )
 from satisfaction_pipeline.themes.tagger import content_words, tag_comments
 
-OTHER_BANDS_WEIGHT = 0.5  # a comment's worth unless its respondent scored low
 THEME_COLUMNS = 2  # theme / polarity pairs in the sheet: a comment rarely has more to code
 
 # What `suggest` returns, beside the columns it is given
@@ -74,7 +70,7 @@ SUGGESTION_SCHEMA: dict[str, pl.DataType] = {
     "guess": pl.String(),  # the model's likeliest theme, e.g. delivery
     "guess_polarity": pl.String(),
     "confidence": pl.Float64(),  # its probability, 0–1
-    "worth": pl.Float64(),  # the comment's value (see the module's docstring)
+    "worth": pl.Float64(),  # how unsure the model is of it: the sum over themes of p(1 − p)
 }
 
 
@@ -116,9 +112,9 @@ def themed_weeks(conn: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date)
 
 
 def suggest(comments: pl.DataFrame, model: ThemeModel | None, limit: int) -> pl.DataFrame:
-    """The first `limit` of `comments` (columns response_key, text, band and any others, kept)
-    in the order that teaches the model most, with SUGGESTION_SCHEMA's columns. Without a model
-    (patterns only) there is no guess: comments are worth their band alone."""
+    """The first `limit` of `comments` (columns response_key, text, band and any others, kept),
+    low scorers first, then those the model is least sure of, with SUGGESTION_SCHEMA's columns.
+    Without a model (patterns only) there is no guess: low scorers first, by response key."""
     if comments.is_empty():
         return comments.with_columns(
             pl.lit(None, dtype).alias(name) for name, dtype in SUGGESTION_SCHEMA.items()
@@ -129,34 +125,38 @@ def suggest(comments: pl.DataFrame, model: ThemeModel | None, limit: int) -> pl.
     comments = comments.join(
         languages.languages.rename({"id": "_id"}), on="_id", how="left", maintain_order="left"
     )
-    guessed = _guesses(model, texts, bands)
-    worth = guessed["closeness"] * pl.when(pl.col("band") == LOW).then(1.0).otherwise(
-        OTHER_BANDS_WEIGHT
-    )
-    scored = pl.concat([comments, guessed], how="horizontal").with_columns(worth=worth)
+    guessed = _guesses(model, texts, bands).with_columns(worth=_uncertainty(model, texts))
+    scored = pl.concat([comments, guessed], how="horizontal")
     grouped = scored.join(_groups(scored), on="_id", how="left")
-    ordered = _taking_turns(grouped).head(limit)
-    return ordered.select(
+    ordered = grouped.sort(
+        [pl.col("band") != LOW, "worth", "response_key"], descending=[False, True, False]
+    ).with_columns(rank=pl.int_range(1, pl.len() + 1))
+    return ordered.head(limit).select(
         *[c for c in comments.columns if c != "_id"],
         *(pl.col(name).cast(dtype) for name, dtype in SUGGESTION_SCHEMA.items()),
     )
 
 
+def _uncertainty(model: ThemeModel | None, texts: list[str]) -> pl.Series:
+    """Per text, how unsure the model is of it over every theme: the sum of p(1 − p), the
+    most for a text whose probabilities all sit at one half; 0 without a model."""
+    if model is None:
+        return pl.Series([0.0] * len(texts), dtype=pl.Float64)
+    p = model.probabilities(texts)
+    return pl.Series((p * (1 - p)).sum(axis=1), dtype=pl.Float64)
+
+
 def _guesses(model: ThemeModel | None, texts: list[str], bands: list[int]) -> pl.DataFrame:
-    """Per text, the model's likeliest theme, its polarity and probability, and how close that
-    probability is to the model's threshold (1 on it, 0 at 0 or 1)."""
+    """Per text, the model's likeliest theme, its polarity and probability."""
     schema = {"guess": pl.String, "guess_polarity": pl.String, "confidence": pl.Float64}
     if model is None:
         return pl.DataFrame(
             {"guess": [None] * len(texts), "guess_polarity": None, "confidence": None},
             schema=schema,
-        ).with_columns(closeness=pl.lit(1.0))
+        )
     found = model.guesses(texts, bands)
-    threshold = model.choices.threshold
     rows = [(f.theme, f.polarity, f.probability) if f else (None, None, None) for f in found]
-    frame = pl.DataFrame(rows, schema=schema, orient="row")
-    distance = (pl.col("confidence") - threshold).abs() / max(threshold, 1 - threshold)
-    return frame.with_columns(closeness=(1 - distance).fill_null(0.0))
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _groups(comments: pl.DataFrame) -> pl.DataFrame:
@@ -166,14 +166,15 @@ def _groups(comments: pl.DataFrame) -> pl.DataFrame:
     words = content_words(comments.select(id="_id", text="text"), languages)
     documents = words.group_by("id", maintain_order=True).agg("lemma", "start", "end")
     table = (
-        comments.select(id="_id", text="text", worth="worth", language="language")
+        comments.select(id="_id", text="text", band="band", worth="worth", language="language")
         .join(documents, on="id", how="left")
         .with_columns(pl.col("lemma").fill_null([]))
     )
     parts = []
     for (language,), part in table.partition_by("language", as_dict=True).items():
-        # the most valuable, when there are too many to compare each with each
-        part = part.sort("worth", "id", descending=[True, False]).head(MAX_WINDOW)
+        # the first suggested, when there are too many to compare each with each
+        first = part.sort([pl.col("band") != LOW, "worth", "id"], descending=[False, True, False])
+        part = first.head(MAX_WINDOW)
         parts.append(_named_groups(part, language))
     keyed = pl.concat(parts)
     singles = comments.select(pl.col("_id")).join(keyed, on="_id", how="anti")
@@ -203,19 +204,6 @@ def _named_groups(part: pl.DataFrame, language: str) -> pl.DataFrame:
                 "group_size": pl.Int32},
         orient="row",
     )  # fmt: skip
-
-
-def _taking_turns(comments: pl.DataFrame) -> pl.DataFrame:
-    """Groups in turn, most valuable first, each giving its next most valuable comment."""
-    by_worth = comments.sort(["worth", "response_key"], descending=[True, False])
-    return (
-        by_worth.with_columns(
-            turn=pl.int_range(pl.len()).over("group_key"),
-            group_worth=pl.col("worth").sum().over("group_key"),
-        )
-        .sort(["turn", "group_worth", "group_key"], descending=[False, True, False])
-        .with_columns(rank=pl.int_range(1, pl.len() + 1))
-    )
 
 
 # -- the spreadsheet ---------------------------------------------------------------------------
@@ -361,8 +349,9 @@ def _instructions(title: str) -> list[str]:
         "something no theme covers). A row left empty is not coded, and is suggested again.",
         "A name that is not in the list is a new theme: `satisfaction-pipeline themes train` "
         "learns it and prints the lines to add to satisfaction.yaml.",
-        "'guess' is what the model reads now, 'confidence' how sure it is; rows come in the "
-        "order that teaches the model most: coding the first 50-100 is worth it.",
+        "'guess' is what the model reads now, 'confidence' how sure it is. Rows come low "
+        "scorers first, then those the model is least sure of: code from the top, 50-100 rows "
+        "already teach it.",
         "Keep the hidden columns (id, text_sha1, band): they say which comment a row is.",
         "Then: satisfaction-pipeline themes train --examples THIS_FILE --out models/ours.npz",
     ]
