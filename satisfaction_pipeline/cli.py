@@ -161,8 +161,8 @@ def _parser() -> argparse.ArgumentParser:
     suggest = theme_commands.add_parser(
         "suggest",
         parents=[config_only],
-        help="write the comments no theme explains to a spreadsheet to code, those that would "
-        "teach the model most first",
+        help="write the comments no theme explains to a spreadsheet to code, low scorers first, "
+        "then those the model is least sure of",
     )
     suggest.add_argument(
         "--weeks",
@@ -750,7 +750,7 @@ def _say_how_to_use(paths: Paths, model, out: Path) -> None:
 
 def _suggest_themes(paths: Paths, args: argparse.Namespace) -> int:
     """Write the comments of the weeks that no theme explains, not coded before, to a coding
-    sheet, those that would teach the model most first."""
+    sheet, low scorers first, then those the model is least sure of."""
     import duckdb
     import polars as pl
 
@@ -801,8 +801,9 @@ def _suggest_themes(paths: Paths, args: argparse.Namespace) -> int:
     print(
         f"{found.height} comments of {len(built)} built week(s) no theme explains "
         f"({low} from low scorers), {len(coded)} coded before left out.\n"
-        f"Wrote the {rows.height} that would teach the model most first to {out}: code "
-        "'theme 1' and 'polarity 1' (a drop-down), as many as you can from the top; then\n"
+        f"Wrote the {rows.height}, low scorers first, then those the model is least sure of, "
+        f"to {out}: code 'theme 1' and 'polarity 1' (a drop-down), as many as you can from the "
+        "top; then\n"
         f"  satisfaction-pipeline themes train --examples {out} --out models/coded.npz"
     )
     return 0
