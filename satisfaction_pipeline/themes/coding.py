@@ -128,12 +128,19 @@ def suggest(comments: pl.DataFrame, model: ThemeModel | None, limit: int) -> pl.
     guessed = _guesses(model, texts, bands).with_columns(worth=_uncertainty(model, texts))
     scored = pl.concat([comments, guessed], how="horizontal")
     grouped = scored.join(_groups(scored), on="_id", how="left")
-    ordered = grouped.sort(
-        [pl.col("band") != LOW, "worth", "response_key"], descending=[False, True, False]
-    ).with_columns(rank=pl.int_range(1, pl.len() + 1))
+    ordered = _in_suggestion_order(grouped, "response_key").with_columns(
+        rank=pl.int_range(1, pl.len() + 1)
+    )
     return ordered.head(limit).select(
         *[c for c in comments.columns if c != "_id"],
         *(pl.col(name).cast(dtype) for name, dtype in SUGGESTION_SCHEMA.items()),
+    )
+
+
+def _in_suggestion_order(frame: pl.DataFrame, tie_breaker: str) -> pl.DataFrame:
+    """Low scorers first, then the most uncertain (`worth`)."""
+    return frame.sort(
+        [pl.col("band") != LOW, "worth", tie_breaker], descending=[False, True, False]
     )
 
 
@@ -160,8 +167,8 @@ def _guesses(model: ThemeModel | None, texts: list[str], bands: list[int]) -> pl
 
 
 def _groups(comments: pl.DataFrame) -> pl.DataFrame:
-    """Per comment (`_id`), its group key and size, and the group's name: the sentence of its
-    most typical comment that holds the group's top terms, cut short (as emerging themes)."""
+    """Per comment (`_id`), its group's size and name: the sentence of its most typical comment
+    that holds the group's top terms, cut short (as emerging themes); "" and 1 alone."""
     languages = comments.select(id="_id", language="language")
     words = content_words(comments.select(id="_id", text="text"), languages)
     documents = words.group_by("id", maintain_order=True).agg("lemma", "start", "end")
@@ -171,20 +178,16 @@ def _groups(comments: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.col("lemma").fill_null([]))
     )
     parts = []
-    for (language,), part in table.partition_by("language", as_dict=True).items():
+    for part in table.partition_by("language"):  # each language's words clustered apart
         # the first suggested, when there are too many to compare each with each
-        first = part.sort([pl.col("band") != LOW, "worth", "id"], descending=[False, True, False])
-        part = first.head(MAX_WINDOW)
-        parts.append(_named_groups(part, language))
+        parts.append(_named_groups(_in_suggestion_order(part, "id").head(MAX_WINDOW)))
     keyed = pl.concat(parts)
     singles = comments.select(pl.col("_id")).join(keyed, on="_id", how="anti")
-    singles = singles.with_columns(
-        group_key=pl.format("single {}", "_id"), group=pl.lit(""), group_size=pl.lit(1)
-    )
+    singles = singles.with_columns(group=pl.lit(""), group_size=pl.lit(1))
     return pl.concat([keyed, singles.select(keyed.columns)])
 
 
-def _named_groups(part: pl.DataFrame, language: str) -> pl.DataFrame:
+def _named_groups(part: pl.DataFrame) -> pl.DataFrame:
     found = cluster(part["lemma"].to_list())
     labels = np.full(part.height, -1) if found is None else found.labels
     rows = []
@@ -196,14 +199,10 @@ def _named_groups(part: pl.DataFrame, language: str) -> pl.DataFrame:
         row = part.row(int(members[int(np.argmax(typical))]), named=True)
         start, end = evidence_span(row["text"], row["lemma"], row["start"], top_words(terms))
         name = shorten(row["text"][start:end])
-        rows += [(int(part["id"][int(m)]), f"{language} {label}", name, len(members))
-                 for m in members]  # fmt: skip
+        rows += [(int(part["id"][int(m)]), name, len(members)) for m in members]
     return pl.DataFrame(
-        rows,
-        schema={"_id": pl.UInt32, "group_key": pl.String, "group": pl.String,
-                "group_size": pl.Int32},
-        orient="row",
-    )  # fmt: skip
+        rows, schema={"_id": pl.UInt32, "group": pl.String, "group_size": pl.Int32}, orient="row"
+    )
 
 
 # -- the spreadsheet ---------------------------------------------------------------------------
