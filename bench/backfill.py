@@ -161,11 +161,12 @@ print(f"{time.perf_counter() - started:.2f}")
 
 def run(command: list[str], env: dict[str, str]) -> Ran:
     """One command in a child process: wall seconds, its peak RSS, its output, and its memory
-    (with its own children's, the report workers) sampled every 0.1 s, for each step's peak."""
+    sampled every 0.1 s (its own, and with its children's: the report workers, the theme and
+    names helpers), for each step's peaks."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
-        samples: list[tuple[float, int]] = []
+        samples: list[tuple[float, int, int]] = []
         sampler = threading.Thread(target=_sample, args=(process.pid, samples), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
@@ -183,27 +184,27 @@ class Ran:
     seconds: float
     peak_gb: float
     out: str
-    samples: list[tuple[float, int]]  # (epoch seconds, bytes resident)
+    samples: list[tuple[float, int, int]]  # (epoch seconds, bytes resident: own, with children)
 
 
-def _sample(pid: int, samples: list[tuple[float, int]]) -> None:
+def _sample(pid: int, samples: list[tuple[float, int, int]]) -> None:
     try:
         process = psutil.Process(pid)
         while process.status() != psutil.STATUS_ZOMBIE:
-            family = [process, *process.children(recursive=True)]
-            resident = 0
-            for member in family:
+            own = process.memory_info().rss
+            family = own
+            for child in process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    resident += member.memory_info().rss
-            samples.append((time.time(), resident))
+                    family += child.memory_info().rss
+            samples.append((time.time(), own, family))
             time.sleep(0.1)
     except psutil.Error:
         pass  # it ended
 
 
-def steps_of(dagster_home: Path, ran: Ran) -> dict[str, tuple[float, float]]:
+def steps_of(dagster_home: Path, ran: Ran) -> dict[str, tuple[float, float, float]]:
     """Per step of the run the CLI printed (`run <id> succeeded`): seconds, and the peak memory
-    sampled while it ran (GB)."""
+    sampled while it ran (GB): the run's process, and with its children."""
     import dagster as dg
 
     run_id = next(
@@ -215,14 +216,16 @@ def steps_of(dagster_home: Path, ran: Ran) -> dict[str, tuple[float, float]]:
     steps = {}
     for s in stats:
         start, end = s.start_time or 0, s.end_time or 0
-        during = [rss for at, rss in ran.samples if start <= at <= end]
-        steps[s.step_key] = (end - start, max(during, default=0) / 1e9)
+        during = [(own, family) for at, own, family in ran.samples if start <= at <= end]
+        own, family = (max(peaks) / 1e9 for peaks in zip(*during or [(0, 0)], strict=True))
+        steps[s.step_key] = (end - start, own, family)
     return steps
 
 
-def print_steps(steps: dict[str, tuple[float, float]]) -> None:
-    for step, (seconds, peak) in sorted(steps.items(), key=lambda kv: -kv[1][0]):
-        print(f"    {step:<44} {seconds:8.2f} s  {peak:5.2f} GB")
+def print_steps(steps: dict[str, tuple[float, float, float]]) -> None:
+    print(f"    {'step':<44} {'time':>10}  {'peak':>7}  {'with children':>13}")
+    for step, (seconds, own, family) in sorted(steps.items(), key=lambda kv: -kv[1][0]):
+        print(f"    {step:<44} {seconds:8.2f} s  {own:4.2f} GB  {family:10.2f} GB")
 
 
 def main() -> None:
@@ -290,14 +293,14 @@ def main() -> None:
         command = [cli, "backfill", "--from", FIRST_WEEK.isoformat(), "--to", last.isoformat()]
         first = run(command, env)
         steps = steps_of(root / "dagster_home", first)
-        family = max((rss for _, rss in first.samples), default=0) / 1e9
+        family = max((rss for _, _, rss in first.samples), default=0) / 1e9
         print(
             f"\nbackfill of {args.weeks} weeks, wall {first.seconds:.1f} s, peak RSS "
-            f"{first.peak_gb:.2f} GB ({family:.2f} GB with the report workers); each step's "
+            f"{first.peak_gb:.2f} GB ({family:.2f} GB with its helpers and report workers); each step's "
             "time and the peak sampled while it ran:"
         )
         print_steps(steps)
-        seconds = {k: t for k, (t, _) in steps.items()}
+        seconds = {k: t for k, (t, *_) in steps.items()}
         apart = {"comment_themes", "weekly_report", "report_email"}
         data = sum(t for k, t in seconds.items() if k not in apart)
         ingest = seconds.get("survey_files", 0) + seconds.get("responses", 0)
