@@ -208,6 +208,16 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, **frames_and_params: Any) 
         return conn.sql(sql(name), params=params or None).pl()
 
 
+def query_without(
+    conn: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str], **frames_and_params: Any
+) -> pl.DataFrame:
+    """A named SELECT's rows without `columns`, left out inside DuckDB: never fetched, they take
+    no memory (arguments as for `execute`)."""
+    with _bound(conn, frames_and_params) as params:
+        query = f"SELECT * EXCLUDE ({', '.join(columns)}) FROM ({sql(name)})"
+        return conn.sql(query, params=params or None).pl()
+
+
 def summarise(
     conn: duckdb.DuckDBPyConnection, name: str, aggregates: str, **frames_and_params: Any
 ) -> tuple:

@@ -93,6 +93,7 @@ def action_list(
             )
             built += actions_of_weeks(group, of_week)
             progress.weeks_done("action_list", len(group))
+            del raw, scored, mentions, items, of_week
         tables = {name: pl.concat([getattr(b, name) for b in built]) for name in ACTION_TABLES}
         with wh.transaction(conn):
             for name, table in tables.items():
