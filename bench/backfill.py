@@ -296,8 +296,8 @@ def main() -> None:
         family = max((rss for _, _, rss in first.samples), default=0) / 1e9
         print(
             f"\nbackfill of {args.weeks} weeks, wall {first.seconds:.1f} s, peak RSS "
-            f"{first.peak_gb:.2f} GB ({family:.2f} GB with its helpers and report workers); each step's "
-            "time and the peak sampled while it ran:"
+            f"{first.peak_gb:.2f} GB ({family:.2f} GB with its helpers and report workers); "
+            "each step's time and the peak sampled while it ran:"
         )
         print_steps(steps)
         seconds = {k: t for k, (t, *_) in steps.items()}
