@@ -26,7 +26,12 @@ from satisfaction_pipeline.formats import (
 )
 from satisfaction_pipeline.redact import redact
 from satisfaction_pipeline.report.context import build_context
-from satisfaction_pipeline.report.pdf import LocalOnlyFetcher, render_pdf, render_pdfs
+from satisfaction_pipeline.report.pdf import (
+    PARALLEL_FROM,
+    LocalOnlyFetcher,
+    render_pdf,
+    render_pdfs,
+)
 from satisfaction_pipeline.report.render import TEMPLATES_DIR, render_html
 
 WEEK = dt.date(2026, 11, 16)
@@ -706,6 +711,26 @@ def test_many_weeks_render_on_every_core_in_their_order() -> None:
     pdfs = list(render_pdfs(iter(htmls), len(htmls)))
     texts = [PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip() for pdf in pdfs]
     assert texts == [f"Week number {k}" for k in range(5)]
+
+
+def test_many_weeks_keep_their_fonts_once_and_leave_no_copy_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reports of a run share a font configuration (WeasyPrint decodes the fonts once per
+    configuration), in this process or in each render worker; their copies of the fonts are
+    removed when the last report is made, though workers end without garbage collection."""
+    import tempfile
+
+    system_temp = Path(tempfile.gettempdir())
+    copies = lambda: set(system_temp.glob("weasyprint-*"))  # noqa: E731
+    before = copies()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this process's temporary files
+    html = render_html(_context("en"))
+    for weeks in (2, PARALLEL_FROM):  # one after the other, then on a pool of workers
+        pdfs = list(render_pdfs(iter([html] * weeks), weeks))
+        assert len(pdfs) == weeks and len(set(pdfs)) == 1  # the same report, each time whole
+    assert list(tmp_path.iterdir()) == []
+    assert copies() == before
 
 
 def _page_fills(pdf: bytes) -> list[float]:
