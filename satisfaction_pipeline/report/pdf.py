@@ -55,13 +55,20 @@ def render_pdf(html: str, fonts: FontConfiguration | None = None) -> bytes:
     )
     if fonts is not None:
         return _laid_out(document, fonts).write_pdf()
+    with _font_configuration() as fonts:
+        return _laid_out(document, fonts).write_pdf()
+
+
+@contextmanager
+def _font_configuration() -> Iterator[FontConfiguration]:
+    """A font configuration, with its copies of the fonts removed after use. WeasyPrint copies
+    the report's @font-face fonts to a temporary folder that it removes when the configuration
+    is garbage-collected, which a CLI run ending in os._exit never reaches: each run left 184 KB
+    in /tmp."""
     fonts = FontConfiguration()
     try:
-        return _laid_out(document, fonts).write_pdf()
+        yield fonts
     finally:
-        # WeasyPrint copies the report's @font-face fonts to a temporary folder that it removes
-        # when the configuration is garbage-collected, which a CLI run ending in os._exit never
-        # reaches: each run left 184 KB in /tmp. Removed here, once the PDF is made.
         fonts.__del__()
 
 
@@ -151,11 +158,8 @@ def render_pdfs(htmls: Iterable[str], weeks: int) -> Iterator[bytes]:
     the workers take them, so building the next report overlaps rendering this one."""
     workers = min(weeks, usable_cores(), MAX_WORKERS)
     if workers < 2 or weeks < PARALLEL_FROM:
-        fonts = FontConfiguration()
-        try:
+        with _font_configuration() as fonts:
             yield from (render_pdf(html, fonts) for html in htmls)
-        finally:
-            fonts.__del__()  # see render_pdf
         return
     # spawned, not forked: the step's process holds a DuckDB connection and Dagster's threads
     context = multiprocessing.get_context("spawn")
