@@ -495,7 +495,7 @@ def test_reading_on_every_core_gives_the_readings_of_one(monkeypatch: pytest.Mon
     bands = [k % 4 for k in range(len(comments))]  # low, middle, high, unknown in turn
     model = load_model(DEFAULT_MODEL)
     monkeypatch.setattr(theme_model, "FIND_BATCH", 50)
-    monkeypatch.setattr(theme_model, "PARALLEL_FROM", 200)
+    monkeypatch.setattr(theme_model, "PARALLEL_FROM_CHARACTERS", 10_000)
     try:
         spread = theme_model.read_on_every_core(model, comments, bands)
         helpers = theme_model._helpers
@@ -507,3 +507,38 @@ def test_reading_on_every_core_gives_the_readings_of_one(monkeypatch: pytest.Mon
     assert sum(len(r.found) for r in spread) > len(comments) // 2  # they did find themes
     assert theme_model._helpers is None
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes)
+
+
+def test_tfidf_counted_per_word_is_scikit_learns_bit_for_bit() -> None:
+    """The model's features come from themes.tfidf, which counts a word's character n-grams once
+    and weights as scikit-learn; its matrices must be those of the vectorizer's own transform,
+    on real comments and on text whose accents, spaces and symbols change under NFKD."""
+    import scipy.sparse as sp
+
+    from satisfaction_pipeline.themes.corpus import DEFAULT_MODEL
+    from satisfaction_pipeline.themes.model import _fit_vectorizers, normalise
+    from satisfaction_pipeline.themes.tfidf import tfidf
+
+    with GOLD.open(encoding="utf-8") as file:
+        comments = [row["comment"] for row in csv.DictReader(file)]
+    awkward = [
+        "a¨b c´d",  # spacing accents: NFKD makes them a space and a combining mark
+        "café\u00a0crème\u202fet\u3000thé",  # spaces that NFKD makes plain spaces
+        "x\u0301y  \t z\n\x1cw\x1fv",  # a mark alone, runs of whitespace, separators
+        "ﬁne ﬂow ½ price ²",  # ligatures and fractions that NFKD spells out
+        "👍👍 ok ❤️ A\u200bB",  # emoji, a zero-width space (not whitespace)
+        "",
+        "   ",
+    ]
+    texts = [normalise(t) for t in comments + awkward]
+    loaded = load_model(DEFAULT_MODEL).vectorizers  # vocabularies given, as a model file has
+    fitted = _fit_vectorizers(comments[:300], Recipe())  # vocabularies learned
+    assert {v.analyzer for v in loaded} == {"word", "char_wb"}
+    for vectorizer in [*loaded, *fitted]:
+        expected = sp.csr_matrix(vectorizer.transform(texts))
+        for _ in range(2):  # words not seen yet, then all remembered
+            got = tfidf(vectorizer, texts)
+            assert got.shape == expected.shape and got.nnz == expected.nnz > 0
+            for part in ("indptr", "indices", "data"):
+                assert getattr(got, part).dtype == getattr(expected, part).dtype
+                assert np.array_equal(getattr(got, part), getattr(expected, part)), part
