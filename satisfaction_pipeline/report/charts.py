@@ -17,11 +17,8 @@ import io
 from dataclasses import dataclass
 
 import matplotlib
-
-matplotlib.use("Agg")  # no screen: draw to files only
-
-import matplotlib.pyplot as plt
 import polars as pl
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from satisfaction_pipeline.formats import (
@@ -62,8 +59,9 @@ def trend(rows: pl.DataFrame, metric: str, scale: str, language: str) -> Chart |
         return None
     weeks = rows["week"].to_list()
     x = _positions(weeks)
-    with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=SIZE)
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=SIZE)  # not pyplot's: no window manager, nothing to close
+        axes = figure.subplots()
         low = rows["ci_low"].fill_null(rows["score"]).to_list()
         high = rows["ci_high"].fill_null(rows["score"]).to_list()
         # a week without answers breaks the line and the band: nothing is drawn across it
@@ -111,8 +109,9 @@ def nps_mix(rows: pl.DataFrame, language: str) -> Chart | None:
               for k in ("promoters", "passives", "detractors")}  # fmt: skip
     _ = translations(language).gettext
     labels = [_(label) for label in NPS_LABELS]
-    with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=SIZE)
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=SIZE)
+        axes = figure.subplots()
         bottom = [0.0] * len(x)
         looks = (("#222222", ""), ("#9a9a9a", ""), ("#e4e4e4", "////"))
         for (key, label), (color, hatch) in zip(zip(shares, labels, strict=True), looks,
@@ -209,6 +208,8 @@ def _day(day: dt.date, language: str) -> str:
 def _svg(figure) -> str:
     buffer = io.BytesIO()
     figure.tight_layout(pad=0.4)
+    # no layout engine left behind: with one, savefig lays the whole chart out once more before
+    # drawing it (a quarter of a chart's time), to place nothing differently
+    figure.set_layout_engine(None)
     figure.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
