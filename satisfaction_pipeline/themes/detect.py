@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib.metadata import version
+from operator import attrgetter
 from pathlib import Path
 
 import polars as pl
@@ -461,6 +462,9 @@ def _emerging(
 
 
 MODEL_BATCH = 20_000  # comments the model's readings are turned into rows at a time
+# a finding's fields in order, as the cache stores them (dataclasses.astuple deep-copies each:
+# 5 s of a year's backfill)
+_found_fields = attrgetter(*(f.name for f in fields(Found)))
 READINGS_SCHEMA: dict[str, pl.DataType] = {
     "engine": pl.String(),
     "band": pl.Int8(),
@@ -526,7 +530,7 @@ def _readings(
     for (text_hash, band), reading in zip(missing, new, strict=True):
         known[(text_hash, band)] = reading
         span = reading.complaint_span or (None, None)
-        found = json.dumps([list(astuple(f)) for f in reading.found], ensure_ascii=False)
+        found = json.dumps([_found_fields(f) for f in reading.found], ensure_ascii=False)
         added.append((engine, band, text_hash, found, reading.tone, *span))
     cache.add(added)
     return [known[k] for k in zip(hashes, bands, strict=True)]

