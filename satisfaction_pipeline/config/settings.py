@@ -438,7 +438,7 @@ class Inbox(_Strict):
 
 
 class ThemeModelSettings(_Strict):
-    # `default`: the model shipped in the package (12 default themes, FR / EN, ~2,500
+    # `default`: the model shipped in the package (12 default themes, FR / EN, ~10,000
     # comments/s); `default-encoder`: the same blended with the sentence encoder (~2 points of
     # F1 better, ~200 comments/s); else a file written by `satisfaction-pipeline themes train`,
     # relative to the config's folder

@@ -5,7 +5,7 @@ nps, text, labels` (corpus/themes/README.md). The default model is trained on it
 files only — `heldout.csv` is for measuring — and shipped in the package, so that every user
 gets learned themes without coding a frame, in two kinds:
 
-- `default` (`taxonomies/default_model.npz`): TF-IDF alone, ~2,500 comments/s on 2 cores;
+- `default` (`taxonomies/default_model.npz`): TF-IDF alone, ~10,000 comments/s on 2 cores;
 - `default-encoder` (`taxonomies/default_encoder_model.npz`): blended with the sentence encoder,
   ~2 points of complaint F1 better, ~200 comments/s: for the tens to thousands of comments a
   week most teams have (each comment is read once, marts.comment_readings).
