@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
@@ -101,11 +101,15 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Give a frame exactly `schema`'s columns, in order and types, adding absent ones as nulls:
-    what a table written with `INSERT … BY NAME` expects."""
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def conform(frame: Frame, schema: dict[str, pl.DataType]) -> Frame:
+    """Give a frame (or a lazy one) exactly `schema`'s columns, in order and types, adding
+    absent ones as nulls: what a table written with `INSERT … BY NAME` expects."""
+    present = set(frame.collect_schema().names())
     return frame.select(
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in schema.items()
     )
 

@@ -338,12 +338,14 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
     stored = warehouse.query(conn, "ingest/existing_keys", new_responses=responses)
     # a version is its answers and its battery items' answers
     stored_items = warehouse.query(conn, "ingest/existing_items", new_responses=responses)
-    compared = _with_items(responses, result.items)
     stored = _with_items(stored, stored_items)
-    fresh = responses.join(stored, on="response_key", how="anti")
+    # filters, not joins: a file's rows are mostly new, and a filter that keeps them all copies
+    # nothing (a join copied a million-row file's responses twice more)
+    known = pl.col("response_key").is_in(stored.get_column("response_key").implode())
+    fresh = responses.filter(~known)
+    again = _with_items(responses.filter(known), result.items)  # the file's stored responses
     newer = pl.DataFrame(schema=RESPONSE_SCHEMA)
     if read.source.duplicates == "keep_latest" and not stored.is_empty():
-        again = compared.join(stored.select("response_key"), on="response_key", how="semi")
         same = again.select(*_CONTENT, ITEMS).join(
             stored.select(*_CONTENT, ITEMS), on=[*_CONTENT, ITEMS], how="semi", nulls_equal=True
         )
@@ -351,7 +353,7 @@ def _store(conn: duckdb.DuckDBPyConnection, read: FileRead) -> dict:
         warehouse.execute(conn, "ingest/replace_responses", newer_versions=newer)
     rejected = result.rejected.with_columns(file_sha256=pl.lit(read.digest))
     duplicates = pl.concat(
-        [result.duplicate_rows, _earlier_duplicates(compared, stored, newer, read)]
+        [result.duplicate_rows, _earlier_duplicates(again, stored, newer, read)]
     ).with_columns(file_sha256=pl.lit(read.digest))
     warehouse.execute(conn, "ingest/insert_raw_responses", new_responses=fresh)
     warehouse.execute(conn, "ingest/insert_duplicate_rows", new_duplicates=duplicates)

@@ -125,7 +125,6 @@ DUPLICATE_SCHEMA: dict[str, pl.DataType] = {
     "differs": pl.Boolean(),  # its answers differ from the kept row's
 }
 
-CONTENT = "_content"  # a row's mapped cells, joined
 CONTENT_ID = "_content_id"  # the id of a row of a source without a response id column
 
 
@@ -283,10 +282,10 @@ def _cells(table: RawTable, columns: dict[str, str], source: Source) -> pl.DataF
     questions blanked (no answer, never 0) — the built-in words and the source's and question's
     own `no_answer` —, plus the reader's columns and each row's position."""
     frame = table.frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
         *[pl.col(actual).str.strip_chars().alias(name) for name, actual in columns.items()],
         ROW,
         PROBLEM,
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
     )
     blanked = []
     for question in source.questions:
@@ -356,10 +355,6 @@ def map_file(
         frame = frame.with_columns(
             content_ids(_id_content(table, columns, source)).alias(CONTENT_ID)
         )
-    # what a row says: two rows of one id that differ in it are a conflict, not a copy
-    frame = frame.with_columns(
-        pl.concat_str([pl.col(c).fill_null("") for c in columns], separator="\x1f").alias(CONTENT)
-    )
     id_column = source.columns.response_id or CONTENT_ID
     excluded = pl.DataFrame(schema=EXCLUDED_SCHEMA)
     if (exclusions := exclusion_reasons(table, source)) is not None:
@@ -471,9 +466,11 @@ def map_file(
         kept = valid & valid_id.is_first_distinct()
     checked = checked.with_columns(_kept=kept)
     bad = checked.filter(~pl.col("_valid")).select("_index", ROW, "_reason", "_column")
-    unique = checked.filter(pl.col("_kept"))
-    duplicates = int(checked.get_column("_valid").sum()) - unique.height
-    duplicate_rows = _in_file_duplicates(checked, id_column, source, file_name)
+    # lazy: each output below copies the kept rows of only the columns it reads (checked holds
+    # every cell and check of the file, a copy of which was a third of a big file's mapping)
+    unique = checked.lazy().filter(pl.col("_kept"))
+    duplicates = int(checked.get_column("_valid").sum() - checked.get_column("_kept").sum())
+    duplicate_rows = _in_file_duplicates(checked, list(columns), id_column, source, file_name)
     rejected_answers = _rejected_answers(
         unique, answer_names, answer_errors, id_column, source, file_name
     )
@@ -491,9 +488,12 @@ def map_file(
         "file_name": pl.lit(file_name),
         "file_row": pl.col(ROW),
     }
-    responses = unique.select(
-        **{name: expr for name, expr in fields.items() if expr is not None}
-    ).with_columns(week=_week_of(pl.col("submitted_at"), settings.timezone))
+    responses = warehouse.conform(
+        unique.select(
+            **{name: expr for name, expr in fields.items() if expr is not None}
+        ).with_columns(week=_week_of(pl.col("submitted_at"), settings.timezone)),
+        RESPONSE_SCHEMA,
+    ).collect()  # in one plan: conforming a collected frame copied all its columns again
 
     findings = pl.DataFrame(schema=FINDING_SCHEMA)
     if question := source.question("nps"):
@@ -503,7 +503,7 @@ def map_file(
         )
     return MappedFile(
         items=_item_answers(unique, items, id_column, source),
-        responses=warehouse.conform(responses, RESPONSE_SCHEMA),
+        responses=responses,
         rejected=_rejected(bad, table, source, file_name),
         duplicates=duplicates,
         duplicate_rows=duplicate_rows,
@@ -546,7 +546,7 @@ def _item(question: Question, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _item_answers(
-    kept: pl.DataFrame, items: list[tuple[Question, pl.Expr]], id_column: str, source: Source
+    kept: pl.LazyFrame, items: list[tuple[Question, pl.Expr]], id_column: str, source: Source
 ) -> pl.DataFrame:
     """One row per answered battery item of the kept rows (ITEM_SCHEMA)."""
     found = [
@@ -562,12 +562,12 @@ def _item_answers(
         for item, value in items
     ]
     return warehouse.conform(
-        pl.concat(found) if found else pl.DataFrame(schema=ITEM_SCHEMA), ITEM_SCHEMA
+        pl.concat(found).collect() if found else pl.DataFrame(schema=ITEM_SCHEMA), ITEM_SCHEMA
     )
 
 
 def _rejected_answers(
-    valid: pl.DataFrame,
+    valid: pl.LazyFrame,
     names: list[str],
     errors: list[tuple[pl.Expr, str]],
     id_column: str,
@@ -589,20 +589,23 @@ def _rejected_answers(
         for name, (_, column) in zip(names, errors, strict=True)
     ]
     return warehouse.conform(
-        pl.concat(found) if found else pl.DataFrame(schema=ANSWER_REJECT_SCHEMA),
+        pl.concat(found).collect() if found else pl.DataFrame(schema=ANSWER_REJECT_SCHEMA),
         ANSWER_REJECT_SCHEMA,
     )
 
 
 def _in_file_duplicates(
-    checked: pl.DataFrame, id_column: str, source: Source, file_name: str
+    checked: pl.DataFrame, cells: list[str], id_column: str, source: Source, file_name: str
 ) -> pl.DataFrame:
     """The valid rows not kept because their id is kept from another row of the file, each with
     that row and whether their answers differ."""
-    kept = checked.filter(pl.col("_kept")).select(
-        pl.col(id_column).alias("_kept_id"), _kept_row=ROW, _kept_content=CONTENT
-    )
     copies = checked.filter(pl.col("_valid") & ~pl.col("_kept"))
+    # what a row says, its mapped cells joined: two rows of one id that differ in it are a
+    # conflict, not a copy. Worked out for those rows only, not the whole file's.
+    content = pl.concat_str([pl.col(c).fill_null("") for c in cells], separator="\x1f")
+    kept = checked.filter(
+        pl.col("_kept") & pl.col(id_column).is_in(copies.get_column(id_column).implode())
+    ).select(pl.col(id_column).alias("_kept_id"), _kept_row=ROW, _kept_content=content)
     return warehouse.conform(
         copies.join(kept, left_on=id_column, right_on="_kept_id").select(
             file_name=pl.lit(file_name),
@@ -611,7 +614,7 @@ def _in_file_duplicates(
             response_id=pl.col(id_column),
             kept_file=pl.lit(file_name),
             kept_row="_kept_row",
-            differs=pl.col(CONTENT) != pl.col("_kept_content"),
+            differs=content != pl.col("_kept_content"),
         ),
         DUPLICATE_SCHEMA,
     )

@@ -87,7 +87,7 @@ def nps_group_findings(
     table: RawTable,
     source: Source,
     actual: str,
-    kept: pl.DataFrame,
+    kept: pl.LazyFrame,
     nps: pl.Expr,
     file_name: str,
     id_column: str,
@@ -96,15 +96,17 @@ def nps_group_findings(
     category of their NPS answer: the export contradicts itself. Our category (0-6, 7-8, 9-10)
     is the one used; the row is a data-quality finding. `id_column`: where the rows' ids are."""
     group_column = _file_column(table, f"{actual}_NPS_GROUP")
-    if group_column is None or kept.is_empty():
+    if group_column is None:
         return pl.DataFrame(schema=FINDING_SCHEMA)
-    said = table.frame.get_column(group_column).gather(kept.get_column("_index"))
+    checked = kept.select("_index", ROW, pl.col(id_column).alias("id"), nps=nps).collect()
+    if checked.is_empty():
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    said = table.frame.get_column(group_column).gather(checked.get_column("_index"))
     distinct = [v for v in said.unique().to_list() if v and v.strip()]
     folded = {v: NPS_GROUPS.get(fold_label(v), "unknown") for v in distinct}
     theirs = pl.col("said").replace_strict(folded, default=None, return_dtype=pl.String)
     ours = pl.when(pl.col("nps") >= 9).then(pl.lit("promoter"))
     ours = ours.when(pl.col("nps") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
-    checked = kept.select(ROW, pl.col(id_column).alias("id"), nps=nps)
     checked = checked.with_columns(said=said).with_columns(theirs=theirs, ours=ours)
     wrong = checked.filter(
         pl.col("nps").is_not_null()
