@@ -282,6 +282,8 @@ def _cells(table: RawTable, columns: dict[str, str], source: Source) -> pl.DataF
     questions blanked (no answer, never 0) — the built-in words and the source's and question's
     own `no_answer` —, plus the reader's columns and each row's position."""
     frame = table.frame.select(
+        # first: after the cells (in the reader's chunks), this one-chunk column made Polars
+        # copy every cell into one chunk at the next step
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"),
         *[pl.col(actual).str.strip_chars().alias(name) for name, actual in columns.items()],
         ROW,

@@ -225,8 +225,9 @@ def _polars_grid(data: bytes, delimiter: str) -> tuple[pl.DataFrame, int] | None
             separator=delimiter,
             quote_char='"',
             raise_if_empty=False,
-            # numbered by the reader, in the cells' chunks: a column of one chunk before them
-            # makes Polars copy every cell into one chunk at the next step (0.2 GB a million rows)
+            # numbered by the reader, in the cells' chunks: with a column of one chunk after
+            # them, Polars copied every cell into one chunk at the next step (0.2 GB a million
+            # rows)
             row_index_name=ROW,
             row_index_offset=1,
         )
